@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# pagewalk's entry point. `./run.sh --help` lists the subcommands.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+BUILD_DIR="$ROOT/build"          # Release: the main build, benchmarks, the pagewalk tool
+ASAN_BUILD_DIR="$ROOT/build-asan" # Debug + AddressSanitizer + UBSan: unit and host tests only
+JOBS="$(nproc 2>/dev/null || echo 2)"
+
+usage() {
+    cat <<'EOF'
+Usage: ./run.sh [subcommand]
+
+  (none)        install missing Debian packages, build (Release, build/), run the unit tests,
+                then the scenario suite once the pagewalk tool exists (build/pagewalk run --backend auto)
+  test          build and run every ctest test in build/ (Release), and the unit/host tests again in
+                build-asan/ (AddressSanitizer + UBSan)
+  bench         Release build, then run every benchmark program
+  iso           build a bootable ISO (not yet implemented)
+  format        clang-format -i every C/C++ source of the project
+  format-check  fail if clang-format would change any source
+  deps          install every Debian package any subcommand needs
+  --help        this text
+
+Environment:
+  CC, CXX                 compilers to configure with (a change reconfigures the build directory from scratch)
+  CI=true                 warnings are errors (-DPAGEWALK_WERROR=ON); PAGEWALK_WERROR=ON|OFF overrides
+  PAGEWALK_BUILD_MODE     for `test`: all (default), release (build/ only) or sanitize (build-asan/ only)
+  PAGEWALK_SKIP_DEPS=1    do not check Debian packages
+EOF
+}
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+# --- Debian packages ------------------------------------------------------------------------------------------
+# What each subcommand needs; ensure_deps installs the missing ones (as root) or prints the command.
+PKGS_BUILD=(cmake ninja-build g++ g++-multilib libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+            libtomlplusplus-dev)
+PKGS_RUN=(qemu-system-x86)
+PKGS_ISO=(xorriso grub-pc-bin grub-common mtools)
+PKGS_FORMAT=(clang-format)
+
+# clang is needed only when it is the chosen compiler.
+PKGS_COMPILER=()
+if [[ "${CXX:-}${CC:-}" == *clang* ]]; then
+    PKGS_COMPILER=(clang)
+fi
+
+ensure_deps() {
+    if [[ "${PAGEWALK_SKIP_DEPS:-}" == 1 ]]; then
+        return
+    fi
+    if ! command -v dpkg-query >/dev/null 2>&1; then
+        echo "run.sh: not a Debian system; make sure these are installed: $*" >&2
+        return
+    fi
+    local missing=() pkg
+    for pkg in "$@"; do
+        if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]]; then
+            missing+=("$pkg")
+        fi
+    done
+    if ((${#missing[@]} == 0)); then
+        return
+    fi
+    if [[ "$(id -u)" -ne 0 ]]; then
+        echo "run.sh: missing Debian packages: ${missing[*]}" >&2
+        echo "Install them with:" >&2
+        echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+        exit 1
+    fi
+    log "Installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# --- Configure and build --------------------------------------------------------------------------------------
+cache_value() {  # cache_value <build dir> <variable>: its value in CMakeCache.txt, or nothing
+    local cache="$1/CMakeCache.txt"
+    [[ -f "$cache" ]] || return 0
+    sed -n "s/^$2:[A-Z]*=//p" "$cache" | head -n1
+}
+
+werror_flag() {
+    local default=OFF
+    [[ "${CI:-}" == true ]] && default=ON
+    echo "-DPAGEWALK_WERROR=${PAGEWALK_WERROR:-$default}"
+}
+
+configure() {  # configure <build dir> <cmake args...>
+    local dir="$1"
+    shift
+    local args=(-S "$ROOT" -B "$dir" "$(werror_flag)" "$@")
+
+    if [[ -f "$dir/CMakeCache.txt" ]]; then
+        # Keep the generator the directory was made with (also across --fresh); start afresh if CC/CXX
+        # name another compiler than the one in the cache.
+        local generator env_var cache_var wanted cached
+        generator="$(cache_value "$dir" CMAKE_GENERATOR)"
+        [[ -z "$generator" ]] || args+=(-G "$generator")
+        for env_var in CC CXX; do
+            [[ -n "${!env_var:-}" ]] || continue
+            [[ "$env_var" == CC ]] && cache_var=CMAKE_C_COMPILER || cache_var=CMAKE_CXX_COMPILER
+            cached="$(cache_value "$dir" "$cache_var")"
+            [[ -n "$cached" ]] || continue
+            wanted="$(command -v "${!env_var}" || echo "${!env_var}")"
+            if [[ "$(readlink -f "$wanted")" != "$(readlink -f "$cached")" ]]; then
+                log "$dir was configured with $cached; reconfiguring from scratch for $env_var=${!env_var}"
+                args+=(--fresh)
+                break
+            fi
+        done
+    elif command -v ninja >/dev/null 2>&1; then
+        args+=(-G Ninja)
+    fi
+    # CMake reads CC and CXX from the environment when it first configures a directory (and with --fresh).
+    log "Configuring $dir"
+    cmake "${args[@]}"
+}
+
+build() {  # build <build dir> [targets...]
+    local dir="$1"
+    shift
+    log "Building $dir"
+    if (($# > 0)); then
+        cmake --build "$dir" -j "$JOBS" --target "$@"
+    else
+        cmake --build "$dir" -j "$JOBS"
+    fi
+}
+
+build_release() {
+    configure "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+    build "$BUILD_DIR"
+}
+
+build_sanitize() {
+    configure "$ASAN_BUILD_DIR" -DCMAKE_BUILD_TYPE=Debug -DPAGEWALK_SANITIZE=ON -DPAGEWALK_BUILD_BENCH=OFF
+    build "$ASAN_BUILD_DIR"
+}
+
+run_ctest() {  # run_ctest <build dir> [ctest args...]
+    local dir="$1"
+    shift
+    log "Testing $dir"
+    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j2 "$@"
+}
+
+# The unit and host-side GoogleTest tests; the freestanding and package checks do not need sanitizers.
+HOST_TEST_LABELS='^(unit|host)$'
+
+# --- Source files for clang-format ----------------------------------------------------------------------------
+format_sources() {
+    local patterns=('*.cpp' '*.hpp' '*.h' '*.cc' '*.c')
+    if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        # Tracked and new files, minus what .gitignore excludes (build trees).
+        git -C "$ROOT" ls-files -z --cached --others --exclude-standard -- "${patterns[@]}"
+    else
+        local name_args=() p
+        for p in "${patterns[@]}"; do name_args+=(-o -name "$p"); done
+        find . \( -path ./.git -o -path ./build -o -path './build-*' \) -prune -o \
+            -type f \( "${name_args[@]:1}" \) -print0
+    fi
+}
+
+# --- Subcommands ----------------------------------------------------------------------------------------------
+cmd_default() {
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_COMPILER[@]}"
+    build_release
+    run_ctest "$BUILD_DIR" -L "$HOST_TEST_LABELS"
+
+    # --- Scenario suite hook: runs once host/ builds the pagewalk tool at build/pagewalk. ---
+    if [[ -x "$BUILD_DIR/pagewalk" ]]; then
+        log "Running the scenario suite"
+        "$BUILD_DIR/pagewalk" run --backend auto
+    else
+        log "No scenario runner yet ($BUILD_DIR/pagewalk does not exist): unit tests only"
+    fi
+}
+
+cmd_test() {
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_COMPILER[@]}"
+    local mode="${PAGEWALK_BUILD_MODE:-all}"
+    case "$mode" in
+        all | release | sanitize) ;;
+        *) die "PAGEWALK_BUILD_MODE must be all, release or sanitize (got '$mode')" ;;
+    esac
+    if [[ "$mode" == all || "$mode" == release ]]; then
+        build_release
+        run_ctest "$BUILD_DIR"
+    fi
+    if [[ "$mode" == all || "$mode" == sanitize ]]; then
+        build_sanitize
+        run_ctest "$ASAN_BUILD_DIR" -L "$HOST_TEST_LABELS"
+    fi
+}
+
+cmd_bench() {
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_COMPILER[@]}"
+    build_release
+    local list="$BUILD_DIR/bench/Release/benchmarks.txt"
+    if [[ ! -s "$list" ]]; then
+        log "No benchmarks yet (bench/*.cpp)"
+        return
+    fi
+    local bench
+    while IFS= read -r bench || [[ -n "$bench" ]]; do
+        [[ -n "$bench" ]] || continue
+        log "$(basename "$bench")"
+        "$bench"
+    done <"$list"
+}
+
+cmd_iso() {
+    echo "run.sh iso: not yet implemented" >&2
+    exit 2
+}
+
+cmd_format() {
+    ensure_deps "${PKGS_FORMAT[@]}"
+    format_sources | xargs -0 -r clang-format -i --style=file
+}
+
+cmd_format_check() {
+    ensure_deps "${PKGS_FORMAT[@]}"
+    local file bad=()
+    while IFS= read -r -d '' file; do
+        if ! clang-format --style=file "$file" | cmp -s - "$file"; then
+            bad+=("$file")
+        fi
+    done < <(format_sources)
+    if ((${#bad[@]} > 0)); then
+        printf 'not clang-formatted: %s\n' "${bad[@]}" >&2
+        die "${#bad[@]} file(s) not clang-formatted; run ./run.sh format (clang-format --dry-run FILE shows where)"
+    fi
+    echo "format-check: all sources are formatted"
+}
+
+cmd_deps() {
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_ISO[@]}" "${PKGS_FORMAT[@]}" clang
+}
+
+case "${1:-}" in
+    "") cmd_default ;;
+    test) cmd_test ;;
+    bench) cmd_bench ;;
+    iso) cmd_iso ;;
+    format) cmd_format ;;
+    format-check) cmd_format_check ;;
+    deps) cmd_deps ;;
+    -h | --help | help) usage ;;
+    *)
+        usage >&2
+        exit 2
+        ;;
+esac

@@ -1,0 +1,196 @@
+// One memory access as the CPU makes it, and what translating it produced.
+#pragma once
+
+#include <cstdint>
+
+#include "bits.hpp"
+#include "mode.hpp"
+
+namespace pagewalk {
+
+enum class AccessType : std::uint8_t { read, write, fetch };
+
+constexpr const char* to_string(AccessType t) {
+    switch (t) {
+        case AccessType::read:
+            return "read";
+        case AccessType::write:
+            return "write";
+        case AccessType::fetch:
+            return "fetch";
+    }
+    return "?";
+}
+
+/// A memory access: its type, the privilege it is made with, and the state that decides its rights.
+///   Access::write().user()             a CPL-3 write
+///   Access::read().with_ac()           an explicit CPL-0 read with EFLAGS.AC = 1 (SMAP allows user pages)
+///   Access::read().user().implicit()   a descriptor-table read made at CPL 3: a supervisor access
+struct Access {
+    AccessType type = AccessType::read;
+    std::uint8_t cpl = 0;
+    bool ac = false;                   // EFLAGS.AC
+    bool implicit_supervisor = false;  // GDT/LDT/IDT/TSS access: supervisor-mode whatever the CPL (SDM §4.6.1)
+    std::uint32_t pkru = 0;            // PKRU: AD = bit 2i, WD = bit 2i+1 for key i (SDM §4.6.2)
+
+    static constexpr Access read() { return {AccessType::read}; }
+    static constexpr Access write() { return {AccessType::write}; }
+    static constexpr Access fetch() { return {AccessType::fetch}; }
+
+    constexpr Access at_cpl(std::uint8_t level) const {
+        Access a = *this;
+        a.cpl = level;
+        return a;
+    }
+    constexpr Access user() const { return at_cpl(3); }
+    constexpr Access with_ac(bool value = true) const {
+        Access a = *this;
+        a.ac = value;
+        return a;
+    }
+    constexpr Access implicit() const {
+        Access a = *this;
+        a.implicit_supervisor = true;
+        return a;
+    }
+    constexpr Access with_pkru(std::uint32_t value) const {
+        Access a = *this;
+        a.pkru = value;
+        return a;
+    }
+
+    /// A user-mode access: CPL 3 and not an implicit supervisor access (SDM §4.6.1).
+    constexpr bool is_user() const { return cpl == 3 && !implicit_supervisor; }
+    /// An explicit supervisor access: CPL < 3 and not implicit — the only kind EFLAGS.AC can exempt from SMAP.
+    constexpr bool is_explicit_supervisor() const { return cpl < 3 && !implicit_supervisor; }
+    constexpr bool is_write() const { return type == AccessType::write; }
+    constexpr bool is_fetch() const { return type == AccessType::fetch; }
+};
+
+/// Page-fault error-code bits (SDM Vol. 3A §4.7, Figure 4-12).
+namespace pf {
+inline constexpr std::uint32_t p = bits::bit<std::uint32_t>(0);     // 0: not present; 1: protection or reserved bit
+inline constexpr std::uint32_t w = bits::bit<std::uint32_t>(1);     // write access
+inline constexpr std::uint32_t u = bits::bit<std::uint32_t>(2);     // user-mode access
+inline constexpr std::uint32_t rsvd = bits::bit<std::uint32_t>(3);  // reserved bit set in a paging-structure entry
+inline constexpr std::uint32_t id = bits::bit<std::uint32_t>(4);    // instruction fetch (when reported)
+inline constexpr std::uint32_t pk = bits::bit<std::uint32_t>(5);    // protection-key violation
+}  // namespace pf
+
+/// One paging-structure entry the walk read.
+struct ChainEntry {
+    std::uint64_t entry_pa = 0;  // physical address of the entry
+    std::uint64_t value = 0;     // the entry as read (for a PAE PDPTE: the register value)
+    std::uint8_t level = 0;
+};
+
+/// The entries a walk read, top level first.
+struct EntryChain {
+    ChainEntry entries[5] = {};
+    std::uint8_t count = 0;
+
+    constexpr void push(const ChainEntry& e) {
+        if (count < 5) entries[count++] = e;
+    }
+    constexpr const ChainEntry* begin() const { return entries; }
+    constexpr const ChainEntry* end() const { return entries + count; }
+    /// The entry of `level`, or null when the walk did not read one.
+    constexpr const ChainEntry* at_level(unsigned level) const {
+        for (const auto& e : *this) {
+            if (e.level == level) return &e;
+        }
+        return nullptr;
+    }
+    constexpr const ChainEntry& last() const { return entries[count == 0 ? 0 : count - 1]; }
+};
+
+/// Memory-type bits of a leaf and the type they select through IA32_PAT (SDM Vol. 3A §13.12.3).
+struct MemoryType {
+    bool pwt = false;
+    bool pcd = false;
+    bool pat = false;
+    std::uint8_t type = 6;  // IA32_PAT field selected: 0 UC, 1 WC, 4 WT, 5 WP, 6 WB, 7 UC-
+
+    constexpr unsigned pat_index() const { return (pat ? 4u : 0u) | (pcd ? 2u : 0u) | (pwt ? 1u : 0u); }
+};
+
+constexpr const char* memory_type_name(std::uint8_t type) {
+    switch (type) {
+        case 0:
+            return "UC";
+        case 1:
+            return "WC";
+        case 4:
+            return "WT";
+        case 5:
+            return "WP";
+        case 6:
+            return "WB";
+        case 7:
+            return "UC-";
+    }
+    return "reserved";
+}
+
+/// A successful translation.
+struct Mapping {
+    std::uint64_t va = 0;         // the linear address translated
+    std::uint64_t pa = 0;         // its physical address
+    std::uint64_t page_size = 0;  // 4 KiB, 2 MiB, 4 MiB or 1 GiB
+    std::uint8_t level = 0;       // level of the leaf entry (0 when paging is disabled)
+    bool writable = false;        // R/W = 1 at every level
+    bool user = false;            // U/S = 1 at every level (a "user-mode address")
+    bool executable = false;      // XD = 0 at every level (always true without EFER.NXE)
+    bool global = false;          // G in the leaf
+    std::uint8_t pkey = 0;        // protection key (bits 62:59 of the leaf, when CR4.PKE = 1)
+    MemoryType memory_type{};
+    EntryChain chain{};
+    std::uint8_t sets_accessed = 0;  // bit L set: this access sets A in the level-L entry (it was 0)
+    bool sets_dirty = false;         // this access sets D in the leaf (a write, D was 0)
+
+    /// Physical address of the first byte of the page.
+    constexpr std::uint64_t page_pa() const { return pa & ~(page_size - 1); }
+};
+
+/// Why a page fault happened. Several protection causes can hold at once; `causes` has a bit for each.
+namespace fault_cause {
+inline constexpr std::uint16_t not_present = 1u << 0;
+inline constexpr std::uint16_t reserved_bit = 1u << 1;
+inline constexpr std::uint16_t user_supervisor = 1u << 2;  // user-mode access to a supervisor-mode address
+inline constexpr std::uint16_t write_protect = 1u << 3;    // write where R/W = 0 at some level
+inline constexpr std::uint16_t execute_disable = 1u << 4;  // fetch where XD = 1 at some level
+inline constexpr std::uint16_t smep = 1u << 5;             // supervisor fetch from a user-mode address
+inline constexpr std::uint16_t smap = 1u << 6;             // supervisor data access to a user-mode address
+inline constexpr std::uint16_t pkey = 1u << 7;             // PKRU denies the access
+}  // namespace fault_cause
+
+/// A #PF exactly as the CPU would raise it.
+struct PageFault {
+    std::uint64_t va = 0;             // CR2: the faulting linear address
+    std::uint32_t error_code = 0;     // pf::p | pf::w | …
+    std::uint8_t level = 0;           // level where the walk stopped (the leaf's level for protection faults)
+    std::uint16_t causes = 0;         // fault_cause bits
+    std::uint64_t reserved_bits = 0;  // the reserved bits found set (reserved_bit faults)
+    EntryChain chain{};
+    std::uint8_t may_set_accessed = 0;  // bit L: the CPU *may* have set A in the level-L entry (SDM §4.8)
+};
+
+/// A #GP the access raises instead of a #PF.
+struct GeneralProtection {
+    enum class Cause : std::uint8_t {
+        non_canonical,   // the linear address is not canonical (SDM Vol. 3A §3.3.7.1, §6.15 "#GP")
+        pdpte_reserved,  // PAE: a present PDPTE has reserved bits; raised by the MOV CR3 that loads it (§4.4.1)
+    } cause = Cause::non_canonical;
+    std::uint64_t va = 0;
+    std::uint8_t pdpte_index = 0;
+    std::uint64_t reserved_bits = 0;
+};
+
+/// A paging-structure entry could not be read (outside guest memory, a hole in a dump).
+struct MemoryError {
+    std::uint64_t pa = 0;  // physical address of the entry that could not be read
+    std::uint8_t level = 0;
+    std::uint64_t va = 0;
+};
+
+}  // namespace pagewalk

@@ -1,0 +1,125 @@
+// The CPU state paging depends on: control-register bits and the features CPUID reports.
+//
+// These are exactly what a hypervisor reads from a vCPU (KVM_GET_SREGS, KVM_GET_CPUID2) and what a
+// kernel reads from its own registers, so a `Context` can be built the same way in both places.
+#pragma once
+
+#include <cstdint>
+
+#include "bits.hpp"
+
+namespace pagewalk {
+
+/// CR0 bits (SDM Vol. 3A §2.5).
+namespace cr0 {
+inline constexpr std::uint64_t pe = bits::bit(0);   // protection enable
+inline constexpr std::uint64_t wp = bits::bit(16);  // write protect: supervisor writes honour R/W
+inline constexpr std::uint64_t pg = bits::bit(31);  // paging
+}  // namespace cr0
+
+/// CR4 bits (SDM Vol. 3A §2.5).
+namespace cr4 {
+inline constexpr std::uint64_t pse = bits::bit(4);     // 4 MiB pages in 32-bit paging
+inline constexpr std::uint64_t pae = bits::bit(5);     // PAE / required for long mode
+inline constexpr std::uint64_t pge = bits::bit(7);     // global pages
+inline constexpr std::uint64_t la57 = bits::bit(12);   // 5-level paging
+inline constexpr std::uint64_t pcide = bits::bit(17);  // process-context identifiers
+inline constexpr std::uint64_t smep = bits::bit(20);   // supervisor-mode execution prevention
+inline constexpr std::uint64_t smap = bits::bit(21);   // supervisor-mode access prevention
+inline constexpr std::uint64_t pke = bits::bit(22);    // protection keys for user-mode pages
+}  // namespace cr4
+
+/// IA32_EFER bits (SDM Vol. 3A §2.2.1, MSR C000_0080H).
+namespace efer {
+inline constexpr std::uint64_t lme = bits::bit(8);   // long mode enable
+inline constexpr std::uint64_t lma = bits::bit(10);  // long mode active (set by the CPU)
+inline constexpr std::uint64_t nxe = bits::bit(11);  // execute-disable bit enable
+}  // namespace efer
+
+/// EFLAGS.AC (bit 18): lets explicit supervisor accesses reach user pages under SMAP (SDM §4.6.1).
+inline constexpr std::uint64_t eflags_ac = bits::bit(18);
+
+/// Power-on value of IA32_PAT (SDM Vol. 3A §13.12.4, Table 13-12): WB, WT, UC-, UC, repeated.
+inline constexpr std::uint64_t pat_power_on = 0x0007'0406'0007'0406ull;
+
+/// The registers that decide how linear addresses are translated.
+struct ControlRegisters {
+    std::uint64_t cr0 = 0;
+    std::uint64_t cr3 = 0;
+    std::uint64_t cr4 = 0;
+    std::uint64_t efer = 0;
+    std::uint64_t pat = pat_power_on;  // IA32_PAT: turns the PAT/PCD/PWT index into a memory type
+};
+
+/// CPU vendor: the two vendors' paging differs in small, documented ways (e.g. bit 8 of a PML4E).
+enum class Vendor : std::uint8_t { intel, amd, other };
+
+/// One CPUID answer.
+struct CpuidResult {
+    std::uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
+};
+
+/// What the CPU supports. The defaults describe a permissive modern CPU (every feature, MAXPHYADDR 52,
+/// so that no physical-address bit is reserved) — right for reading a dump of unknown origin; build it
+/// `from_cpuid` to model one CPU exactly.
+struct CpuFeatures {
+    std::uint8_t maxphyaddr = 52;  // CPUID.80000008H:EAX[7:0]
+    bool pse = true;               // CPUID.01H:EDX[3]
+    bool pae = true;               // CPUID.01H:EDX[6]
+    bool pge = true;               // CPUID.01H:EDX[13]
+    bool pat = true;               // CPUID.01H:EDX[16]
+    bool pse36 = true;             // CPUID.01H:EDX[17]
+    bool pcid = true;              // CPUID.01H:ECX[17]
+    bool smep = true;              // CPUID.(EAX=07H,ECX=0):EBX[7]
+    bool smap = true;              // CPUID.(EAX=07H,ECX=0):EBX[20]
+    bool pku = true;               // CPUID.(EAX=07H,ECX=0):ECX[3]
+    bool la57 = true;              // CPUID.(EAX=07H,ECX=0):ECX[16]
+    bool nx = true;                // CPUID.80000001H:EDX[20]
+    bool page1gb = true;           // CPUID.80000001H:EDX[26]
+    bool long_mode = true;         // CPUID.80000001H:EDX[29]
+    Vendor vendor = Vendor::intel;
+
+    /// Reads every field through `cpuid(leaf, subleaf) -> CpuidResult` (the CPUID instruction, or a
+    /// vCPU's CPUID table). Leaves the CPU does not report read as all-zero, i.e. "not supported".
+    template <class CpuidFn>
+    static constexpr CpuFeatures from_cpuid(CpuidFn&& cpuid) {
+        CpuFeatures f{};
+        const CpuidResult l0 = cpuid(0u, 0u);
+        const CpuidResult l1 = l0.eax >= 1 ? cpuid(1u, 0u) : CpuidResult{};
+        const CpuidResult l7 = l0.eax >= 7 ? cpuid(7u, 0u) : CpuidResult{};
+        const CpuidResult e0 = cpuid(0x8000'0000u, 0u);
+        const bool has_e1 = e0.eax >= 0x8000'0001u && e0.eax <= 0x8000'ffffu;
+        const bool has_e8 = e0.eax >= 0x8000'0008u && e0.eax <= 0x8000'ffffu;
+        const CpuidResult e1 = has_e1 ? cpuid(0x8000'0001u, 0u) : CpuidResult{};
+        const CpuidResult e8 = has_e8 ? cpuid(0x8000'0008u, 0u) : CpuidResult{};
+        auto has = [](std::uint32_t reg, unsigned bit) { return ((reg >> bit) & 1u) != 0; };
+        f.pse = has(l1.edx, 3);
+        f.pae = has(l1.edx, 6);
+        f.pge = has(l1.edx, 13);
+        f.pat = has(l1.edx, 16);
+        f.pse36 = has(l1.edx, 17);
+        f.pcid = has(l1.ecx, 17);
+        f.smep = has(l7.ebx, 7);
+        f.smap = has(l7.ebx, 20);
+        f.pku = has(l7.ecx, 3);
+        f.la57 = has(l7.ecx, 16);
+        f.nx = has(e1.edx, 20);
+        f.page1gb = has(e1.edx, 26);
+        f.long_mode = has(e1.edx, 29);
+        // SDM Vol. 3A §4.1.4: without leaf 80000008H, MAXPHYADDR is 36 with PAE support, else 32.
+        f.maxphyaddr = has_e8 ? static_cast<std::uint8_t>(e8.eax & 0xff) : (f.pae ? 36 : 32);
+        // "AuthenticAMD" and "HygonGenuine" (a licensed AMD design) behave as AMD; "GenuineIntel" as Intel.
+        if (l0.ebx == 0x6874'7541u && l0.edx == 0x6974'6e65u && l0.ecx == 0x444d'4163u) {
+            f.vendor = Vendor::amd;
+        } else if (l0.ebx == 0x6f67'7948u && l0.edx == 0x6e65'476eu && l0.ecx == 0x656e'6975u) {
+            f.vendor = Vendor::amd;
+        } else if (l0.ebx == 0x756e'6547u && l0.edx == 0x4965'6e69u && l0.ecx == 0x6c65'746eu) {
+            f.vendor = Vendor::intel;
+        } else {
+            f.vendor = Vendor::other;
+        }
+        return f;
+    }
+};
+
+}  // namespace pagewalk

@@ -1,0 +1,177 @@
+// The four x86 paging modes as lists of levels.
+//
+// Levels are numbered the way the SDM counts them from the bottom: 1 = page table (PTE), 2 = page
+// directory (PDE), 3 = page-directory-pointer table (PDPTE), 4 = PML4, 5 = PML5. Each mode is a type
+// (`Legacy32`, `Pae`, `Long4`, `Long5`) and each (mode, level) pair a `LevelTraits` specialisation naming
+// its entry types, so that code written against a level cannot confuse a leaf with a table.
+// Runtime code (translate, the visitor) uses the same facts through `shape(PagingMode)`.
+#pragma once
+
+#include <cstdint>
+
+#include "entry.hpp"
+
+namespace pagewalk {
+
+/// Which paging mode the CPU is in (SDM Vol. 3A §4.1.1, Table 4-1).
+enum class PagingMode : std::uint8_t {
+    disabled,  // CR0.PG = 0: linear address = physical address
+    legacy32,  // CR0.PG = 1, CR4.PAE = 0
+    pae,       // CR0.PG = 1, CR4.PAE = 1, IA32_EFER.LMA = 0
+    long4,     // IA32_EFER.LMA = 1, CR4.LA57 = 0
+    long5,     // IA32_EFER.LMA = 1, CR4.LA57 = 1
+};
+
+constexpr const char* to_string(PagingMode m) {
+    switch (m) {
+        case PagingMode::disabled:
+            return "disabled";
+        case PagingMode::legacy32:
+            return "32bit";
+        case PagingMode::pae:
+            return "pae";
+        case PagingMode::long4:
+            return "4level";
+        case PagingMode::long5:
+            return "5level";
+    }
+    return "?";
+}
+
+/// The SDM's name for the entry of a level in a mode ("PML4E", "PDPTE", "PDE", "PTE").
+constexpr const char* entry_name(unsigned level) {
+    switch (level) {
+        case 1:
+            return "PTE";
+        case 2:
+            return "PDE";
+        case 3:
+            return "PDPTE";
+        case 4:
+            return "PML4E";
+        case 5:
+            return "PML5E";
+    }
+    return "?";
+}
+
+/// The geometry of one level: which linear-address bits index it.
+struct LevelShape {
+    std::uint8_t shift = 0;       // lowest linear-address bit of the index
+    std::uint8_t index_bits = 0;  // index width (10 for 32-bit paging, 2 for the PAE PDPT, else 9)
+
+    constexpr unsigned entries() const { return 1u << index_bits; }
+    constexpr unsigned index(std::uint64_t va) const {
+        return static_cast<unsigned>((va >> shift) & ((1u << index_bits) - 1));
+    }
+    /// Bytes of linear address one entry covers (the page size if it is a leaf).
+    constexpr std::uint64_t span() const { return std::uint64_t{1} << shift; }
+};
+
+/// The geometry of a mode, for code that learns the mode at run time.
+struct ModeShape {
+    PagingMode mode = PagingMode::disabled;
+    std::uint8_t levels = 0;       // 2, 3, 4 or 5 (0 when paging is disabled)
+    std::uint8_t entry_bytes = 8;  // 4 for 32-bit paging
+    std::uint8_t va_bits = 32;     // linear-address width: 32, 48 or 57
+    LevelShape level[6] = {};      // indexed by level number, 1..levels
+
+    constexpr const LevelShape& at(unsigned l) const { return level[l]; }
+};
+
+constexpr ModeShape shape(PagingMode m) {
+    ModeShape s{};
+    s.mode = m;
+    switch (m) {
+        case PagingMode::disabled:
+            break;
+        case PagingMode::legacy32:  // SDM §4.3: 10 + 10 + 12 bits
+            s.levels = 2;
+            s.entry_bytes = 4;
+            s.va_bits = 32;
+            s.level[1] = {12, 10};
+            s.level[2] = {22, 10};
+            break;
+        case PagingMode::pae:  // SDM §4.4: 2 + 9 + 9 + 12 bits
+            s.levels = 3;
+            s.va_bits = 32;
+            s.level[1] = {12, 9};
+            s.level[2] = {21, 9};
+            s.level[3] = {30, 2};
+            break;
+        case PagingMode::long4:
+        case PagingMode::long5:  // SDM §4.5: 9 bits per level above the 12-bit page offset
+            s.levels = m == PagingMode::long4 ? 4 : 5;
+            s.va_bits = m == PagingMode::long4 ? 48 : 57;
+            for (unsigned l = 1; l <= s.levels; ++l) s.level[l] = {static_cast<std::uint8_t>(12 + 9 * (l - 1)), 9};
+            break;
+    }
+    return s;
+}
+
+/// Per-level facts of a mode, as types. `Entry` is the entry as read (the table form where the level may
+/// hold either); `Leaf` is the entry that maps a page at this level, or `void` where no page can be
+/// mapped; `leaf_needs` says which CPU feature lets PS make a leaf here.
+template <class Mode, unsigned Level>
+struct LevelTraits;
+
+enum class LeafFeature : std::uint8_t { never, always, pse, page1gb };
+
+/// 32-bit paging: PD (1024 × 4 bytes) → PT (1024 × 4 bytes). SDM §4.3.
+struct Legacy32 {
+    static constexpr PagingMode id = PagingMode::legacy32;
+    static constexpr unsigned levels = 2;
+    using raw_type = std::uint32_t;
+};
+/// PAE paging: PDPT (4 × 8 bytes, cached in registers) → PD → PT. SDM §4.4.
+struct Pae {
+    static constexpr PagingMode id = PagingMode::pae;
+    static constexpr unsigned levels = 3;
+    using raw_type = std::uint64_t;
+};
+/// 4-level paging: PML4 → PDPT → PD → PT. SDM §4.5.
+struct Long4 {
+    static constexpr PagingMode id = PagingMode::long4;
+    static constexpr unsigned levels = 4;
+    using raw_type = std::uint64_t;
+};
+/// 5-level paging: PML5 → PML4 → PDPT → PD → PT. SDM §4.5.
+struct Long5 {
+    static constexpr PagingMode id = PagingMode::long5;
+    static constexpr unsigned levels = 5;
+    using raw_type = std::uint64_t;
+};
+
+namespace detail {
+template <unsigned Level, class EntryT, class LeafT, LeafFeature Feature>
+struct LevelFacts {
+    using Entry = EntryT;
+    using Leaf = LeafT;
+    static constexpr unsigned level = Level;
+    static constexpr LeafFeature leaf_needs = Feature;
+    static constexpr const char* name() { return entry_name(Level); }
+};
+}  // namespace detail
+
+// clang-format off
+template <> struct LevelTraits<Legacy32, 2> : detail::LevelFacts<2, Pde32, Pde4M, LeafFeature::pse> {};
+template <> struct LevelTraits<Legacy32, 1> : detail::LevelFacts<1, Pte32, Pte32, LeafFeature::always> {};
+template <> struct LevelTraits<Pae, 3> : detail::LevelFacts<3, PaePdpte, void, LeafFeature::never> {};
+template <> struct LevelTraits<Pae, 2> : detail::LevelFacts<2, PaePde, PaePde2M, LeafFeature::always> {};
+template <> struct LevelTraits<Pae, 1> : detail::LevelFacts<1, PaePte, PaePte, LeafFeature::always> {};
+template <> struct LevelTraits<Long5, 5> : detail::LevelFacts<5, Pml5e, void, LeafFeature::never> {};
+template <> struct LevelTraits<Long5, 4> : detail::LevelFacts<4, Pml4e, void, LeafFeature::never> {};
+template <> struct LevelTraits<Long5, 3> : detail::LevelFacts<3, Pdpte, Pdpte1G, LeafFeature::page1gb> {};
+template <> struct LevelTraits<Long5, 2> : detail::LevelFacts<2, Pde, Pde2M, LeafFeature::always> {};
+template <> struct LevelTraits<Long5, 1> : detail::LevelFacts<1, Pte, Pte, LeafFeature::always> {};
+template <> struct LevelTraits<Long4, 4> : LevelTraits<Long5, 4> {};
+template <> struct LevelTraits<Long4, 3> : LevelTraits<Long5, 3> {};
+template <> struct LevelTraits<Long4, 2> : LevelTraits<Long5, 2> {};
+template <> struct LevelTraits<Long4, 1> : LevelTraits<Long5, 1> {};
+// clang-format on
+
+/// The geometry of one level of a mode at compile time.
+template <class Mode, unsigned Level>
+inline constexpr LevelShape level_shape = shape(Mode::id).level[Level];
+
+}  // namespace pagewalk

@@ -1,0 +1,80 @@
+// Recursive page tables: reach every paging structure through one slot of the top-level table.
+//
+// When entry `slot` of the top-level table (PML5, PML4, or the 32-bit page directory) points back to that
+// table, the CPU's own walk makes every paging structure visible at a fixed linear address: walking
+// through the slot k times lands k levels higher. The table at level L that covers linear address `va`
+// is at the address whose top L indices are `slot` and whose remaining indices are va's indices of the
+// levels above L. (This follows from the walk of SDM Vol. 3A §4.3 and §4.5; it is not a separate rule.)
+// PAE paging cannot be mapped this way: its PDPT is not a full page-table page.
+#pragma once
+
+#include <cstdint>
+
+#include "memory.hpp"
+#include "mode.hpp"
+
+namespace pagewalk {
+
+/// Reads and writes linear addresses of the current address space directly (inside the kernel that
+/// owns the recursive slot).
+struct DirectLinearAccess {
+    bool read(std::uint64_t la, unsigned bytes, std::uint64_t& out) const {
+        return fits(la) && detail::load_entry(static_cast<std::uintptr_t>(la), bytes, out);
+    }
+    bool write(std::uint64_t la, unsigned bytes, std::uint64_t value) const {
+        return fits(la) && detail::store_entry(static_cast<std::uintptr_t>(la), bytes, value);
+    }
+    static constexpr bool fits(std::uint64_t la) { return la <= static_cast<std::uint64_t>(~std::uintptr_t{0}); }
+};
+
+/// Table memory that reaches each table through the recursive slot. `LinearAccess` performs the final
+/// access of a linear address (direct by default; a test passes one that translates through the model).
+template <class LinearAccess = DirectLinearAccess>
+class RecursiveMemory {
+public:
+    constexpr RecursiveMemory(PagingMode mode, unsigned slot, LinearAccess access = {})
+        : shape_(shape(mode)), slot_(slot), access_(access) {}
+
+    /// Linear address at which the table of `level` that covers `va` is visible.
+    constexpr std::uint64_t table_address(unsigned level, std::uint64_t va) const {
+        const unsigned top = shape_.levels;
+        std::uint64_t la = 0;
+        // The top `level` index positions select the slot: each pass through it climbs one level.
+        for (unsigned k = 0; k < level; ++k) la |= std::uint64_t{slot_} << shape_.at(top - k).shift;
+        // The remaining positions hold va's indices of the levels above `level`, moved down.
+        if (level < top) {
+            const unsigned kept_bits = (top - level) * shape_.at(1).index_bits;
+            const std::uint64_t above = (va >> shape_.at(level + 1).shift) & bits::mask(kept_bits - 1, 0);
+            la |= above << shape_.at(1).shift;
+        }
+        return canonical(la);
+    }
+
+    constexpr std::uint64_t entry_address(const EntryLocation& loc) const {
+        return table_address(loc.level, loc.va) + std::uint64_t{loc.index} * loc.entry_bytes;
+    }
+
+    bool read_entry(const EntryLocation& loc, std::uint64_t& out) {
+        return access_.read(entry_address(loc), loc.entry_bytes, out);
+    }
+    bool write_entry(const EntryLocation& loc, std::uint64_t value) {
+        return access_.write(entry_address(loc), loc.entry_bytes, value);
+    }
+
+    constexpr unsigned slot() const { return slot_; }
+    LinearAccess& access() { return access_; }
+
+private:
+    // Sign-extend from the top linear-address bit (SDM §3.3.7.1: canonical addresses).
+    constexpr std::uint64_t canonical(std::uint64_t la) const {
+        if (shape_.va_bits >= 64 || shape_.mode == PagingMode::legacy32) return la;
+        const unsigned unused = 64 - shape_.va_bits;
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(la << unused) >> unused);
+    }
+
+    ModeShape shape_;
+    unsigned slot_;
+    LinearAccess access_;
+};
+
+}  // namespace pagewalk
