@@ -114,7 +114,11 @@ public:
         }
         const std::uint64_t e_pa = entry_pa(table, leaf_level, va);
         path.at[leaf_level] = e_pa;
-        write_entry(e_pa, page_pa | leaf_flags | P | (leaf_level > 1 ? PS : 0));
+        // A 32-bit 4 MiB page keeps physical-address bits 39:32 in bits 20:13 (PSE-36).
+        const std::uint64_t address = (mode_ == PagingMode::legacy32 && leaf_level == 2)
+                                          ? std::uint64_t{Pde4M{}.set_address(page_pa).raw()}
+                                          : page_pa;
+        write_entry(e_pa, address | leaf_flags | P | (leaf_level > 1 ? PS : 0));
         return path;
     }
 
