@@ -37,6 +37,7 @@ void exercise() {
         sink = translate(ctx, offset, value, Access::fetch()).ok();
         sink = translate(ctx, reader, value, Access::read().implicit()).kind() == TranslateResult::Kind::memory_error;
         sink = translate(ctx, any, value, Access::read()).ok();
+        sink = translate_compact(ctx, offset, value, Access::write()).pa();
         const TranslateResult r = translate(ctx, recursive, value, Access::read());
         if (auto m = r.mapping()) sink = m->pa;
     }

@@ -25,12 +25,12 @@ TEST_P(EveryMode, Maps4KiBPageAndKeepsThePageOffset) {
     EXPECT_FALSE(m->user) << "U/S is 0 in the leaf";
     // The chain lists every entry read, top level first, at the addresses the test wrote.
     const ModeShape s = shape(GetParam());
-    ASSERT_EQ(m->chain.count, s.levels);
+    ASSERT_EQ(r.chain().count, s.levels);
     for (unsigned i = 0; i < s.levels; ++i) {
         const unsigned level = s.levels - i;
-        EXPECT_EQ(m->chain.entries[i].level, level);
-        EXPECT_EQ(m->chain.entries[i].entry_pa, path.at[level]) << "level " << level;
-        EXPECT_EQ(m->chain.entries[i].value, t.read_entry(path.at[level]));
+        EXPECT_EQ(r.chain().entries[i].level, level);
+        EXPECT_EQ(r.chain().entries[i].entry_pa, path.at[level]) << "level " << level;
+        EXPECT_EQ(r.chain().entries[i].value, t.read_entry(path.at[level]));
     }
 }
 

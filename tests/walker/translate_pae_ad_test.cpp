@@ -22,7 +22,7 @@ TEST(TranslatePae, PdpteWrittenAfterCr3LoadIsNotSeenUntilReload) {
     const auto before = translate(ctx, mem, kVa, Access::read());
     ASSERT_TRUE(before.ok());
     EXPECT_EQ(before.mapping()->pa, 0x123000u);
-    EXPECT_EQ(before.mapping()->chain.entries[0].value, old_pdpte) << "the chain shows the register value";
+    EXPECT_EQ(before.chain().entries[0].value, old_pdpte) << "the chain shows the register value";
 
     // After the reload the empty page directory is used.
     ASSERT_TRUE(ctx.load_pdptes(mem));

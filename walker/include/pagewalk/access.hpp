@@ -79,14 +79,15 @@ inline constexpr std::uint32_t pk = bits::bit<std::uint32_t>(5);    // protectio
 
 /// One paging-structure entry the walk read.
 struct ChainEntry {
-    std::uint64_t entry_pa = 0;  // physical address of the entry
-    std::uint64_t value = 0;     // the entry as read (for a PAE PDPTE: the register value)
-    std::uint8_t level = 0;
+    std::uint64_t entry_pa;  // physical address of the entry
+    std::uint64_t value;     // the entry as read (for a PAE PDPTE: the register value)
+    std::uint8_t level;
 };
 
-/// The entries a walk read, top level first.
+/// The entries a walk read, top level first. Only the first `count` entries are meaningful (the rest are
+/// left uninitialised: translate() is on hot paths).
 struct EntryChain {
-    ChainEntry entries[5] = {};
+    ChainEntry entries[5];
     std::uint8_t count = 0;
 
     constexpr void push(const ChainEntry& e) {
@@ -144,7 +145,6 @@ struct Mapping {
     bool global = false;          // G in the leaf
     std::uint8_t pkey = 0;        // protection key (bits 62:59 of the leaf, when CR4.PKE = 1)
     MemoryType memory_type{};
-    EntryChain chain{};
     std::uint8_t sets_accessed = 0;  // bit L set: this access sets A in the level-L entry (it was 0)
     bool sets_dirty = false;         // this access sets D in the leaf (a write, D was 0)
 
@@ -166,12 +166,11 @@ inline constexpr std::uint16_t pkey = 1u << 7;             // PKRU denies the ac
 
 /// A #PF exactly as the CPU would raise it.
 struct PageFault {
-    std::uint64_t va = 0;             // CR2: the faulting linear address
-    std::uint32_t error_code = 0;     // pf::p | pf::w | …
-    std::uint8_t level = 0;           // level where the walk stopped (the leaf's level for protection faults)
-    std::uint16_t causes = 0;         // fault_cause bits
-    std::uint64_t reserved_bits = 0;  // the reserved bits found set (reserved_bit faults)
-    EntryChain chain{};
+    std::uint64_t va = 0;               // CR2: the faulting linear address
+    std::uint32_t error_code = 0;       // pf::p | pf::w | …
+    std::uint8_t level = 0;             // level where the walk stopped (the leaf's level for protection faults)
+    std::uint16_t causes = 0;           // fault_cause bits
+    std::uint64_t reserved_bits = 0;    // the reserved bits found set (reserved_bit faults)
     std::uint8_t may_set_accessed = 0;  // bit L: the CPU *may* have set A in the level-L entry (SDM §4.8)
 };
 

@@ -82,9 +82,10 @@ struct LevelRule {
     std::uint64_t table_address = 0;   // bits holding the next table's physical address
     std::uint64_t leaf_address = 0;    // bits holding the page's physical address (unused for PSE-36)
     LevelShape shape{};
-    bool ps_maps_page = false;   // PS = 1 makes this entry a leaf (else PS is reserved or ignored)
-    bool always_leaf = false;    // level 1
-    bool pse36_address = false;  // a 32-bit 4 MiB PDE: address bits 39:32 come from bits 20:13
+    bool ps_maps_page = false;    // PS = 1 makes this entry a leaf (else PS is reserved or ignored)
+    bool always_leaf = false;     // level 1
+    bool pse36_address = false;   // a 32-bit 4 MiB PDE: address bits 39:32 come from bits 20:13
+    std::uint64_t leaf_test = 0;  // a present entry is a leaf iff (entry & leaf_test) != 0 (derived from the above)
 };
 
 /// Outcome of loading the PAE PDPTEs (what MOV CR3 does in PAE mode, SDM §4.4.1).
@@ -299,6 +300,11 @@ private:
                 rules_[1] = {0, high | xd, 0, addr, rules_[1].shape, false, true, false};
                 break;
             }
+        }
+        // Level 1 entries are always leaves; above, PS decides where it maps a page.
+        for (unsigned l = 1; l <= shape_.levels; ++l) {
+            LevelRule& r = rules_[l];
+            r.leaf_test = r.always_leaf ? ~std::uint64_t{0} : (r.ps_maps_page ? ps : 0);
         }
     }
 

@@ -11,4 +11,5 @@
 #include "recursive.hpp"
 #include "rights.hpp"
 #include "translate.hpp"
+#include "walk.hpp"
 #include "walker.hpp"

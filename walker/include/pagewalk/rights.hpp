@@ -29,7 +29,8 @@ struct AccessCheck {
     constexpr bool allowed() const { return causes == 0; }
 };
 
-constexpr AccessCheck check_access(const Context& ctx, const Rights& r, std::uint8_t pkey, const Access& a) {
+[[gnu::always_inline]] constexpr AccessCheck check_access(const Context& ctx, const Rights& r, std::uint8_t pkey,
+                                                          const Access& a) {
     AccessCheck out{};
     const bool user_access = a.is_user();
     const bool data = !a.is_fetch();
