@@ -44,7 +44,8 @@ public:
         // The remaining positions hold va's indices of the levels above `level`, moved down.
         if (level < top) {
             const unsigned kept_bits = (top - level) * shape_.at(1).index_bits;
-            const std::uint64_t above = (va >> shape_.at(level + 1).shift) & bits::mask(kept_bits - 1, 0);
+            const LevelShape& here = shape_.at(level);
+            const std::uint64_t above = (va >> (here.shift + here.index_bits)) & bits::mask(kept_bits - 1, 0);
             la |= above << shape_.at(1).shift;
         }
         return canonical(la);
