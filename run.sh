@@ -207,12 +207,23 @@ cmd_bench() {
         log "No benchmarks yet (bench/*.cpp)"
         return
     fi
+    # Each program appends its ratios (medians of repetitions, against a baseline measured in the same run)
+    # to this file; the table of all of them ends the output.
+    local ratios
+    ratios="$(mktemp)"
     local bench
     while IFS= read -r bench || [[ -n "$bench" ]]; do
         [[ -n "$bench" ]] || continue
         log "$(basename "$bench")"
-        "$bench"
+        PAGEWALK_BENCH_RATIOS="$ratios" "$bench"
     done <"$list"
+    if [[ -s "$ratios" ]]; then
+        echo
+        log "Every ratio and its target (medians)"
+        awk -F '\t' 'BEGIN { printf "%-58s %10s %12s %7s %7s  %s\n", "ratio", "ns", "baseline ns", "ratio", "target", "verdict" }
+                     { printf "%-58s %10s %12s %7s %7s  %s\n", $1, $2, $3, $4, $5, $6 }' "$ratios"
+    fi
+    rm -f "$ratios"
 }
 
 cmd_iso() {

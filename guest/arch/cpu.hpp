@@ -1,0 +1,105 @@
+// pagewalk guest: CPU access helpers (control registers, MSRs, CPUID, port I/O, TSC) for -m32 and -m64 code.
+//
+// Instruction semantics: Intel SDM Vol. 2 (MOV CR, RDMSR/WRMSR, CPUID, IN/OUT, RDTSC, INVLPG). Control registers
+// are `uintptr_t`: 32 bits in 32-bit code, 64 in 64-bit code, like the instructions themselves.
+#pragma once
+
+#include <cstdint>
+
+namespace pagewalk::guest::arch {
+
+using ureg = std::uintptr_t;
+
+inline ureg read_cr0() {
+    ureg v;
+    asm volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+inline ureg read_cr2() {
+    ureg v;
+    asm volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+inline ureg read_cr3() {
+    ureg v;
+    asm volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+inline ureg read_cr4() {
+    ureg v;
+    asm volatile("mov %%cr4, %0" : "=r"(v));
+    return v;
+}
+inline void write_cr0(ureg v) {
+    asm volatile("mov %0, %%cr0" ::"r"(v) : "memory");
+}
+inline void write_cr3(ureg v) {
+    asm volatile("mov %0, %%cr3" ::"r"(v) : "memory");
+}
+inline void write_cr4(ureg v) {
+    asm volatile("mov %0, %%cr4" ::"r"(v) : "memory");
+}
+
+inline std::uint64_t rdmsr(std::uint32_t msr) {
+    std::uint32_t lo, hi;
+    asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return (static_cast<std::uint64_t>(hi) << 32) | lo;
+}
+inline void wrmsr(std::uint32_t msr, std::uint64_t v) {
+    asm volatile("wrmsr" ::"c"(msr), "a"(static_cast<std::uint32_t>(v)), "d"(static_cast<std::uint32_t>(v >> 32))
+                 : "memory");
+}
+
+struct CpuidResult {
+    std::uint32_t eax, ebx, ecx, edx;
+};
+inline CpuidResult cpuid(std::uint32_t leaf, std::uint32_t subleaf = 0) {
+    CpuidResult r;
+    asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+    return r;
+}
+
+inline void outb(std::uint16_t port, std::uint8_t v) {
+    asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+inline void outl(std::uint16_t port, std::uint32_t v) {
+    asm volatile("outl %0, %1" ::"a"(v), "Nd"(port) : "memory");
+}
+inline std::uint8_t inb(std::uint16_t port) {
+    std::uint8_t v;
+    asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+inline std::uint64_t rdtsc() {
+    std::uint32_t lo, hi;
+    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (static_cast<std::uint64_t>(hi) << 32) | lo;
+}
+
+inline void invlpg(const volatile void* p) {
+    asm volatile("invlpg (%0)" ::"r"(p) : "memory");
+}
+
+[[noreturn]] inline void halt_forever() {
+    for (;;) asm volatile("cli; hlt");
+}
+
+// Architectural numbers (Intel SDM Vol. 3A §2.5, Vol. 4 "IA32_EFER").
+inline constexpr std::uint32_t kMsrEfer = 0xc0000080;
+inline constexpr std::uint64_t kEferNxe = 1u << 11;
+inline constexpr ureg kCr0Wp = 1u << 16;
+inline constexpr ureg kCr4Pae = 1u << 5;
+inline constexpr ureg kCr4La57 = 1u << 12;
+inline constexpr std::uint32_t kLeaf7EcxLa57 = 1u << 16;
+
+extern "C" {
+/// boot/mode_switch.S: leave and re-enter IA-32e mode with new CR3 and CR4 (changes CR4.LA57).
+void pw_relaunch_long_mode(std::uint64_t cr3, std::uint64_t cr4);
+}
+
+// CPUID feature bits used by the guest (Intel SDM Vol. 2A Table 3-8/3-10, "CPUID").
+inline constexpr std::uint32_t kExt1EdxNx = 1u << 20;
+inline constexpr std::uint32_t kExt1EdxLm = 1u << 29;
+
+}  // namespace pagewalk::guest::arch

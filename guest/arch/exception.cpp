@@ -1,0 +1,85 @@
+// pagewalk guest: the C++ side of every exception (vectors 0-31) in 64-bit mode.
+//
+// Inside try_call / try_user: capture the trap and resume at the recovery point (arch/trap.S). Outside: an
+// unexpected exception — report it (expected = 0), send the final record with status panic, and exit.
+#include <pagewalk/harness/ports.hpp>
+
+#include "arch/cpu.hpp"
+#include "arch/trap.hpp"
+#include "report/reporter.hpp"
+
+extern "C" {
+extern std::uint32_t pw_recovery_armed;
+extern pagewalk::guest::BootContext pw_boot_context;
+extern const char pw_user_return[];
+[[noreturn]] void pw_recover(std::uint64_t result);
+std::uint64_t pw_try_call(pagewalk::guest::arch::GuardedFn fn, void* arg);
+std::uint64_t pw_try_user(pagewalk::guest::arch::GuardedFn fn, void* arg, std::uint64_t rflags);
+void pw_exception64(pagewalk::guest::arch::ExceptionFrame* f);
+}
+
+namespace pagewalk::guest::arch {
+namespace {
+
+Trap g_last_trap;
+bool g_in_unexpected = false;
+
+Trap capture(const ExceptionFrame& f) {
+    Trap t;
+    t.taken = true;
+    t.vector = static_cast<std::uint8_t>(f.vector);
+    t.has_error_code = has_error_code(f.vector);
+    t.error_code = f.error_code;
+    t.cr2 = read_cr2();
+    t.rip = f.rip;
+    t.cs = static_cast<std::uint16_t>(f.cs);
+    t.cpl = static_cast<std::uint8_t>(f.cs & 3);
+    t.rflags = f.rflags;
+    t.rsp = f.rsp;
+    return t;
+}
+
+}  // namespace
+
+Trap try_call(GuardedFn fn, void* arg) {
+    return pw_try_call(fn, arg) != 0 ? g_last_trap : Trap{};
+}
+
+Trap try_user(GuardedFn fn, void* arg, bool ac) {
+    const std::uint64_t rflags = 0x2 | (ac ? (1u << 18) : 0);
+    return pw_try_user(fn, arg, rflags) != 0 ? g_last_trap : Trap{};
+}
+
+}  // namespace pagewalk::guest::arch
+
+using namespace pagewalk;
+
+extern "C" void pw_exception64(guest::arch::ExceptionFrame* f) {
+    if (pw_recovery_armed != 0) {
+        const bool user_return =
+            f->vector == 6 && (f->cs & 3) == 3 && f->rip == reinterpret_cast<std::uint64_t>(pw_user_return);
+        if (user_return) pw_recover(0);
+        guest::arch::g_last_trap = guest::arch::capture(*f);
+        pw_recover(1);
+    }
+    guest::Reporter r(&pw_boot_context.reporter);
+    if (guest::arch::g_in_unexpected) r.exit(harness::ExitStatus::panic);  // fault while reporting a fault
+    guest::arch::g_in_unexpected = true;
+    const guest::arch::Trap t = guest::arch::capture(*f);
+    harness::ExceptionRecord rec{};
+    rec.header = harness::make_header(harness::RecordType::exception, sizeof rec);
+    rec.vector = t.vector;
+    rec.cpl = t.cpl;
+    rec.cs = t.cs;
+    rec.error_code = t.error_code;
+    rec.has_error_code = t.has_error_code ? 1 : 0;
+    rec.cr2 = t.cr2;
+    rec.rip = t.rip;
+    rec.rflags = t.rflags;
+    rec.rsp = t.rsp;
+    rec.code_bits = 64;
+    rec.expected = 0;
+    r.send(rec.header);
+    r.final(0, harness::ExitStatus::panic);
+    r.exit(harness::ExitStatus::panic);
+}

@@ -1,0 +1,64 @@
+/* pagewalk guest: the boot headers (multiboot1 with address fields, multiboot2, pagewalk BootHeader). */
+#include "boot/boot_context.h"
+
+#ifndef PW_BUILD_ID
+#define PW_BUILD_ID 0
+#endif
+
+/* Multiboot 0.6.96 §3.1: magic, flags, checksum, then (flag 16) the address fields, which QEMU -kernel needs
+ * for an ELF64 image. Flags: 0 = page-align modules, 1 = memory information, 16 = address fields valid. */
+#define MB1_MAGIC 0x1badb002
+#define MB1_FLAGS 0x00010003
+  .section .multiboot1, "a"
+  .align 4
+pw_multiboot1_header:
+  .long MB1_MAGIC
+  .long MB1_FLAGS
+  .long -(MB1_MAGIC + MB1_FLAGS)
+  .long pw_multiboot1_header   /* header_addr */
+  .long pw_image_start         /* load_addr */
+  .long pw_load_end            /* load_end_addr */
+  .long pw_image_end           /* bss_end_addr */
+  .long pw_start32             /* entry_addr */
+
+/* Multiboot2 §3.1: header, address tag (2), entry address tag (3), end tag; tags 8-byte aligned. */
+#define MB2_MAGIC 0xe85250d6
+  .section .multiboot2, "a"
+  .align 8
+pw_multiboot2_header:
+  .long MB2_MAGIC
+  .long 0                      /* architecture: i386 protected mode */
+  .long pw_multiboot2_end - pw_multiboot2_header
+  .long -(MB2_MAGIC + (pw_multiboot2_end - pw_multiboot2_header))
+  .align 8
+  .word 2, 0                   /* address tag */
+  .long 24
+  .long pw_multiboot2_header
+  .long pw_image_start
+  .long pw_load_end
+  .long pw_image_end
+  .align 8
+  .word 3, 0                   /* entry address tag */
+  .long 12
+  .long pw_start32
+  .align 8
+  .word 0, 0                   /* end tag */
+  .long 8
+pw_multiboot2_end:
+
+/* harness::BootHeader (harness/include/pagewalk/harness/boot_header.hpp). */
+  .section .pwboot, "a"
+  .align 8
+  .globl pw_boot_header
+pw_boot_header:
+  .long 0x48425750             /* "PWBH" */
+  .word 1                      /* version */
+  .word 56                     /* size */
+  .quad pw_start32
+  .quad pw_start64
+  .quad PW_BUILD_ID
+  .quad pw_image_start
+  .quad pw_image_end
+  .quad 0x40000000             /* entry64 needs the first 1 GiB identity-mapped */
+
+  .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,19 @@
+// pagewalk guest: the 32-bit world's entry, compiled -m32 and called from pw_start32 (protected mode, no
+// paging) before the switch to long mode. It sends the hello record, proving the -m32 build plumbing; the
+// 32-bit and PAE scenario runner will live in this world (guest/README.md).
+#include <pagewalk/harness/boot_header.hpp>
+
+#include "report/reporter.hpp"
+
+using namespace pagewalk;
+
+extern "C" void pw_main32(guest::BootContext* ctx) {
+    ctx->entry_path =
+        static_cast<std::uint32_t>(ctx->eax == harness::kMultiboot2BootMagic   ? harness::EntryPath::multiboot2
+                                   : ctx->eax == harness::kMultiboot1BootMagic ? harness::EntryPath::multiboot1
+                                                                               : harness::EntryPath::unknown);
+    guest::Reporter r(&ctx->reporter);
+    r.init(ctx->ecx);
+    guest::send_hello(r, *ctx, 32);
+    r.log("32-bit code (-m32) running in protected mode; entering long mode");
+}

@@ -1,0 +1,43 @@
+// pagewalk guest: the 64-bit world's entry (pw_main64), reached from both entry paths in long mode.
+#include <pagewalk/harness/boot_header.hpp>
+
+#include "arch/cpu.hpp"
+#include "arch/descriptors.hpp"
+#include "boot/boot_info.hpp"
+#include "report/reporter.hpp"
+#include "report/text.hpp"
+#include "selftest/selftest.hpp"
+
+using namespace pagewalk;
+
+extern "C" [[noreturn]] void pw_main64(guest::BootContext* ctx) {
+    guest::Reporter r(&ctx->reporter);
+    if (ctx->entry_path == static_cast<std::uint32_t>(harness::EntryPath::direct64)) {
+        r.init(ctx->ecx);
+        guest::send_hello(r, *ctx, 64);
+    }
+    guest::arch::init_descriptors();
+    guest::arch::mark_user_pages();
+    if ((guest::arch::cpuid(0x80000001u).edx & guest::arch::kExt1EdxNx) != 0)
+        guest::arch::wrmsr(guest::arch::kMsrEfer, guest::arch::rdmsr(guest::arch::kMsrEfer) | guest::arch::kEferNxe);
+
+    const guest::BootInfo info = guest::parse_boot_info(*ctx);
+    if (!info.valid) {
+        r.log("no multiboot information (EAX/EBX not from a multiboot loader)", 2);
+        r.final(0, harness::ExitStatus::bad_boot);
+        r.exit(harness::ExitStatus::bad_boot);
+    }
+    char test[32] = "selftest";
+    guest::cmdline_option(info.cmdline, "pw.test=", test, sizeof test);
+    if (info.module_end > info.module_start)
+        r.log((guest::Text{} << "module: " << (info.module_end - info.module_start) << " bytes at ")
+                  .hex(info.module_start)
+                  .c_str());
+    if (guest::equals(test, "selftest")) guest::run_selftest(r);
+    if (guest::equals(test, "bench")) guest::run_bench(r);
+    if (guest::equals(test, "la57")) guest::run_la57(r);
+    guest::run_broken(r, test);
+    r.log((guest::Text{} << "unknown pw.test=" << test).c_str(), 2);
+    r.final(0, harness::ExitStatus::bad_boot);
+    r.exit(harness::ExitStatus::bad_boot);
+}

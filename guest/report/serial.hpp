@@ -1,0 +1,31 @@
+// pagewalk guest: COM1, a polled 16550 UART (port map: PC16550D data sheet; base 0x3F8).
+#pragma once
+
+#include <cstdint>
+#include <pagewalk/harness/ports.hpp>
+
+#include "arch/cpu.hpp"
+
+namespace pagewalk::guest::serial {
+
+inline constexpr std::uint16_t kBase = harness::Ports::com1;
+
+/// 115200 baud, 8N1, FIFOs on, interrupts off.
+inline void init() {
+    arch::outb(kBase + 1, 0x00);  // IER: no interrupts
+    arch::outb(kBase + 3, 0x80);  // LCR: DLAB
+    arch::outb(kBase + 0, 0x01);  // DLL: divisor 1 = 115200
+    arch::outb(kBase + 1, 0x00);  // DLM
+    arch::outb(kBase + 3, 0x03);  // LCR: 8N1
+    arch::outb(kBase + 2, 0xc7);  // FCR: enable + clear FIFOs
+    arch::outb(kBase + 4, 0x03);  // MCR: DTR, RTS
+}
+
+/// Waits for LSR.THRE (bit 5), then writes one byte. Bounded wait: a missing UART must not hang the guest.
+inline void put(char c) {
+    for (int i = 0; i < 100000 && (arch::inb(kBase + 5) & 0x20) == 0; ++i) {
+    }
+    arch::outb(kBase, static_cast<std::uint8_t>(c));
+}
+
+}  // namespace pagewalk::guest::serial

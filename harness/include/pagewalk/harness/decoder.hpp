@@ -1,0 +1,160 @@
+// pagewalk harness: the one record decoder. Bounds-checks every field; garbage gives an error value, never UB.
+//
+// Both transports end here: the KVM launcher passes the bytes it read from guest memory, the serial path passes
+// the bytes parse_line() recovered from a text line. Freestanding (no allocation), so the guest may use it too.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "records.hpp"
+
+namespace pagewalk::harness {
+
+/// Why a byte string is not a valid record.
+enum class DecodeError : std::uint8_t {
+    ok = 0,
+    truncated,           ///< fewer bytes than the header or than header.length
+    bad_magic,           ///< header.magic != kRecordMagic
+    bad_version,         ///< header.version != kProtocolVersion
+    bad_length,          ///< header.length outside [16, kMaxRecordSize] or != the bytes given
+    unknown_type,        ///< a type this decoder does not know (incl. the reserved runner range)
+    bad_payload_length,  ///< header.length does not match the type's layout
+    bad_field,           ///< a field out of its range (vector > 31, text_length too long, bad enum…)
+};
+
+constexpr const char* to_string(DecodeError e) {
+    switch (e) {
+        case DecodeError::ok:
+            return "ok";
+        case DecodeError::truncated:
+            return "truncated record";
+        case DecodeError::bad_magic:
+            return "bad magic";
+        case DecodeError::bad_version:
+            return "unsupported protocol version";
+        case DecodeError::bad_length:
+            return "bad record length";
+        case DecodeError::unknown_type:
+            return "unknown record type";
+        case DecodeError::bad_payload_length:
+            return "record length does not match its type";
+        case DecodeError::bad_field:
+            return "field out of range";
+    }
+    return "?";
+}
+
+struct DecodeResult;
+inline DecodeResult decode(const std::uint8_t* data, std::size_t size);
+
+/// A validated record, copied into aligned storage; the typed accessors return nullptr for another type.
+class DecodedRecord {
+public:
+    [[nodiscard]] const RecordHeader& header() const { return *reinterpret_cast<const RecordHeader*>(bytes_); }
+    [[nodiscard]] RecordType type() const { return static_cast<RecordType>(header().type); }
+    [[nodiscard]] std::uint32_t size() const { return header().length; }
+    [[nodiscard]] const std::uint8_t* bytes() const { return bytes_; }
+    [[nodiscard]] const HelloRecord* hello() const { return as<HelloRecord>(RecordType::hello); }
+    [[nodiscard]] const LogRecord* log() const { return as<LogRecord>(RecordType::log); }
+    [[nodiscard]] const ExceptionRecord* exception() const { return as<ExceptionRecord>(RecordType::exception); }
+    [[nodiscard]] const FinalRecord* final_record() const { return as<FinalRecord>(RecordType::final); }
+
+private:
+    friend DecodeResult decode(const std::uint8_t* data, std::size_t size);
+    template <class T>
+    const T* as(RecordType t) const {
+        return type() == t ? reinterpret_cast<const T*>(bytes_) : nullptr;
+    }
+    alignas(8) std::uint8_t bytes_[kMaxRecordSize] = {};
+};
+
+/// decode()'s answer: `error == ok` or the reason; `record` is valid only when ok.
+struct DecodeResult {
+    DecodeError error = DecodeError::truncated;
+    DecodedRecord record;
+    [[nodiscard]] bool ok() const { return error == DecodeError::ok; }
+};
+
+namespace detail {
+constexpr std::uint32_t load_le(const std::uint8_t* p, std::size_t n) {
+    std::uint32_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
+    return v;
+}
+
+constexpr DecodeError check_payload(const std::uint8_t* p, std::uint16_t type, std::uint32_t length) {
+    switch (static_cast<RecordType>(type)) {
+        case RecordType::hello: {
+            if (length != sizeof(HelloRecord)) return DecodeError::bad_payload_length;
+            const std::uint8_t entry = p[offsetof(HelloRecord, entry_path)];
+            const std::uint8_t transport = p[offsetof(HelloRecord, transport)];
+            const std::uint8_t bits = p[offsetof(HelloRecord, code_bits)];
+            if (entry > static_cast<std::uint8_t>(EntryPath::direct64)) return DecodeError::bad_field;
+            if (transport > static_cast<std::uint8_t>(TransportKind::serial)) return DecodeError::bad_field;
+            if (bits != 32 && bits != 64) return DecodeError::bad_field;
+            if (p[offsetof(HelloRecord, cpl)] > 3) return DecodeError::bad_field;
+            return DecodeError::ok;
+        }
+        case RecordType::log: {
+            if (length < kLogFixedSize) return DecodeError::bad_payload_length;
+            const std::uint32_t text = load_le(p + offsetof(LogRecord, text_length), 2);
+            if (text > kMaxLogText) return DecodeError::bad_field;
+            if (length != kLogFixedSize + text) return DecodeError::bad_payload_length;
+            if (load_le(p + offsetof(LogRecord, level), 2) > 2) return DecodeError::bad_field;
+            return DecodeError::ok;
+        }
+        case RecordType::exception: {
+            if (length != sizeof(ExceptionRecord)) return DecodeError::bad_payload_length;
+            if (p[offsetof(ExceptionRecord, vector)] > 31) return DecodeError::bad_field;
+            if (p[offsetof(ExceptionRecord, cpl)] > 3) return DecodeError::bad_field;
+            if (p[offsetof(ExceptionRecord, has_error_code)] > 1 || p[offsetof(ExceptionRecord, expected)] > 1)
+                return DecodeError::bad_field;
+            const std::uint8_t bits = p[offsetof(ExceptionRecord, code_bits)];
+            if (bits != 32 && bits != 64) return DecodeError::bad_field;
+            return DecodeError::ok;
+        }
+        case RecordType::final: {
+            if (length != sizeof(FinalRecord)) return DecodeError::bad_payload_length;
+            if (load_le(p + offsetof(FinalRecord, status), 4) > 3) return DecodeError::bad_field;
+            return DecodeError::ok;
+        }
+        default:
+            return DecodeError::unknown_type;
+    }
+}
+}  // namespace detail
+
+/// Validates `size` bytes as exactly one record and copies it. Never reads past data[size - 1].
+inline DecodeResult decode(const std::uint8_t* data, std::size_t size) {
+    DecodeResult r;
+    if (data == nullptr || size < sizeof(RecordHeader)) return r;  // truncated
+    if (detail::load_le(data + offsetof(RecordHeader, magic), 4) != kRecordMagic) {
+        r.error = DecodeError::bad_magic;
+        return r;
+    }
+    if (detail::load_le(data + offsetof(RecordHeader, version), 2) != kProtocolVersion) {
+        r.error = DecodeError::bad_version;
+        return r;
+    }
+    const std::uint32_t length = detail::load_le(data + offsetof(RecordHeader, length), 4);
+    if (length < sizeof(RecordHeader) || length > kMaxRecordSize) {
+        r.error = DecodeError::bad_length;
+        return r;
+    }
+    if (size < length) {
+        r.error = DecodeError::truncated;
+        return r;
+    }
+    if (size > length) {
+        r.error = DecodeError::bad_length;
+        return r;
+    }
+    const auto type = static_cast<std::uint16_t>(detail::load_le(data + offsetof(RecordHeader, type), 2));
+    r.error = detail::check_payload(data, type, length);
+    if (r.error != DecodeError::ok) return r;
+    for (std::size_t i = 0; i < length; ++i) r.record.bytes_[i] = data[i];
+    return r;
+}
+
+}  // namespace pagewalk::harness

@@ -1,0 +1,127 @@
+// pagewalk: the command line. `probe` prints what each backend can do; `boot` runs the guest once and prints its
+// records (a debugging command). Exit status: 0 only when the command succeeded / the guest passed.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "kvm/kvm.hpp"
+#include "kvm/launcher.hpp"
+#include "kvm/probe.hpp"
+#include "qemu/qemu_backend.hpp"
+#include "run/probe_report.hpp"
+#include "run/selftest_check.hpp"
+
+#ifndef PAGEWALK_DEFAULT_GUEST
+#define PAGEWALK_DEFAULT_GUEST ""
+#endif
+
+namespace {
+
+/// The guest image: --guest, else the build's own (compile-time path), else guest/ next to the executable.
+std::string default_guest() {
+    if (std::filesystem::exists(PAGEWALK_DEFAULT_GUEST)) return PAGEWALK_DEFAULT_GUEST;
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) return (self.parent_path() / "guest" / "pagewalk-guest.elf").string();
+    return "guest/pagewalk-guest.elf";
+}
+
+/// ctest's SKIP_RETURN_CODE: the backend is not there, which is not a failure.
+constexpr int kSkip = 77;
+
+const char* const kOutcomeNames[] = {"passed",       "guest-failed",   "protocol-error", "early-stop",
+                                     "triple-fault", "internal-error", "fail-entry",     "mmio",
+                                     "halted",       "timeout",        "launch-error",   "unexpected-exit"};
+
+const char* outcome_name(pagewalk::host::Outcome o) {
+    return kOutcomeNames[static_cast<int>(o)];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"pagewalk: x86 page-table walker and the harness that proves it on real CPUs"};
+    app.require_subcommand(1);
+
+    app.add_subcommand("probe", "print what each backend (KVM, QEMU) can do, and why");
+
+    auto* boot = app.add_subcommand("boot", "boot the guest once, print its records (exit 1 if it failed)");
+    std::string backend = "kvm", guest = default_guest(), module, test = "selftest", extra, entry = "auto";
+    double timeout = 10.0;
+    unsigned memory_mib = 64;
+    boot->add_option("--backend", backend, "kvm or qemu")->check(CLI::IsMember({"kvm", "qemu"}));
+    boot->add_option("--guest", guest, "guest ELF image")->capture_default_str();
+    boot->add_option("--module", module, "multiboot module (scenario program) to pass");
+    std::string iso;
+    boot->add_option("--iso", iso, "qemu only: boot a GRUB ISO (multiboot2) instead of -kernel GUEST");
+    boot->add_option("--timeout", timeout, "watchdog, seconds")->capture_default_str()->check(CLI::PositiveNumber);
+    boot->add_option("--test", test,
+                     "guest program: selftest, bench, la57, triple-fault, hang, garbage, early-stop, mmio")
+        ->capture_default_str();
+    boot->add_option("--cmdline", extra, "extra guest command line words");
+    boot->add_option("--entry", entry, "KVM entry path: auto (probe), 32 (multiboot), 64 (direct long mode)")
+        ->check(CLI::IsMember({"auto", "32", "64"}))
+        ->capture_default_str();
+    boot->add_option("--memory", memory_mib, "guest RAM in MiB")->capture_default_str()->check(CLI::Range(2u, 4096u));
+    bool verbose = false;
+    boot->add_flag("-v,--verbose", verbose, "print every record even on failure");
+    std::string expect = "passed";
+    boot->add_option("--expect", expect, "exit 0 only if the run ends this way (tests of broken guests)")
+        ->check(CLI::IsMember(std::vector<std::string>(std::begin(kOutcomeNames), std::end(kOutcomeNames))))
+        ->capture_default_str();
+    bool skip_missing = false;
+    boot->add_flag("--skip-if-unavailable", skip_missing,
+                   "exit 77 (ctest SKIP) with the reason when the backend or the forced entry path is not available");
+
+    CLI11_PARSE(app, argc, argv);
+
+    if (app.got_subcommand("probe")) {
+        std::cout << pagewalk::host::probe_report();
+        return 0;
+    }
+    pagewalk::host::BootOptions o;
+    o.guest_path = guest;
+    if (!module.empty()) o.module_path = module;
+    if (!iso.empty()) o.iso_path = iso;
+    o.cmdline = "pw.test=" + test + (extra.empty() ? "" : " " + extra);
+    o.timeout_s = timeout;
+    o.memory_bytes = std::uint64_t{memory_mib} << 20;
+    o.entry = entry == "32"   ? pagewalk::host::EntryChoice::multiboot32
+              : entry == "64" ? pagewalk::host::EntryChoice::direct64
+                              : pagewalk::host::EntryChoice::automatic;
+    if (skip_missing) {
+        if (backend == "kvm") {
+            auto kvm = pagewalk::host::kvm::KvmSystem::open();
+            if (!kvm) {
+                std::cout << "SKIP: kvm unavailable: " << kvm.error() << "\n";
+                return kSkip;
+            }
+            if (o.entry == pagewalk::host::EntryChoice::multiboot32 &&
+                !pagewalk::host::kvm::kvm_can_enter_32bit(*kvm)) {
+                std::cout << "SKIP: this KVM cannot run the multiboot 32-bit entry (see `pagewalk probe`)\n";
+                return kSkip;
+            }
+        } else if (const auto q = pagewalk::host::qemu::probe_qemu(); !q.found) {
+            std::cout << "SKIP: qemu unavailable: " << q.reason << "\n";
+            return kSkip;
+        }
+    }
+    pagewalk::host::RunResult r =
+        backend == "qemu" ? pagewalk::host::qemu::boot_qemu(o) : pagewalk::host::kvm::boot_kvm(o);
+    if (test == "selftest" && r.passed()) {
+        if (const std::string why = pagewalk::host::check_selftest(r); !why.empty()) {
+            r.outcome = pagewalk::host::Outcome::guest_failed;
+            r.detail = "self-test records: " + why;
+        }
+    }
+    std::cout << pagewalk::host::format_result(r, verbose);
+    const bool as_expected = expect == outcome_name(r.outcome);
+    if (expect != "passed")
+        std::cout << (as_expected ? "as expected: " : "NOT as expected: ") << "outcome " << outcome_name(r.outcome)
+                  << ", expected " << expect << "\n";
+    return as_expected ? 0 : 1;
+}

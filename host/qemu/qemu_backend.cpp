@@ -1,0 +1,230 @@
+#include "qemu/qemu_backend.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <pagewalk/harness/ports.hpp>
+#include <vector>
+
+#include "util/fd.hpp"
+#include "util/file.hpp"
+
+namespace pagewalk::host::qemu {
+namespace {
+
+std::string qemu_binary() {
+    const char* env = std::getenv("PAGEWALK_QEMU");
+    return env != nullptr && *env != 0 ? env : "qemu-system-x86_64";
+}
+
+/// Spawns argv with stdout and stderr on pipes, stdin on /dev/null. Returns the pid or -1.
+pid_t spawn(const std::vector<std::string>& args, Fd& out, Fd& err) {
+    int o[2], e[2];
+    if (pipe2(o, O_CLOEXEC) != 0) return -1;
+    if (pipe2(e, O_CLOEXEC) != 0) {
+        close(o[0]);
+        close(o[1]);
+        return -1;
+    }
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(o[1], 1);
+        dup2(e[1], 2);
+        execvp(argv[0], argv.data());
+        _exit(127);
+    }
+    close(o[1]);
+    close(e[1]);
+    out = Fd(o[0]);
+    err = Fd(e[0]);
+    if (pid < 0) return -1;
+    return pid;
+}
+
+/// The last `max_lines` lines of a QEMU -D log, indented.
+std::string log_tail(const std::string& path, std::size_t max_lines) {
+    std::ifstream in(path);
+    if (!in) return "";
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(std::move(line));
+        if (lines.size() > 4 * max_lines) lines.erase(lines.begin(), lines.end() - static_cast<long>(max_lines));
+    }
+    std::string out;
+    for (std::size_t i = lines.size() > max_lines ? lines.size() - max_lines : 0; i < lines.size(); ++i)
+        out += "    " + lines[i] + "\n";
+    return out;
+}
+
+}  // namespace
+
+QemuInfo probe_qemu() {
+    QemuInfo info;
+    info.binary = qemu_binary();
+    Fd out, err;
+    const pid_t pid = spawn({info.binary, "--version"}, out, err);
+    if (pid < 0) {
+        info.reason = "cannot start " + info.binary;
+        return info;
+    }
+    std::string text;
+    char buf[512];
+    for (ssize_t n; (n = read(out.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        info.reason = info.binary + " not found or failed (exit " + std::to_string(WEXITSTATUS(status)) + ")";
+        return info;
+    }
+    info.found = true;
+    info.version = text.substr(0, text.find('\n'));
+    return info;
+}
+
+RunResult boot_qemu(const BootOptions& options) {
+    static std::atomic<unsigned> counter{0};
+    RunResult result;
+    result.backend = "qemu";
+    result.entry = "multiboot1 32-bit entry (QEMU -kernel)";
+    const std::string& image = options.iso_path ? *options.iso_path : options.guest_path;
+    if (access(image.c_str(), R_OK) != 0) {
+        result.detail = "cannot read " + image;
+        return result;
+    }
+    const std::string reset_log =
+        "/tmp/pagewalk-qemu-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
+    std::vector<std::string> args = {qemu_binary(),
+                                     "-accel",
+                                     "tcg",
+                                     "-cpu",
+                                     "max",
+                                     "-m",
+                                     std::to_string(options.memory_bytes >> 20),
+                                     "-nodefaults",
+                                     "-display",
+                                     "none",
+                                     "-monitor",
+                                     "none",
+                                     "-serial",
+                                     "stdio",
+                                     "-no-reboot",
+                                     "-device",
+                                     "isa-debug-exit,iobase=0xf4,iosize=4"};
+    if (options.iso_path) {
+        // A GRUB ISO (multiboot2 entry); the command line and module come from its grub.cfg.
+        result.entry = "GRUB ISO (-cdrom)";
+        args.insert(args.end(), {"-cdrom", *options.iso_path});
+    } else {
+        args.insert(args.end(), {"-kernel", options.guest_path, "-append", options.cmdline});
+    }
+    // QEMU reports no registers at a triple fault under -no-reboot. PAGEWALK_QEMU_DEBUG=int logs every
+    // exception with registers (large for many faults); its tail goes into the result.
+    const char* debug = std::getenv("PAGEWALK_QEMU_DEBUG");
+    const bool trace = debug != nullptr && *debug != 0;
+    if (trace) {
+        args.insert(args.end(), {"-d", debug, "-D", reset_log});
+    }
+    if (options.module_path && !options.iso_path) {
+        args.push_back("-initrd");
+        args.push_back(*options.module_path);
+    }
+    const Stopwatch clock;
+    Fd out, err;
+    const pid_t pid = spawn(args, out, err);
+    if (pid < 0) {
+        result.detail = "cannot start " + args[0] + ": " + std::strerror(errno);
+        return result;
+    }
+    result.setup_ms = clock.ms();
+    RecordCollector collector(result);
+    std::string pending, errors;
+    bool timed_out = false, killed_for_garbage = false;
+    bool out_open = true, err_open = true;
+    while (out_open || err_open) {
+        const double left_ms = options.timeout_s * 1000.0 - clock.ms();
+        if (left_ms <= 0) {
+            timed_out = true;
+            break;
+        }
+        pollfd fds[2] = {{out_open ? out.get() : -1, POLLIN, 0}, {err_open ? err.get() : -1, POLLIN, 0}};
+        const int r = poll(fds, 2, static_cast<int>(left_ms) + 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) break;
+        char buf[4096];
+        if (fds[0].revents != 0) {
+            const ssize_t n = read(out.get(), buf, sizeof buf);
+            if (n <= 0)
+                out_open = false;
+            else
+                pending.append(buf, static_cast<std::size_t>(n));
+            for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
+                const std::string line = pending.substr(0, nl);
+                pending.erase(0, nl + 1);
+                if (!collector.add_line(line, clock.ms())) killed_for_garbage = true;
+            }
+            if (pending.size() > 64 * 1024) {  // a line that never ends is garbage, not a reason to grow forever
+                collector.add_line("@PW " + pending.substr(0, 64), clock.ms());
+                killed_for_garbage = true;
+            }
+            if (killed_for_garbage) break;
+        }
+        if (fds[1].revents != 0) {
+            const ssize_t n = read(err.get(), buf, sizeof buf);
+            if (n <= 0)
+                err_open = false;
+            else
+                errors.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    if (timed_out || killed_for_garbage) kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    result.total_ms = clock.ms();
+    if (!pending.empty() && !killed_for_garbage) collector.add_line(pending, clock.ms());
+    if (!errors.empty()) result.console += "[qemu stderr] " + errors;
+
+    bool hard = false;
+    if (timed_out) {
+        result.outcome = Outcome::timeout;
+        result.detail = "QEMU killed after " + std::to_string(options.timeout_s) + " s";
+        hard = true;
+    } else if (!killed_for_garbage && WIFEXITED(status)) {
+        const int code = WEXITSTATUS(status);
+        if (code % 2 == 1 && (code != 1 || !result.records.empty())) {
+            result.exit_status = code >> 1;  // isa-debug-exit: (value << 1) | 1
+        } else if (code == 0) {
+            result.outcome = Outcome::triple_fault;
+            result.detail = "QEMU exited without isa-debug-exit (guest reset: triple fault under -no-reboot)";
+            result.registers = trace ? log_tail(reset_log, 40)
+                                     : "    (QEMU gives no registers here; rerun with PAGEWALK_QEMU_DEBUG=int)\n";
+            hard = true;
+        } else {
+            result.outcome = Outcome::launch_error;
+            result.detail = "QEMU exited with status " + std::to_string(code);
+            hard = true;
+        }
+    } else if (!killed_for_garbage) {
+        result.outcome = Outcome::launch_error;
+        result.detail = "QEMU died from a signal";
+        hard = true;
+    }
+    collector.finish(hard);
+    if (!result.passed() && result.registers.empty() && trace) result.registers = log_tail(reset_log, 40);
+    if (trace) ::unlink(reset_log.c_str());
+    return result;
+}
+
+}  // namespace pagewalk::host::qemu

@@ -1,0 +1,203 @@
+#include "run/run_result.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+#include <pagewalk/harness/framing.hpp>
+#include <sstream>
+
+namespace pagewalk::host {
+
+std::string_view to_string(Outcome o) {
+    switch (o) {
+        case Outcome::passed:
+            return "passed";
+        case Outcome::guest_failed:
+            return "guest reported failure";
+        case Outcome::protocol_error:
+            return "protocol error";
+        case Outcome::early_stop:
+            return "early stop (no final record)";
+        case Outcome::triple_fault:
+            return "triple fault (shutdown)";
+        case Outcome::internal_error:
+            return "KVM internal error";
+        case Outcome::fail_entry:
+            return "VM entry failed";
+        case Outcome::mmio:
+            return "access to unbacked guest memory (MMIO)";
+        case Outcome::halted:
+            return "halted";
+        case Outcome::timeout:
+            return "timeout (watchdog)";
+        case Outcome::launch_error:
+            return "launch error";
+        case Outcome::unexpected_exit:
+            return "unexpected VM exit";
+    }
+    return "?";
+}
+
+bool RecordCollector::fail(std::string why) {
+    if (!failed_) {
+        failed_ = true;
+        result_.outcome = Outcome::protocol_error;
+        result_.detail = std::move(why);
+    }
+    return false;
+}
+
+bool RecordCollector::add_bytes(const std::uint8_t* data, std::size_t size, double ms) {
+    if (failed_) return false;
+    const harness::DecodeResult d = harness::decode(data, size);
+    if (!d.ok()) return fail("record #" + std::to_string(result_.records.size()) + ": " + harness::to_string(d.error));
+    if (result_.records.empty()) result_.first_record_ms = ms;
+    result_.records.push_back({d.record, ms});
+    const harness::StreamError e = checker_.feed(d.record);
+    result_.stream = e;
+    if (e != harness::StreamError::ok)
+        return fail("record #" + std::to_string(result_.records.size() - 1) + ": " + harness::to_string(e));
+    return true;
+}
+
+bool RecordCollector::add_line(std::string_view line, double ms) {
+    // Console output without a newline (a boot loader's escape sequences) may precede a record on the same line.
+    if (const auto at = line.find(harness::kLinePrefix); at != std::string_view::npos && at > 0) {
+        result_.console.append(line.substr(0, at));
+        result_.console.push_back('\n');
+        line.remove_prefix(at);
+    }
+    std::uint8_t bytes[harness::kMaxRecordSize];
+    const harness::LineResult l = harness::parse_line(line.data(), line.size(), bytes, sizeof bytes);
+    if (l.error == harness::LineError::not_a_record) {
+        result_.console.append(line);
+        result_.console.push_back('\n');
+        return true;
+    }
+    if (failed_) return false;
+    if (l.error != harness::LineError::ok)
+        return fail("serial line after record #" + std::to_string(result_.records.size()) + ": " +
+                    harness::to_string(l.error));
+    return add_bytes(bytes, l.size, ms);
+}
+
+void RecordCollector::finish(bool hard_outcome_set) {
+    if (failed_ || hard_outcome_set) return;
+    const harness::StreamError e = checker_.finish();
+    result_.stream = e;
+    if (e == harness::StreamError::no_final) {
+        result_.outcome = Outcome::early_stop;
+        result_.detail =
+            "the guest stopped after " + std::to_string(result_.records.size()) + " records without a final record";
+        return;
+    }
+    if (e != harness::StreamError::ok) {
+        result_.outcome = Outcome::protocol_error;
+        result_.detail = harness::to_string(e);
+        return;
+    }
+    const std::uint32_t status = checker_.final_status();
+    if (result_.exit_status >= 0 && static_cast<std::uint32_t>(result_.exit_status) != status) {
+        result_.outcome = Outcome::protocol_error;
+        result_.detail = "exit status " + std::to_string(result_.exit_status) + " differs from the final record's " +
+                         std::to_string(status);
+        return;
+    }
+    result_.outcome = status == 0 ? Outcome::passed : Outcome::guest_failed;
+    if (status != 0) result_.detail = "final record status " + std::to_string(status);
+}
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "0x%" PRIx64, v);
+    return b;
+}
+
+const char* vector_name(unsigned v) {
+    static const char* const names[32] = {"#DE", "#DB",    "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+                                          "#DF", "#MF(9)", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
+                                          "#MF", "#AC",    "#MC", "#XM", "#VE", "#CP", "#22", "#23",
+                                          "#24", "#25",    "#26", "#27", "#HV", "#VC", "#SX", "#31"};
+    return v < 32 ? names[v] : "?";
+}
+
+std::string pf_bits(std::uint64_t e) {
+    // #PF error code (Intel SDM Vol. 3A §4.7, Figure 4-12).
+    static const char* const bits[] = {"P", "W", "U", "RSVD", "I/D", "PK", "SS", "HLAT"};
+    std::string s;
+    for (int i = 0; i < 8; ++i) {
+        if ((e & (1u << i)) == 0) continue;
+        if (!s.empty()) s += ' ';
+        s += bits[i];
+    }
+    return s.empty() ? "-" : s;
+}
+
+const char* entry_name(std::uint8_t e) {
+    switch (e) {
+        case 1:
+            return "multiboot1";
+        case 2:
+            return "multiboot2";
+        case 3:
+            return "direct64";
+        default:
+            return "unknown";
+    }
+}
+
+}  // namespace
+
+std::string format_record(const harness::DecodedRecord& r) {
+    std::ostringstream o;
+    o << "#" << r.header().sequence << " ";
+    if (const auto* h = r.hello()) {
+        const std::string vendor(h->vendor, sizeof h->vendor);
+        o << "hello v" << h->protocol_version << " entry=" << entry_name(h->entry_path)
+          << " transport=" << (h->transport == 1 ? "hypercall" : "serial") << " code=" << int{h->code_bits}
+          << "-bit build=" << hex(h->build_id) << " cpu=" << vendor << " maxphyaddr=" << int{h->maxphyaddr}
+          << " cr0=" << hex(h->cr0) << " cr4=" << hex(h->cr4) << " efer=" << hex(h->efer);
+    } else if (const auto* l = r.log()) {
+        o << "log: " << std::string(l->text, l->text_length);
+    } else if (const auto* x = r.exception()) {
+        o << "exception step " << x->step << ": " << vector_name(x->vector);
+        if (x->has_error_code)
+            o << " err=" << hex(x->error_code) << (x->vector == 14 ? " (" + pf_bits(x->error_code) + ")" : "");
+        o << " cr2=" << hex(x->cr2) << " rip=" << hex(x->rip) << " cs=" << hex(x->cs) << " cpl=" << int{x->cpl}
+          << " rflags=" << hex(x->rflags) << (x->expected ? "" : " UNEXPECTED");
+    } else if (const auto* f = r.final_record()) {
+        o << "final records=" << f->records << " steps=" << f->steps << " digest=" << hex(f->digest)
+          << " status=" << f->status;
+    } else {
+        o << "type " << r.header().type;
+    }
+    return o.str();
+}
+
+std::string format_result(const RunResult& r, bool verbose) {
+    std::ostringstream o;
+    char timing[160];
+    if (r.first_record_ms >= 0)
+        std::snprintf(timing, sizeof timing, "setup %.3f ms, first record %.3f ms, total %.3f ms", r.setup_ms,
+                      r.first_record_ms, r.total_ms);
+    else
+        std::snprintf(timing, sizeof timing, "setup %.3f ms, no record, total %.3f ms", r.setup_ms, r.total_ms);
+    o << r.backend;
+    if (!r.entry.empty()) o << " [" << r.entry << "]";
+    o << ": " << to_string(r.outcome);
+    if (!r.detail.empty()) o << ": " << r.detail;
+    o << "\n  " << timing << "\n";
+    const std::size_t shown = (verbose || r.passed()) ? r.records.size() : std::min<std::size_t>(r.records.size(), 8);
+    if (shown < r.records.size()) o << "  last " << shown << " of " << r.records.size() << " records:\n";
+    for (std::size_t i = r.records.size() - shown; i < r.records.size(); ++i) {
+        char t[32];
+        std::snprintf(t, sizeof t, "%9.3f ms ", r.records[i].ms);
+        o << "  " << t << format_record(r.records[i].record) << "\n";
+    }
+    if (!r.console.empty()) o << "  console:\n" << r.console;
+    if (!r.registers.empty() && !r.passed()) o << "  registers:\n" << r.registers;
+    return o.str();
+}
+
+}  // namespace pagewalk::host
