@@ -28,7 +28,9 @@ class TranslateResult {
 public:
     enum class Kind : std::uint8_t { mapping, page_fault, general_protection, memory_error };
 
-    constexpr TranslateResult() : memory_error_{} {}
+    constexpr TranslateResult() {
+        if (__builtin_is_constant_evaluated()) memory_error_ = MemoryError{};
+    }
 
     constexpr Kind kind() const { return kind_; }
     constexpr bool ok() const { return kind_ == Kind::mapping; }
