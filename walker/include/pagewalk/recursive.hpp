@@ -18,13 +18,24 @@ namespace pagewalk {
 /// Reads and writes linear addresses of the current address space directly (inside the kernel that
 /// owns the recursive slot).
 struct DirectLinearAccess {
+    /// Drops the TLB entry of `la` (INVLPG, SDM Vol. 3A §4.10.4.1): a table newly linked under the recursive slot
+    /// must not be reached through a stale translation of its recursive address. Kernel code only (CPL 0).
+    void invalidate(std::uint64_t la) const {
+#if defined(__x86_64__) || defined(__i386__)
+        if (fits(la)) __asm__ volatile("invlpg (%0)" : : "r"(static_cast<std::uintptr_t>(la)) : "memory");
+#else
+        (void)la;
+#endif
+    }
     bool read(std::uint64_t la, unsigned bytes, std::uint64_t& out) const {
         return fits(la) && detail::load_entry(static_cast<std::uintptr_t>(la), bytes, out);
     }
     bool write(std::uint64_t la, unsigned bytes, std::uint64_t value) const {
         return fits(la) && detail::store_entry(static_cast<std::uintptr_t>(la), bytes, value);
     }
-    static constexpr bool fits(std::uint64_t la) { return la <= static_cast<std::uint64_t>(~std::uintptr_t{0}); }
+    static constexpr bool fits(std::uint64_t la) {
+        return la <= static_cast<std::uint64_t>(~std::uintptr_t{0});
+    }
 };
 
 /// Table memory that reaches each table through the recursive slot. `LinearAccess` performs the final
@@ -34,6 +45,17 @@ class RecursiveMemory {
 public:
     constexpr RecursiveMemory(PagingMode mode, unsigned slot, LinearAccess access = {})
         : shape_(shape(mode)), slot_(slot), access_(access) {}
+
+    /// A table is reachable only once its parent entry points to it: the mapper links new tables first, then
+    /// clears them through their recursive address.
+    static constexpr bool links_tables_first = true;
+
+    /// Called by the mapper after it links a new table of `level` covering `va`: invalidates the table's recursive
+    /// address when the access can (a stale translation would send the clearing writes to the old frame).
+    void table_linked(unsigned level, std::uint64_t va) {
+        if constexpr (requires(LinearAccess & a) { a.invalidate(std::uint64_t{}); })
+            access_.invalidate(table_address(level, va));
+    }
 
     /// Linear address at which the table of `level` that covers `va` is visible.
     constexpr std::uint64_t table_address(unsigned level, std::uint64_t va) const {

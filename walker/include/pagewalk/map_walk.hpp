@@ -1,0 +1,398 @@
+// The engine behind Mapper: one recursive descent over the tables a range touches, run twice — a plan pass that
+// only reads (conflicts, alignment, frames needed) and an apply pass that writes. Tables that do not exist yet
+// during planning are "virtual": empty (to be created) or full of the leaves a huge page would split into.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+
+#include "context.hpp"
+#include "flush.hpp"
+#include "frames.hpp"
+#include "map_entries.hpp"
+#include "memory.hpp"
+#include "walker.hpp"
+
+namespace pagewalk {
+
+enum class MapError : std::uint8_t {
+    none,
+    already_mapped,  // part of the range is mapped (and MapOptions::replace is false)
+    not_mapped,      // protect(): part of the range is not mapped
+    misaligned,      // va, pa or size not 4 KiB aligned, or no allowed page size fits
+    out_of_frames,   // the frame allocator cannot supply the tables needed
+    not_canonical,   // the range leaves the linear-address space or crosses the non-canonical hole
+    memory_error,    // a paging-structure entry could not be read or written
+    unsupported,     // the context cannot express the request (XD without NXE, a key without PKU paging, …)
+};
+
+constexpr const char* to_string(MapError e) {
+    switch (e) {
+        case MapError::none:
+            return "none";
+        case MapError::already_mapped:
+            return "already mapped";
+        case MapError::not_mapped:
+            return "not mapped";
+        case MapError::misaligned:
+            return "misaligned";
+        case MapError::out_of_frames:
+            return "out of page-table frames";
+        case MapError::not_canonical:
+            return "not canonical";
+        case MapError::memory_error:
+            return "page-table memory error";
+        case MapError::unsupported:
+            return "unsupported in this paging mode";
+    }
+    return "?";
+}
+
+/// What a mapper call did: an error (with the first linear address concerned) or success, and what to flush.
+struct MapResult {
+    MapError error = MapError::none;
+    std::uint64_t error_va = 0;
+    Flush flush{};
+    constexpr explicit operator bool() const { return error == MapError::none; }
+};
+
+namespace detail {
+
+enum class JobKind : std::uint8_t { map, unmap, protect };
+
+struct Job {
+    JobKind kind;
+    std::uint64_t va_first;  // linear (not sign-extended) first address
+    std::uint64_t va_last;   // linear last address (inclusive)
+    std::uint64_t pa_first;  // map: physical address of va_first
+    MapRights rights;
+    MapOptions options;
+};
+
+/// A table of the plan pass that does not exist in memory.
+struct Virtual {
+    enum class Kind : std::uint8_t { none, empty, split } kind = Kind::none;
+    std::uint64_t huge = 0;  // split: the huge leaf (one level up) it comes from
+};
+
+template <class M>
+concept LinksTablesFirst = requires {
+    M::links_tables_first;
+};
+
+template <class M, class A>
+class MapWalk {
+public:
+    MapWalk(const Context& ctx, M& memory, A& frames)
+        : ctx_(&ctx), memory_(&memory), frames_(&frames), shape_(ctx.shape()), codec_(ctx) {}
+
+    MapResult run(Job job, std::uint64_t va, std::uint64_t size) {
+        result_ = MapResult{};
+        if (size == 0) return result_;
+        if (const MapError e = validate(job, va, size); e != MapError::none) {
+            fail(e, va);
+            return result_;
+        }
+        job.va_first = linear(va);
+        job.va_last = job.va_first + size - 1;
+        job_ = job;
+        const unsigned top = shape_.levels;
+        bool user = false, emptied = false;
+        pass_ = Pass::plan;
+        frames_needed_ = 0;
+        if (descend(top, ctx_->root(), {}, 0, job.va_first, job.va_last, user, emptied) != MapError::none)
+            return result_;
+        if (frames_needed_ > frames_->available()) {
+            fail(MapError::out_of_frames, va);
+            return result_;
+        }
+        pass_ = Pass::apply;
+        descend(top, ctx_->root(), {}, 0, job.va_first, job.va_last, user, emptied);
+        return result_;
+    }
+
+    Fallible<EntryLocation> locate(std::uint64_t va, unsigned level) {
+        const std::uint64_t lin = linear(va);
+        std::uint64_t table = ctx_->root();
+        for (unsigned l = shape_.levels; l >= level && l >= 1; --l) {
+            const EntryLocation loc = at(table, l, lin);
+            if (l == level) return {loc, true};
+            std::uint64_t e = 0;
+            if (!memory_->read_entry(loc, e) || (e & kP) == 0 || codec_.is_leaf(l, e)) return {};
+            table = codec_.table_address(l, e);
+        }
+        return {};
+    }
+
+private:
+    enum class Pass : std::uint8_t { plan, apply };
+
+    MapError validate(const Job& job, std::uint64_t va, std::uint64_t size) const {
+        if (((va | size) & 0xfff) != 0 || (job.kind == JobKind::map && (job.pa_first & 0xfff) != 0)) {
+            return MapError::misaligned;
+        }
+        const unsigned bits_wide = shape_.va_bits;
+        if (ctx_->is_long_mode()) {
+            const std::uint64_t last = va + size - 1;
+            if (last < va || !is_canonical(va) || !is_canonical(last) || (va >> 63) != (last >> 63)) {
+                return MapError::not_canonical;
+            }
+        } else if (va > 0xffff'ffffu || size > (std::uint64_t{1} << bits_wide) - va) {
+            return MapError::not_canonical;
+        }
+        const bool xd = job.kind != JobKind::unmap && !job.rights.executable;
+        if (xd && !ctx_->nxe()) return MapError::unsupported;  // XD is a reserved bit without EFER.NXE
+        if (job.kind == JobKind::map) {
+            if (job.options.pkey > 15 || job.options.pat_index > 7) return MapError::unsupported;
+            if (job.options.pkey != 0 && !ctx_->is_long_mode()) return MapError::unsupported;
+            const unsigned pa_bits = ctx_->mode() == PagingMode::legacy32 ? 40 : ctx_->cpu().maxphyaddr;
+            if (job.pa_first + size - 1 > bits::mask(pa_bits - 1, 0) || job.pa_first + size - 1 < job.pa_first) {
+                return MapError::unsupported;
+            }
+        }
+        return MapError::none;
+    }
+
+    // Recursion over one table. `base` is the linear address of its entry 0; [first, last] the part of the job's
+    // range inside it. `user_below` reports a user leaf under it; `emptied` that no entry of it is left present.
+    MapError descend(unsigned level, std::uint64_t table, Virtual virt, std::uint64_t base, std::uint64_t first,
+                     std::uint64_t last, bool& user_below, bool& emptied) {
+        const LevelShape& ls = shape_.at(level);
+        const std::uint64_t span = ls.span();
+        const unsigned i_first = ls.index(first), i_last = ls.index(last);
+        unsigned left_present = 0;
+        for (unsigned i = i_first; i <= i_last; ++i) {
+            const std::uint64_t ebase = base + std::uint64_t{i} * span, elast = ebase + span - 1;
+            const std::uint64_t lo = first > ebase ? first : ebase, hi = last < elast ? last : elast;
+            const EntryLocation loc = at(table, level, ebase);
+            std::uint64_t e = 0;
+            if (virt.kind == Virtual::Kind::split) {
+                e = codec_.split_leaf(level + 1, virt.huge, i);
+            } else if (virt.kind == Virtual::Kind::none && !memory_->read_entry(loc, e)) {
+                return fail(MapError::memory_error, canonical(lo));
+            }
+            bool keeps_entry = true;
+            const MapError err = job_.kind == JobKind::map
+                                     ? map_entry(level, loc, e, ebase, lo, hi, user_below)
+                                     : change_entry(level, loc, e, ebase, lo, hi, user_below, keeps_entry);
+            if (err != MapError::none) return err;
+            if (keeps_entry && (e & kP) != 0) ++left_present;
+        }
+        emptied = left_present == 0 && pass_ == Pass::apply && others_empty(level, table, i_first, i_last);
+        return MapError::none;
+    }
+
+    MapError map_entry(unsigned level, const EntryLocation& loc, std::uint64_t e, std::uint64_t ebase, std::uint64_t lo,
+                       std::uint64_t hi, bool& user_below) {
+        const std::uint64_t span = shape_.at(level).span();
+        const bool whole = lo == ebase && hi == ebase + span - 1;
+        const std::uint64_t pa = job_.pa_first + (lo - job_.va_first);
+        const bool present = (e & kP) != 0;
+        if (whole && leaf_allowed(level) && (pa & (span - 1)) == 0) {
+            if (present && !job_.options.replace) return fail(MapError::already_mapped, canonical(lo));
+            if (ctx_->mode() == PagingMode::legacy32 && level == 1 && pa + span - 1 > 0xffff'ffffu) {
+                return fail(MapError::unsupported, canonical(lo));  // a 32-bit PTE holds 32 address bits
+            }
+            user_below = user_below || job_.rights.user;
+            if (pass_ == Pass::plan) return MapError::none;
+            if (present) drop(level, e, ebase);
+            return write(loc, codec_.leaf(level, pa, job_.rights, job_.options), canonical(lo));
+        }
+        if (level == 1) return fail(MapError::misaligned, canonical(lo));  // no allowed page size fits here
+        if (present && codec_.is_leaf(level, e) && !job_.options.replace) {
+            return fail(MapError::already_mapped, canonical(lo));
+        }
+        return into_child(level, loc, e, ebase, lo, hi, user_below, /*fills_whole=*/whole);
+    }
+
+    // unmap / protect one entry.
+    MapError change_entry(unsigned level, const EntryLocation& loc, std::uint64_t e, std::uint64_t ebase,
+                          std::uint64_t lo, std::uint64_t hi, bool& user_below, bool& keeps_entry) {
+        if ((e & kP) == 0) {
+            if (job_.kind == JobKind::protect) return fail(MapError::not_mapped, canonical(lo));
+            return MapError::none;
+        }
+        const bool whole = lo == ebase && hi == ebase + shape_.at(level).span() - 1;
+        if (codec_.is_leaf(level, e) && whole) {
+            if (job_.kind == JobKind::unmap) {
+                keeps_entry = false;
+                return pass_ == Pass::plan ? MapError::none : drop_leaf(loc, e, ebase);
+            }
+            user_below = user_below || job_.rights.user;
+            if (pass_ == Pass::plan) return MapError::none;
+            result_.flush.add(canonical(ebase), (e & kG) != 0);
+            return write(loc, codec_.with_rights(e, job_.rights), canonical(lo));
+        }
+        bool child_emptied = false;
+        const MapError err = into_child(level, loc, e, ebase, lo, hi, user_below, false, &child_emptied);
+        if (err == MapError::none && child_emptied && pass_ == Pass::apply && job_.kind == JobKind::unmap) {
+            keeps_entry = false;
+            frames_->free(codec_.table_address(level, e));
+            return write(loc, 0, canonical(lo));
+        }
+        return err;
+    }
+
+    // Continues one level down under entry `e`: into its table, or into a new one (absent entry, or a huge leaf
+    // to split).
+    MapError into_child(unsigned level, const EntryLocation& loc, std::uint64_t e, std::uint64_t ebase,
+                        std::uint64_t lo, std::uint64_t hi, bool& user_below, bool fills_whole,
+                        bool* child_emptied = nullptr) {
+        const bool present = (e & kP) != 0;
+        const bool split = present && codec_.is_leaf(level, e);
+        bool user_child = false, emptied = false;
+        if (present && !split) {
+            const MapError err =
+                descend(level - 1, codec_.table_address(level, e), {}, ebase, lo, hi, user_child, emptied);
+            if (err != MapError::none) return err;
+            if (child_emptied) *child_emptied = emptied;
+            user_below = user_below || user_child || (e & kUs) != 0;
+            if (pass_ == Pass::apply && user_child && (e & kUs) == 0 && table_entry_has_us(level)) {
+                return write(loc, e | kUs, canonical(lo));
+            }
+            return MapError::none;
+        }
+        if (split && ctx_->mode() == PagingMode::legacy32 && codec_.page_address(level, e) > 0xffff'ffffu) {
+            return fail(MapError::unsupported, canonical(lo));  // 4 KiB PTEs cannot reach PSE-36 addresses
+        }
+        if (pass_ == Pass::plan) {
+            ++frames_needed_;
+            const Virtual child = split ? Virtual{Virtual::Kind::split, e} : Virtual{Virtual::Kind::empty, 0};
+            return descend(level - 1, 0, child, ebase, lo, hi, user_child, emptied);
+        }
+        const std::uint64_t table = frames_->allocate();
+        if (table == 0) return fail(MapError::out_of_frames, canonical(lo));
+        const bool link_first = LinksTablesFirst<M>;
+        if (link_first) {
+            if (const MapError err = link(level, loc, table, e, false, lo); err != MapError::none) return err;
+        }
+        // A new table's entries: the split leaves, or zeros — skipped when the range fills it entirely, since
+        // every entry is then written below.
+        if (split || !fills_whole) {
+            if (const MapError err = fill(level - 1, table, ebase, split ? e : 0, level); err != MapError::none) {
+                return err;
+            }
+        }
+        // The new table's entries are known (zeros, or the split leaves) and, when the range fills it, not yet
+        // written: descend through what they are, not through memory.
+        const Virtual known = split ? Virtual{Virtual::Kind::split, e} : Virtual{Virtual::Kind::empty, 0};
+        if (const MapError err = descend(level - 1, table, known, ebase, lo, hi, user_child, emptied);
+            err != MapError::none) {
+            return err;
+        }
+        user_below = user_below || user_child || (split && (e & kUs) != 0);
+        if (split) result_.flush.add(canonical(ebase), (e & kG) != 0);
+        const bool user = user_child || (split && (e & kUs) != 0);
+        return link_first
+                   ? (user && table_entry_has_us(level) ? write(loc, codec_.table(level, table, true), canonical(lo))
+                                                        : MapError::none)
+                   : link(level, loc, table, e, user, lo);
+    }
+
+    MapError link(unsigned level, const EntryLocation& loc, std::uint64_t table, std::uint64_t old, bool user,
+                  std::uint64_t lo) {
+        if (const MapError err = write(loc, codec_.table(level, table, user), canonical(lo)); err != MapError::none) {
+            return err;
+        }
+        if constexpr (requires { memory_->table_linked(level - 1, lo); })
+            memory_->table_linked(level - 1, canonical(lo));
+        (void)old;
+        return MapError::none;
+    }
+
+    // Writes every entry of a new table at `level`: split leaves of `huge` (from `huge_level`), or zeros.
+    MapError fill(unsigned level, std::uint64_t table, std::uint64_t base, std::uint64_t huge, unsigned huge_level) {
+        const unsigned n = shape_.at(level).entries();
+        for (unsigned i = 0; i < n; ++i) {
+            const std::uint64_t v = huge != 0 ? codec_.split_leaf(huge_level, huge, i) : 0;
+            const EntryLocation loc{table, canonical(base + std::uint64_t{i} * shape_.at(level).span()),
+                                    static_cast<std::uint16_t>(i), static_cast<std::uint8_t>(level),
+                                    shape_.entry_bytes};
+            if (!memory_->write_entry(loc, v)) return fail(MapError::memory_error, canonical(base));
+        }
+        return MapError::none;
+    }
+
+    // Removes a present entry being replaced: a leaf is flushed; a table's whole subtree is flushed and freed.
+    void drop(unsigned level, std::uint64_t e, std::uint64_t ebase) {
+        if (level == 1 || codec_.is_leaf(level, e)) {
+            result_.flush.add(canonical(ebase), (e & kG) != 0);
+            return;
+        }
+        const std::uint64_t table = codec_.table_address(level, e);
+        const unsigned n = shape_.at(level - 1).entries();
+        for (unsigned i = 0; i < n; ++i) {
+            std::uint64_t child = 0;
+            const std::uint64_t cbase = ebase + std::uint64_t{i} * shape_.at(level - 1).span();
+            if (memory_->read_entry(at(table, level - 1, cbase), child) && (child & kP) != 0)
+                drop(level - 1, child, cbase);
+        }
+        frames_->free(table);
+    }
+
+    MapError drop_leaf(const EntryLocation& loc, std::uint64_t e, std::uint64_t ebase) {
+        result_.flush.add(canonical(ebase), (e & kG) != 0);
+        return write(loc, 0, canonical(ebase));
+    }
+
+    // Whether the entries of a table outside [i_first, i_last] are all not present.
+    bool others_empty(unsigned level, std::uint64_t table, unsigned i_first, unsigned i_last) {
+        const unsigned n = shape_.at(level).entries();
+        if (level == shape_.levels) return false;  // the root is never freed
+        for (unsigned i = 0; i < n; ++i) {
+            if (i >= i_first && i <= i_last) continue;
+            std::uint64_t e = 0;
+            const EntryLocation loc{table, 0, static_cast<std::uint16_t>(i), static_cast<std::uint8_t>(level),
+                                    shape_.entry_bytes};
+            if (!memory_->read_entry(loc, e) || (e & kP) != 0) return false;
+        }
+        return true;
+    }
+
+    MapError write(const EntryLocation& loc, std::uint64_t value, std::uint64_t va) {
+        if (!memory_->write_entry(loc, value)) return fail(MapError::memory_error, va);
+        if (ctx_->mode() == PagingMode::pae && loc.level == 3) result_.flush.reload_pdptes = true;
+        return MapError::none;
+    }
+
+    bool leaf_allowed(unsigned level) const {
+        const std::uint8_t sizes = job_.options.sizes;
+        if (level == 1) return (sizes & page_4k) != 0;
+        if (!ctx_->rule(level).ps_maps_page) return false;
+        return level == 2 ? (sizes & page_huge) != 0 : level == 3 && (sizes & page_1g) != 0;
+    }
+    bool table_entry_has_us(unsigned level) const { return !(ctx_->mode() == PagingMode::pae && level == 3); }
+
+    EntryLocation at(std::uint64_t table, unsigned level, std::uint64_t lin) const {
+        return {table, canonical(lin), static_cast<std::uint16_t>(shape_.at(level).index(lin)),
+                static_cast<std::uint8_t>(level), shape_.entry_bytes};
+    }
+    std::uint64_t linear(std::uint64_t va) const { return va & bits::mask(shape_.va_bits - 1, 0); }
+    std::uint64_t canonical(std::uint64_t lin) const {
+        if (!ctx_->is_long_mode()) return lin;
+        const unsigned unused = 64 - shape_.va_bits;
+        return static_cast<std::uint64_t>(static_cast<std::int64_t>(lin << unused) >> unused);
+    }
+    bool is_canonical(std::uint64_t va) const { return canonical(linear(va)) == va; }
+
+    MapError fail(MapError e, std::uint64_t va) {
+        if (result_.error == MapError::none) {
+            result_.error = e;
+            result_.error_va = va;
+        }
+        return e;
+    }
+
+    const Context* ctx_;
+    M* memory_;
+    A* frames_;
+    ModeShape shape_;
+    EntryCodec codec_;
+    Job job_{};
+    Pass pass_ = Pass::plan;
+    std::uint64_t frames_needed_ = 0;
+    MapResult result_{};
+};
+
+}  // namespace detail
+}  // namespace pagewalk
