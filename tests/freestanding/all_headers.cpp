@@ -51,6 +51,29 @@ void exercise() {
     auto pd32 = root<Legacy32>(offset, value);
     if (auto n = pd32.next(1); n.is_huge_page()) sink = n.huge_page().address();
     sink = recursive.table_address(1, value);
+    for (PagingMode mode : modes) {
+        BumpAllocator<64> frames{value & 0xfffff000u, 0x10'0000};
+        const Context bare = Context::for_mode(mode, 0);
+        const std::uint64_t top = Mapper<OffsetMemory, BumpAllocator<64>>::create_root(bare, offset, frames);
+        const Context ctx = Context::for_mode(mode, top);
+        Mapper mapper{ctx, offset, frames};
+        sink = mapper.map(value, value, 0x40'0000, MapRights::rw(), {.global = true}).flush.count;
+        sink = mapper.protect(value, 0x1000, MapRights::read_only()).error == MapError::none;
+        sink = mapper.unmap(value, 0x2000).flush.all;
+        sink = mapper.locate(value, 1).ok;
+        struct Leaves {
+            std::uint64_t n = 0;
+            VisitAction leaf(LeafVisit& l) {
+                ++n;
+                l.entry |= 0x20;
+                return VisitAction::proceed;
+            }
+        } leaves;
+        sink = visit_mut(ctx, offset, VisitRange::all(), leaves).entries_written + leaves.n;
+        sink = mappings(ctx, offset, VisitRange{value, value + 0x10000}, [](const MappingRun& r) {
+                   sink = r.pa_first;
+               }).entries_read;
+    }
     sink = CpuFeatures::from_cpuid([](unsigned leaf, unsigned) { return CpuidResult{leaf, 0, 0, 0}; }).maxphyaddr;
 }
 

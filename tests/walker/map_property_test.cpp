@@ -125,6 +125,29 @@ TEST_P(MapProperty, RandomSequencesAgreeWithAReferenceModel) {
             ASSERT_EQ(t.user(), it->second.rights.user) << "step " << step;
             ASSERT_EQ(t.executable(), it->second.rights.executable) << "step " << step;
         }
+        // mappings() lists exactly the reference's pages, as maximal uniform runs.
+        std::uint64_t listed = 0;
+        const MappingRun* previous = nullptr;
+        MappingRun last_run{};
+        mappings(w.ctx, w.mem, VisitRange{w.window, w.window + w.window_size - 1}, [&](const MappingRun& run) {
+            for (std::uint64_t page = run.va_first; page <= run.va_last; page += 4096, ++listed) {
+                const auto it = ref.find(page);
+                ASSERT_NE(it, ref.end()) << "step " << step << " listed an unmapped page " << std::hex << page;
+                EXPECT_EQ(it->second.pa, run.pa_first + (page - run.va_first));
+                EXPECT_EQ(it->second.rights.writable, run.rights.writable);
+            }
+            if (previous != nullptr) {
+                // Maximal: a run never continues the previous one with the same rights and physical contiguity.
+                const bool continues =
+                    previous->va_last + 1 == run.va_first && previous->pa_first + previous->size() == run.pa_first &&
+                    previous->page_size == run.page_size && previous->rights.writable == run.rights.writable &&
+                    previous->rights.user == run.rights.user && previous->rights.executable == run.rights.executable;
+                EXPECT_FALSE(continues) << "step " << step << " runs not coalesced at " << std::hex << run.va_first;
+            }
+            last_run = run;
+            previous = &last_run;
+        });
+        ASSERT_EQ(listed, ref.size()) << "step " << step;
         const std::uint64_t in_use = w.tables_in_use(shape(GetParam()).levels, w.ctx.root(), true) + 1;  // + root
         ASSERT_EQ(w.frames.allocated() - w.frames.freed(), in_use) << "step " << step;
         ASSERT_EQ(w.frames.dropped(), 0u);

@@ -346,6 +346,13 @@ struct CpuLinearAccess {
     }
 };
 
+TEST(Mapper, RecursiveSlotCannotBeInstalledInPae) {
+    Space s(PagingMode::pae);
+    EXPECT_FALSE(install_recursive_slot(s.ctx, s.mem, 3));
+    Space l(PagingMode::long4);
+    EXPECT_FALSE(install_recursive_slot(l.ctx, l.mem, 512));
+}
+
 TEST(Mapper, MapsThroughARecursiveSlotLikeAKernelWould) {
     for (auto [mode, slot] : {std::pair{PagingMode::long4, 510u}, std::pair{PagingMode::long5, 300u},
                               std::pair{PagingMode::legacy32, 1023u}}) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 
+#include "context.hpp"
 #include "memory.hpp"
 #include "mode.hpp"
 
@@ -99,5 +100,16 @@ private:
     unsigned slot_;
     LinearAccess access_;
 };
+
+/// Makes entry `slot` of the top-level table point to the table itself (present, writable, supervisor, XD clear),
+/// through any writable memory that reaches the top-level table. Returns false for PAE (its PDPT cannot map
+/// itself), a slot out of range, or a failed write. Flush afterwards if the slot held a present entry.
+template <WritableTableMemory M>
+bool install_recursive_slot(const Context& ctx, M& memory, unsigned slot) {
+    const ModeShape s = ctx.shape();
+    if (s.levels == 0 || ctx.mode() == PagingMode::pae || slot >= s.at(s.levels).entries()) return false;
+    const EntryLocation loc{ctx.root(), 0, static_cast<std::uint16_t>(slot), s.levels, s.entry_bytes};
+    return memory.write_entry(loc, ctx.root() | 0x3u);  // P | R/W
+}
 
 }  // namespace pagewalk
