@@ -21,7 +21,7 @@ struct Ratio {
     std::string label;        // what is compared, for people
     std::string numerator;    // benchmark name (without the aggregate suffix)
     std::string denominator;  // the baseline in the same run
-    double target;            // the ratio must be at most this
+    double target;            // the ratio must be at most this; 0: reported, no target
 };
 
 /// Remembers the median real time (ns per iteration) of every benchmark while printing as usual.
@@ -64,7 +64,7 @@ inline int run_with_ratios(int argc, char** argv, const std::vector<Ratio>& rati
             continue;
         }
         const double ratio = num->second / den->second;
-        const char* verdict = ratio <= r.target ? "ok" : "OVER TARGET";
+        const char* verdict = r.target <= 0 ? "(no target)" : ratio <= r.target ? "ok" : "OVER TARGET";
         std::printf("%-52s %10.2f %10.2f %8.2f %8.2f  %s\n", r.label.c_str(), num->second, den->second, ratio, r.target,
                     verdict);
         if (out != nullptr) {

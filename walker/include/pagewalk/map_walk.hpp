@@ -161,7 +161,24 @@ private:
         const std::uint64_t span = ls.span();
         const unsigned i_first = ls.index(first), i_last = ls.index(last);
         unsigned left_present = 0;
+        // Whole entries of a new table that all become leaves of this level are written as one run, without
+        // visiting them one by one: [run_first, run_last] below.
+        const bool bulk = job_.kind == JobKind::map && virt.kind == Virtual::Kind::empty && leaf_allowed(level) &&
+                          ((job_.pa_first - job_.va_first) & (span - 1)) == 0 &&
+                          !(ctx_->mode() == PagingMode::legacy32 &&
+                            (level == 2 || job_.pa_first + (job_.va_last - job_.va_first) > 0xffff'ffffu));
+        unsigned run_first = i_first + (first == base + std::uint64_t{i_first} * span ? 0 : 1);
+        unsigned run_last = i_last - (last == base + std::uint64_t{i_last} * span + span - 1 ? 0 : 1);
+        const bool has_run = bulk && run_first <= run_last && run_first <= i_last && run_last >= i_first;
+        if (has_run) {
+            const MapError err = write_leaf_run(level, table, base, run_first, run_last - run_first + 1, user_below);
+            if (err != MapError::none) return err;
+        }
         for (unsigned i = i_first; i <= i_last; ++i) {
+            if (has_run && i == run_first) {
+                i = run_last;
+                continue;
+            }
             const std::uint64_t ebase = base + std::uint64_t{i} * span, elast = ebase + span - 1;
             const std::uint64_t lo = first > ebase ? first : ebase, hi = last < elast ? last : elast;
             const EntryLocation loc = at(table, level, ebase);
@@ -178,7 +195,32 @@ private:
             if (err != MapError::none) return err;
             if (keeps_entry && (e & kP) != 0) ++left_present;
         }
-        emptied = left_present == 0 && pass_ == Pass::apply && others_empty(level, table, i_first, i_last);
+        emptied = job_.kind == JobKind::unmap && left_present == 0 && pass_ == Pass::apply &&
+                  others_empty(level, table, i_first, i_last);
+        return MapError::none;
+    }
+
+    // Entries [i, i + count) of a new table at `level`: leaves mapping consecutive pages.
+    MapError write_leaf_run(unsigned level, std::uint64_t table, std::uint64_t base, unsigned i, unsigned count,
+                            bool& user_below) {
+        if (count == 0) return MapError::none;
+        user_below = user_below || job_.rights.user;
+        if (pass_ == Pass::plan) return MapError::none;
+        const std::uint64_t span = shape_.at(level).span();
+        const std::uint64_t va = base + std::uint64_t{i} * span;
+        const std::uint64_t first_leaf =
+            codec_.leaf(level, job_.pa_first + (va - job_.va_first), job_.rights, job_.options);
+        const EntryLocation loc = at(table, level, va);
+        if constexpr (requires { memory_->write_run(loc, count, first_leaf, span); }) {
+            if (!memory_->write_run(loc, count, first_leaf, span)) return fail(MapError::memory_error, canonical(va));
+        } else {
+            for (unsigned k = 0; k < count; ++k) {
+                if (!memory_->write_entry(at(table, level, va + k * span), first_leaf + k * span)) {
+                    return fail(MapError::memory_error, canonical(va + k * span));
+                }
+            }
+        }
+        if (ctx_->mode() == PagingMode::pae && level == 3) result_.flush.reload_pdptes = true;
         return MapError::none;
     }
 
@@ -222,6 +264,13 @@ private:
             if (pass_ == Pass::plan) return MapError::none;
             result_.flush.add(canonical(ebase), (e & kG) != 0);
             return write(loc, codec_.with_rights(e, job_.rights), canonical(lo));
+        }
+        if (job_.kind == JobKind::unmap && whole) {
+            // The whole subtree goes: flush its leaves and free its tables without clearing them entry by entry.
+            keeps_entry = false;
+            if (pass_ == Pass::plan) return MapError::none;
+            drop(level, e, ebase);
+            return write(loc, 0, canonical(lo));
         }
         bool child_emptied = false;
         const MapError err = into_child(level, loc, e, ebase, lo, hi, user_below, false, &child_emptied);
@@ -321,6 +370,7 @@ private:
         }
         const std::uint64_t table = codec_.table_address(level, e);
         const unsigned n = shape_.at(level - 1).entries();
+        if (level - 1 == 1 && drop_page_table(table, ebase, n)) return;
         for (unsigned i = 0; i < n; ++i) {
             std::uint64_t child = 0;
             const std::uint64_t cbase = ebase + std::uint64_t{i} * shape_.at(level - 1).span();
@@ -328,6 +378,34 @@ private:
                 drop(level - 1, child, cbase);
         }
         frames_->free(table);
+    }
+
+    // A page table's leaves, flushed in one pass when there are more than a flush lists (then only G matters).
+    // Returns false when the caller must list the pages one by one.
+    bool drop_page_table(std::uint64_t table, std::uint64_t base, unsigned n) {
+        unsigned present = 0;
+        bool global = false;
+        auto count = [&](std::uint64_t e) {
+            present += static_cast<unsigned>(e & kP);
+            global = global || (e & (kP | kG)) == (kP | kG);
+        };
+        const EntryLocation first{table, canonical(base), 0, 1, shape_.entry_bytes};
+        if constexpr (requires { memory_->read_run(first, n, count); }) {
+            if (!memory_->read_run(first, n, count)) return false;
+        } else {
+            for (unsigned i = 0; i < n; ++i) {
+                std::uint64_t e = 0;
+                const EntryLocation loc{table, canonical(base + i * std::uint64_t{4096}), static_cast<std::uint16_t>(i),
+                                        1, shape_.entry_bytes};
+                if (!memory_->read_entry(loc, e)) return false;
+                count(e);
+            }
+        }
+        if (present <= Flush::capacity) return false;
+        result_.flush.all = true;
+        result_.flush.global = result_.flush.global || global;
+        frames_->free(table);
+        return true;
     }
 
     MapError drop_leaf(const EntryLocation& loc, std::uint64_t e, std::uint64_t ebase) {

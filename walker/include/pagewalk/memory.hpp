@@ -92,6 +92,37 @@ public:
                detail::store_entry(base_ + static_cast<std::uintptr_t>(pa), loc.entry_bytes, value);
     }
 
+    /// Writes `count` consecutive entries from `first`: value, value + step, value + 2 step … (the mapper's
+    /// fast path for runs of leaves in a table it has just created and not yet linked, so plain stores that the
+    /// compiler may vectorise). Nothing is written if the run does not fit.
+    bool write_run(const EntryLocation& first, unsigned count, std::uint64_t value, std::uint64_t step) const {
+        const std::uint64_t pa = first.pa();
+        if (!contains(pa, std::uint64_t{count} * first.entry_bytes)) return false;
+        const std::uintptr_t address = base_ + static_cast<std::uintptr_t>(pa);
+        if (first.entry_bytes == 4) {
+            auto* out = reinterpret_cast<detail::u32_alias*>(address);
+            for (unsigned k = 0; k < count; ++k) out[k] = static_cast<std::uint32_t>(value + k * step);
+        } else {
+            auto* out = reinterpret_cast<detail::u64_alias*>(address);
+            for (unsigned k = 0; k < count; ++k) out[k] = value + k * step;
+        }
+        return true;
+    }
+
+    /// Calls `f(entry)` for `count` consecutive entries from `first` (the mapper's scan of a table it frees).
+    /// False, and no call, if the run does not fit.
+    template <class F>
+    bool read_run(const EntryLocation& first, unsigned count, F&& f) const {
+        const std::uint64_t pa = first.pa();
+        if (!contains(pa, std::uint64_t{count} * first.entry_bytes)) return false;
+        const std::uintptr_t address = base_ + static_cast<std::uintptr_t>(pa);
+        for (unsigned k = 0; k < count; ++k) {
+            f(first.entry_bytes == 4 ? std::uint64_t{reinterpret_cast<const detail::u32_alias*>(address)[k]}
+                                     : std::uint64_t{reinterpret_cast<const detail::u64_alias*>(address)[k]});
+        }
+        return true;
+    }
+
     /// True when `[pa, pa + bytes)` lies inside the mapped physical memory.
     constexpr bool contains(std::uint64_t pa, std::uint64_t bytes) const {
         return bytes <= size_ && pa <= size_ - bytes;
