@@ -158,3 +158,67 @@ INSTANTIATE_TEST_SUITE_P(Map, MapProperty, testing::ValuesIn(kAllModes), mode_na
 
 }  // namespace
 }  // namespace pagewalk::test
+
+namespace pagewalk::test {
+namespace {
+
+// Large pages and the edges of every table: random map (with replace) and unmap calls over a 4 GiB window whose
+// ends fall on, just before and just after 4 KiB / 2 MiB / 1 GiB boundaries. The state is tracked at sample
+// points on those edges (every page would be too many); frames are accounted exactly as above.
+class MapGiantProperty : public testing::TestWithParam<PagingMode> {};
+
+TEST_P(MapGiantProperty, EdgesOfOneGiBAndTwoMiBPagesAgreeWithTheModel) {
+    World w(GetParam());
+    Mapper mapper(w.ctx, w.mem, w.frames);
+    std::mt19937_64 rng(77);
+    const std::uint64_t base = 0x40'0000'0000ull, window = 4 * GiB;
+    std::vector<std::uint64_t> edges;
+    for (std::uint64_t g = 0; g <= window; g += GiB) {
+        for (std::uint64_t m = 0; m < GiB; m += 256 * MiB) {
+            for (std::int64_t d : {-8192, -4096, 0, 4096, 8192, 2 << 20, (2 << 20) + 4096}) {
+                const std::int64_t at = static_cast<std::int64_t>(g + m) + d;
+                if (at >= 0 && static_cast<std::uint64_t>(at) < window) edges.push_back(static_cast<std::uint64_t>(at));
+            }
+        }
+    }
+    std::map<std::uint64_t, PageInfo> samples;  // offset in the window → mapping, for mapped samples
+    for (int step = 0; step < 300; ++step) {
+        const std::uint64_t a = edges[rng() % edges.size()];
+        const std::uint64_t b = rng() % 4 == 0 ? a : edges[rng() % edges.size()];  // often a single page at an edge
+        const std::uint64_t first = a < b ? a : b, end = (a < b ? b : a) + 4096;
+        const std::uint64_t pa = 0x10'0000'0000ull + (rng() % 4) * GiB + (rng() & 1 ? 0 : (rng() % 512) * 2 * MiB);
+        const MapRights rights{(rng() & 1) != 0, (rng() & 1) != 0, true};
+        const bool unmap = rng() % 3 == 0;
+        const MapResult r =
+            unmap ? mapper.unmap(base + first, end - first)
+                  : mapper.map(base + first, pa + first % (2 * MiB), end - first, rights, {.replace = true});
+        ASSERT_TRUE(r) << "step " << step << " " << to_string(r.error) << " at " << std::hex << r.error_va;
+        for (std::uint64_t s : edges) {
+            if (s < first || s >= end) continue;
+            if (unmap) {
+                samples.erase(s);
+            } else {
+                samples[s] = {pa + first % (2 * MiB) + (s - first), rights};
+            }
+        }
+        for (std::uint64_t s : edges) {
+            const CompactTranslation t = translate_compact(w.ctx, w.mem, base + s, Access::read());
+            const auto it = samples.find(s);
+            if (it == samples.end()) {
+                ASSERT_FALSE(t.ok()) << "step " << step << " offset " << std::hex << s;
+                continue;
+            }
+            ASSERT_TRUE(t.ok()) << "step " << step << " offset " << std::hex << s;
+            ASSERT_EQ(t.pa(), it->second.pa) << "step " << step << " offset " << std::hex << s;
+            ASSERT_EQ(t.writable(), it->second.rights.writable);
+            ASSERT_EQ(t.user(), it->second.rights.user);
+        }
+        const std::uint64_t in_use = w.tables_in_use(shape(GetParam()).levels, w.ctx.root(), true) + 1;
+        ASSERT_EQ(w.frames.allocated() - w.frames.freed(), in_use) << "step " << step;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Map, MapGiantProperty, testing::ValuesIn(kLongModes), mode_name);
+
+}  // namespace
+}  // namespace pagewalk::test

@@ -85,5 +85,66 @@ TEST(ReadmeExamples, TypedWalk) {
     EXPECT_TRUE(pml4.next(32).is_table());
 }
 
+// --- README: "Building tables: the mapper", "Visiting and listing mappings", "Recursive page tables" ---
+TEST(ReadmeExamples, MapperVisitorAndRecursiveSlot) {
+    PhysicalBuffer buffer(32 * MiB);
+    pagewalk::OffsetMemory phys = buffer.memory();
+    const std::uint64_t table_region_pa = 1 * MiB, table_region_size = 8 * MiB;
+    pagewalk::BumpAllocator frames{table_region_pa, table_region_size};
+    const auto bare = pagewalk::Context::for_mode(pagewalk::PagingMode::long4, 0);
+    const auto ctx = pagewalk::Context::for_mode(
+        pagewalk::PagingMode::long4,
+        pagewalk::Mapper<pagewalk::OffsetMemory, decltype(frames)>::create_root(bare, phys, frames));
+    const std::uint64_t va = GiB, pa = 4 * GiB;
+    std::vector<std::uint64_t> invalidated;
+    auto invlpg = [&](std::uint64_t page) { invalidated.push_back(page); };
+    auto flush_all = [&](bool /*toggle_pge*/) { invalidated.push_back(~0ull); };
+    auto reload_cr3 = [] {};
+
+    pagewalk::Mapper mapper{ctx, phys, frames};
+    auto r = mapper.map(va, pa, 3 * GiB + 4 * KiB, pagewalk::MapRights::rw(), {.global = true});
+    ASSERT_TRUE(r) << pagewalk::to_string(r.error) << " at " << r.error_va;
+    r.flush.apply(invlpg, flush_all, reload_cr3);
+    EXPECT_TRUE(invalidated.empty()) << "filling holes needs no flush";
+    const auto p = mapper.protect(va, 4 * KiB, pagewalk::MapRights::read_only());
+    ASSERT_TRUE(p);
+    p.flush.apply(invlpg, flush_all, reload_cr3);
+    ASSERT_EQ(invalidated.size(), 1u) << "the split 1 GiB page; the new 2 MiB and 4 KiB entries were never cached";
+    EXPECT_EQ(invalidated[0], va);
+
+    struct Census {
+        std::uint64_t bytes = 0;
+        int holes = 0;
+        pagewalk::VisitAction leaf(const pagewalk::LeafVisit& l) {
+            bytes += l.page_size;
+            return {};
+        }
+        pagewalk::VisitAction hole(const pagewalk::HoleVisit&) {
+            ++holes;
+            return {};
+        }
+    } census;
+    pagewalk::visit(ctx, phys, pagewalk::VisitRange::all(), census);
+    EXPECT_EQ(census.bytes, 3 * GiB + 4 * KiB);
+
+    struct ClearAccessed {
+        pagewalk::VisitAction leaf(pagewalk::LeafVisit& l) {
+            l.entry &= ~std::uint64_t{0x20};
+            return {};
+        }
+    } clear;
+    const pagewalk::VisitRange range{va, va + 2 * MiB - 1};
+    EXPECT_TRUE(pagewalk::visit_mut(ctx, phys, range, clear).flush.empty()) << "A was clear already";
+
+    int runs = 0;
+    pagewalk::mappings(ctx, phys, pagewalk::VisitRange::all(), [&](const pagewalk::MappingRun&) { ++runs; });
+    EXPECT_GE(runs, 3);
+
+    ASSERT_TRUE(mapper.unmap(va, 3 * GiB + 4 * KiB));
+    EXPECT_TRUE(pagewalk::install_recursive_slot(ctx, phys, 510));
+    pagewalk::RecursiveMemory tables{pagewalk::PagingMode::long4, 510};
+    EXPECT_EQ(tables.table_address(4, 0), 0xffff'ff7f'bfdf'e000ull);
+}
+
 }  // namespace
 }  // namespace pagewalk::test

@@ -161,15 +161,25 @@ private:
         const std::uint64_t span = ls.span();
         const unsigned i_first = ls.index(first), i_last = ls.index(last);
         unsigned left_present = 0;
+        const bool parent_live = live_;
+        live_ = virt.kind == Virtual::Kind::none;
+        struct RestoreLive {
+            bool& live;
+            bool saved;
+            ~RestoreLive() { live = saved; }
+        } restore{live_, parent_live};
         // Whole entries of a new table that all become leaves of this level are written as one run, without
         // visiting them one by one: [run_first, run_last] below.
         const bool bulk = job_.kind == JobKind::map && virt.kind == Virtual::Kind::empty && leaf_allowed(level) &&
                           ((job_.pa_first - job_.va_first) & (span - 1)) == 0 &&
                           !(ctx_->mode() == PagingMode::legacy32 &&
                             (level == 2 || job_.pa_first + (job_.va_last - job_.va_first) > 0xffff'ffffu));
-        unsigned run_first = i_first + (first == base + std::uint64_t{i_first} * span ? 0 : 1);
-        unsigned run_last = i_last - (last == base + std::uint64_t{i_last} * span + span - 1 ? 0 : 1);
-        const bool has_run = bulk && run_first <= run_last && run_first <= i_last && run_last >= i_first;
+        // The whole entries are those from the first one the range starts at (or after) to the last one it ends at.
+        const unsigned run_first = i_first + (first == base + std::uint64_t{i_first} * span ? 0 : 1);
+        const bool ends_whole = last == base + std::uint64_t{i_last} * span + span - 1;
+        const unsigned run_end = i_last + (ends_whole ? 1 : 0);  // one past the last whole entry
+        const unsigned run_last = run_end - 1;
+        const bool has_run = bulk && run_first < run_end;
         if (has_run) {
             const MapError err = write_leaf_run(level, table, base, run_first, run_last - run_first + 1, user_below);
             if (err != MapError::none) return err;
@@ -262,7 +272,7 @@ private:
             }
             user_below = user_below || job_.rights.user;
             if (pass_ == Pass::plan) return MapError::none;
-            result_.flush.add(canonical(ebase), (e & kG) != 0);
+            note_flush(ebase, e);
             return write(loc, codec_.with_rights(e, job_.rights), canonical(lo));
         }
         if (job_.kind == JobKind::unmap && whole) {
@@ -330,7 +340,7 @@ private:
             return err;
         }
         user_below = user_below || user_child || (split && (e & kUs) != 0);
-        if (split) result_.flush.add(canonical(ebase), (e & kG) != 0);
+        if (split) note_flush(ebase, e);
         const bool user = user_child || (split && (e & kUs) != 0);
         return link_first
                    ? (user && table_entry_has_us(level) ? write(loc, codec_.table(level, table, true), canonical(lo))
@@ -365,7 +375,7 @@ private:
     // Removes a present entry being replaced: a leaf is flushed; a table's whole subtree is flushed and freed.
     void drop(unsigned level, std::uint64_t e, std::uint64_t ebase) {
         if (level == 1 || codec_.is_leaf(level, e)) {
-            result_.flush.add(canonical(ebase), (e & kG) != 0);
+            note_flush(ebase, e);
             return;
         }
         const std::uint64_t table = codec_.table_address(level, e);
@@ -402,14 +412,22 @@ private:
             }
         }
         if (present <= Flush::capacity) return false;
-        result_.flush.all = true;
-        result_.flush.global = result_.flush.global || global;
+        if (live_) {
+            result_.flush.all = true;
+            result_.flush.global = result_.flush.global || global;
+        }
         frames_->free(table);
         return true;
     }
 
+    // A present entry changes: its translation must be flushed — unless it sits in a table built by this call,
+    // which the CPU has never walked.
+    void note_flush(std::uint64_t ebase, std::uint64_t e) {
+        if (live_) result_.flush.add(canonical(ebase), (e & kG) != 0);
+    }
+
     MapError drop_leaf(const EntryLocation& loc, std::uint64_t e, std::uint64_t ebase) {
-        result_.flush.add(canonical(ebase), (e & kG) != 0);
+        note_flush(ebase, e);
         return write(loc, 0, canonical(ebase));
     }
 
@@ -468,6 +486,7 @@ private:
     EntryCodec codec_;
     Job job_{};
     Pass pass_ = Pass::plan;
+    bool live_ = true;  // the table being processed is reachable by the CPU (not built by this call)
     std::uint64_t frames_needed_ = 0;
     MapResult result_{};
 };
