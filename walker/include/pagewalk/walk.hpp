@@ -85,7 +85,7 @@ constexpr WalkOutcome fault(std::uint64_t va, std::uint32_t code, unsigned level
 }
 
 /// Walks the paging structures of mode `Mode` for `va` and judges `access`. With `Record`, every entry
-/// read is appended to `chain`.
+/// read is appended to `chain` and the A bits are tracked (`accessed_clear`); without, only the outcome counts.
 template <PagingMode Mode, bool Record, TableMemory M>
 [[gnu::always_inline]] constexpr WalkOutcome walk(const Context& ctx, M& memory, std::uint64_t va, const Access& access,
                                                   EntryChain* chain) {
@@ -159,7 +159,7 @@ template <PagingMode Mode, bool Record, TableMemory M>
         all_entries &= e;
         any_entry |= e;
         // SDM §4.8: A is set in every entry the translation uses.
-        accessed_clear = static_cast<std::uint8_t>(accessed_clear | (((~e >> 5) & 1u) << l));
+        if constexpr (Record) accessed_clear = static_cast<std::uint8_t>(accessed_clear | (((~e >> 5) & 1u) << l));
         if (is_leaf) {
             leaf = e;
             break;
