@@ -280,6 +280,27 @@ TEST(Mappings, CoalescesContiguousUniformPages) {
     EXPECT_EQ(runs[3].page_size, 2 * MiB);
 }
 
+TEST(Mappings, HolesAreInterleavedWithRunsInAddressOrder) {
+    HandTables t(PagingMode::long4, 1 * MiB);
+    t.map(0x1000, 1, 0x1000, RW);
+    t.map(0x3000, 1, 0x3000, RW);
+    const auto path = t.map(0x40'0000, 2, 0x40'0000, RW);
+    t.set_bits(path.at[2], 1u << 13);  // a reserved bit in the 2 MiB PDE
+    auto mem = t.memory();
+    std::vector<std::string> events;
+    mappings(
+        t.context(), mem, VisitRange{0, 0x7f'ffff},
+        [&](const MappingRun& r) { events.push_back("run " + std::to_string(r.va_first)); },
+        [&](const HoleVisit& h) {
+            events.push_back(std::string(to_string(h.kind)) + " " + std::to_string(h.va_first));
+        });
+    const std::vector<std::string> expected = {"not present 0",         "run 4096",
+                                               "not present 8192",      "run 12288",
+                                               "not present 16384",     "not present 2097152",
+                                               "reserved bits 4194304", "not present 6291456"};
+    EXPECT_EQ(events, expected);
+}
+
 TEST(Mappings, StopFromTheCallbackEndsTheListing) {
     HandTables t(PagingMode::pae);
     t.map(0x1000, 1, 0x1000, RW);

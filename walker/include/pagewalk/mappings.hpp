@@ -9,6 +9,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <type_traits>
 
 #include "visit.hpp"
 
@@ -29,10 +30,29 @@ struct MappingRun {
 
 namespace detail {
 
-template <class F>
+/// No hole callback.
+struct IgnoreHoles {
+    VisitAction operator()(const HoleVisit&) const { return VisitAction::proceed; }
+};
+
+template <class F, class H = IgnoreHoles>
 class RunBuilder {
 public:
-    explicit RunBuilder(F& emit) : emit_(&emit) {}
+    explicit RunBuilder(F& emit, H* on_hole = nullptr) : emit_(&emit), on_hole_(on_hole) {}
+
+    /// A hole ends the open run (it is emitted first), then goes to the hole callback, in address order.
+    VisitAction hole(const HoleVisit& h) {
+        if (close()) return VisitAction::stop;
+        if (on_hole_ == nullptr) return VisitAction::proceed;
+        if constexpr (requires {
+                          { (*on_hole_)(h) } -> std::same_as<VisitAction>;
+                      }) {
+            return (*on_hole_)(h);
+        } else {
+            (*on_hole_)(h);
+            return VisitAction::proceed;
+        }
+    }
 
     VisitAction leaf(const LeafVisit& l) {
         if (open_ && extends(l)) {
@@ -67,6 +87,7 @@ private:
     }
 
     F* emit_;
+    H* on_hole_;
     MappingRun run_{};
     bool open_ = false;
 };
@@ -77,7 +98,20 @@ private:
 /// (stop ends the listing).
 template <TableMemory M, class F>
 VisitResult mappings(const Context& ctx, M& memory, VisitRange range, F&& emit, VisitOptions options = {}) {
-    detail::RunBuilder<F> builder(emit);
+    detail::RunBuilder<std::remove_reference_t<F>> builder(emit);
+    VisitResult result = visit(ctx, memory, range, builder, options);
+    if (!result.stopped) result.stopped = builder.close();
+    return result;
+}
+
+/// Like mappings(), and also calls `on_hole(const HoleVisit&)` for every hole (not-present runs, the
+/// non-canonical hole, reserved-bit entries, unreadable tables, loops), interleaved with the runs in address
+/// order — for listings that show what does not translate and why.
+template <TableMemory M, class F, class H>
+VisitResult mappings(const Context& ctx, M& memory, VisitRange range, F&& emit, H&& on_hole,
+                     VisitOptions options = {}) {
+    using Hole = std::remove_reference_t<H>;
+    detail::RunBuilder<std::remove_reference_t<F>, Hole> builder(emit, &on_hole);
     VisitResult result = visit(ctx, memory, range, builder, options);
     if (!result.stopped) result.stopped = builder.close();
     return result;
