@@ -13,8 +13,8 @@ usage() {
     cat <<'EOF'
 Usage: ./run.sh [subcommand]
 
-  (none)        install missing Debian packages, build (Release, build/), run the unit tests,
-                then the scenario suite once the pagewalk tool exists (build/pagewalk run --backend auto)
+  (none)        install missing Debian packages, build (Release, build/), run the unit tests, then the
+                scenario suite (build/pagewalk run --backend auto: KVM where it can, else QEMU)
   test          build and run every ctest test in build/ (Release), and the unit/host tests again in
                 build-asan/ (AddressSanitizer + UBSan)
   bench         Release build, then run every benchmark program
@@ -173,17 +173,18 @@ cmd_default() {
     build_release
     run_ctest "$BUILD_DIR" -L "$HOST_TEST_LABELS"
 
-    # --- Scenario suite hook: runs once host/ builds the pagewalk tool at build/pagewalk. ---
+    # --- The scenario suite: every scenarios/*.toml in every mode it names, KVM where it can, else QEMU. ---
     if [[ -x "$BUILD_DIR/pagewalk" ]]; then
         log "Running the scenario suite"
-        "$BUILD_DIR/pagewalk" run --backend auto
+        "$BUILD_DIR/pagewalk" run --backend auto --junit "$BUILD_DIR/scenarios.xml" --tap "$BUILD_DIR/scenarios.tap"
     else
         log "No scenario runner yet ($BUILD_DIR/pagewalk does not exist): unit tests only"
     fi
 }
 
 cmd_test() {
-    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_COMPILER[@]}"
+    # QEMU too: the scenario suite's ctest entries run on it (label scenarios-qemu), and the boot tests.
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_COMPILER[@]}"
     local mode="${PAGEWALK_BUILD_MODE:-all}"
     case "$mode" in
         all | release | sanitize) ;;

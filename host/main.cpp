@@ -1,5 +1,6 @@
-// pagewalk: the command line. `probe` prints what each backend can do; `boot` runs the guest once and prints its
-// records (a debugging command). Exit status: 0 only when the command succeeded / the guest passed.
+// pagewalk: the command line. `run` runs the scenario library and checks it; `list` lists it; `compile` writes one
+// program; `probe` prints what each backend can do; `boot` runs the guest once and prints its records (a debugging
+// command). Exit status: 0 only when the command succeeded / nothing failed.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -7,16 +8,23 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <thread>
 
+#include "inspect/inspect_command.hpp"
 #include "kvm/kvm.hpp"
 #include "kvm/launcher.hpp"
 #include "kvm/probe.hpp"
 #include "qemu/qemu_backend.hpp"
 #include "run/probe_report.hpp"
 #include "run/selftest_check.hpp"
+#include "scenario/scenario.hpp"
+#include "suite/commands.hpp"
 
 #ifndef PAGEWALK_DEFAULT_GUEST
 #define PAGEWALK_DEFAULT_GUEST ""
+#endif
+#ifndef PAGEWALK_DEFAULT_SCENARIOS
+#define PAGEWALK_DEFAULT_SCENARIOS ""
 #endif
 
 namespace {
@@ -28,6 +36,17 @@ std::string default_guest() {
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec) return (self.parent_path() / "guest" / "pagewalk-guest.elf").string();
     return "guest/pagewalk-guest.elf";
+}
+
+/// The scenario library: the build's own source tree (compile-time path), else scenarios/ next to the executable's
+/// directory, else ./scenarios.
+std::string default_scenarios() {
+    if (std::filesystem::is_directory(PAGEWALK_DEFAULT_SCENARIOS)) return PAGEWALK_DEFAULT_SCENARIOS;
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec && std::filesystem::is_directory(self.parent_path().parent_path() / "scenarios"))
+        return (self.parent_path().parent_path() / "scenarios").string();
+    return "scenarios";
 }
 
 /// ctest's SKIP_RETURN_CODE: the backend is not there, which is not a failure.
@@ -60,7 +79,8 @@ int main(int argc, char** argv) {
     boot->add_option("--iso", iso, "qemu only: boot a GRUB ISO (multiboot2) instead of -kernel GUEST");
     boot->add_option("--timeout", timeout, "watchdog, seconds")->capture_default_str()->check(CLI::PositiveNumber);
     boot->add_option("--test", test,
-                     "guest program: selftest, bench, la57, triple-fault, hang, garbage, early-stop, mmio")
+                     "guest program: selftest, bench, la57, program (runs --module), triple-fault, hang, garbage, "
+                     "early-stop, mmio")
         ->capture_default_str();
     boot->add_option("--cmdline", extra, "extra guest command line words");
     boot->add_option("--entry", entry, "KVM entry path: auto (probe), 32 (multiboot), 64 (direct long mode)")
@@ -77,7 +97,56 @@ int main(int argc, char** argv) {
     boot->add_flag("--skip-if-unavailable", skip_missing,
                    "exit 77 (ctest SKIP) with the reason when the backend or the forced entry path is not available");
 
+    // run / list: the scenario pipeline.
+    pagewalk::host::suite::RunOptions run_options;
+    run_options.scenario_dir = default_scenarios();
+    run_options.guest_path = default_guest();
+    run_options.jobs = std::max(1u, std::thread::hardware_concurrency());
+    pagewalk::host::suite::ReportOptions reports;
+    std::string run_mode;
+    bool no_live = false;
+    auto* run = app.add_subcommand("run", "run scenarios (default: the whole library) and check every access");
+    auto* list = app.add_subcommand("list", "list the scenarios and where each mode would run");
+    for (auto* cmd : {run, list}) {
+        cmd->add_option("files", run_options.files, "scenario files (default: every *.toml of --scenarios)");
+        cmd->add_option("--scenarios", run_options.scenario_dir, "scenario directory")->capture_default_str();
+        cmd->add_option("--backend", run_options.backend, "auto (KVM when it can, else QEMU), kvm or qemu")
+            ->check(CLI::IsMember({"auto", "kvm", "qemu"}))
+            ->capture_default_str();
+        cmd->add_option("--mode", run_mode, "only this paging mode: 32bit, pae, 4level, 5level")
+            ->check(CLI::IsMember({"32bit", "pae", "4level", "5level"}));
+    }
+    run->add_option("--jobs,-j", run_options.jobs, "scenarios run in parallel VMs")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 256u));
+    run->add_option("--timeout", run_options.timeout_s, "watchdog per scenario, seconds")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    run->add_option("--junit", reports.junit, "write a JUnit XML report");
+    run->add_option("--tap", reports.tap, "write a TAP report");
+    run->add_option("--guest", run_options.guest_path, "guest ELF image")->capture_default_str();
+    run->add_flag("-v,--verbose", reports.verbose, "report every scenario and its notes, not only failures");
+    run->add_flag("--no-live", no_live, "QEMU: no shared RAM / serial handshake (no live walk from outside)");
+    run->add_flag("--skip-if-unavailable", run_options.skip_if_unavailable,
+                  "with --backend kvm|qemu: exit 77 (ctest SKIP) with the reason when that backend is unavailable");
+
+    auto* compile = app.add_subcommand("compile", "compile one scenario for one mode into a program file");
+    std::string compile_file, compile_mode = "4level", compile_out;
+    compile->add_option("file", compile_file, "scenario file")->required();
+    compile->add_option("--mode", compile_mode, "paging mode")->capture_default_str();
+    compile->add_option("-o,--output", compile_out, "program file")->required();
+
+    pagewalk::host::inspect::InspectCommand inspect(app);  // `inspect translate`, `inspect maps`
+
     CLI11_PARSE(app, argc, argv);
+    if (inspect.selected()) return inspect.run();
+
+    if (!run_mode.empty()) run_options.mode = pagewalk::host::scenario::mode_from_name(run_mode);
+    run_options.qemu_live = !no_live;
+    if (app.got_subcommand("run")) return pagewalk::host::suite::run_command(run_options, reports);
+    if (app.got_subcommand("list")) return pagewalk::host::suite::list_command(run_options);
+    if (app.got_subcommand("compile"))
+        return pagewalk::host::suite::compile_command(compile_file, compile_mode, compile_out);
 
     if (app.got_subcommand("probe")) {
         std::cout << pagewalk::host::probe_report();

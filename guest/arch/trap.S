@@ -74,7 +74,7 @@ pw_user_return:
   .section .user.data, "aw"
   .align 16
 pw_user_stack:
-  .skip 4096
+  .skip 16384                  /* the scenario runner's mapper runs here at CPL 3 (runner/runner64.cpp) */
   .globl pw_user_stack_top
 pw_user_stack_top:
 

@@ -16,7 +16,8 @@
 #define PW_SEL_UDATA 0x28
 #define PW_SEL_UCODE64 0x30
 #define PW_SEL_TSS64 0x38
-#define PW_GDT_ENTRIES 10
+#define PW_SEL_LDT64 0x50 /* 64-bit LDT descriptor (16 bytes): the runner's implicit descriptor-table reads */
+#define PW_GDT_ENTRIES 12
 
 #define PW_ENTRY_MULTIBOOT 1 /* refined to multiboot1/2 by C++ from EAX */
 #define PW_ENTRY_DIRECT64 3

@@ -15,6 +15,7 @@ T load(std::uint64_t addr) {
 BootInfo multiboot1(std::uint32_t info) {
     BootInfo b;
     const auto flags = load<std::uint32_t>(info);
+    if ((flags & 1u) != 0) b.memory_end = 0x100000 + std::uint64_t{load<std::uint32_t>(info + 8)} * 1024;
     if ((flags & (1u << 2)) != 0)
         b.cmdline = reinterpret_cast<const char*>(std::uintptr_t{load<std::uint32_t>(info + 16)});
     if ((flags & (1u << 3)) != 0 && load<std::uint32_t>(info + 20) > 0) {
@@ -35,6 +36,7 @@ BootInfo multiboot2(std::uint32_t info) {
         const std::uint32_t size = load<std::uint32_t>(info + off + 4);
         if (type == 0 || size < 8) break;
         if (type == 1) b.cmdline = reinterpret_cast<const char*>(std::uintptr_t{info + off + 8});
+        if (type == 4) b.memory_end = 0x100000 + std::uint64_t{load<std::uint32_t>(info + off + 12)} * 1024;
         if (type == 3 && !have_module) {
             b.module_start = load<std::uint32_t>(info + off + 8);
             b.module_end = load<std::uint32_t>(info + off + 12);

@@ -12,7 +12,8 @@ struct BootInfo {
     const char* cmdline = "";
     std::uint64_t module_start = 0;
     std::uint64_t module_end = 0;
-    bool valid = false;  ///< the information structure was found and understood
+    std::uint64_t memory_end = 0;  ///< end of the RAM above 1 MiB (multiboot mem_upper), 0 when not given
+    bool valid = false;            ///< the information structure was found and understood
 };
 
 /// Reads multiboot1 (EAX = 0x2BADB002, also the direct 64-bit entry) or multiboot2 (EAX = 0x36D76289)

@@ -95,6 +95,7 @@ pw_gdt:
   .quad 0x00affb000000ffff     /* 0x30 ring-3 64-bit code */
   .quad 0, 0                   /* 0x38 64-bit TSS (16 bytes) */
   .quad 0                      /* 0x48 spare (32-bit TSS for the 32-bit runner) */
+  .quad 0, 0                   /* 0x50 64-bit LDT (16 bytes): runner/implicit access (base = the access's va) */
 pw_gdt_end:
   .align 8
   .globl pw_gdtr

@@ -52,13 +52,15 @@ pw_multiboot2_end:
   .globl pw_boot_header
 pw_boot_header:
   .long 0x48425750             /* "PWBH" */
-  .word 1                      /* version */
-  .word 56                     /* size */
+  .word 2                      /* version */
+  .word 64                     /* size */
   .quad pw_start32
   .quad pw_start64
   .quad PW_BUILD_ID
   .quad pw_image_start
   .quad pw_image_end
   .quad 0x40000000             /* entry64 needs the first 1 GiB identity-mapped */
+  .long (1 << 3) | (1 << 4)    /* program_modes: 4-level and 5-level (runner/runner64.cpp); the 32-bit world adds 1, 2 */
+  .long 0
 
   .section .note.GNU-stack, "", @progbits

@@ -3,6 +3,8 @@
 // 32-bit and PAE scenario runner will live in this world (guest/README.md).
 #include <pagewalk/harness/boot_header.hpp>
 
+#include "boot/boot_info.hpp"
+#include "inspect_demo/demo.hpp"
 #include "report/reporter.hpp"
 
 using namespace pagewalk;
@@ -15,5 +17,12 @@ extern "C" void pw_main32(guest::BootContext* ctx) {
     guest::Reporter r(&ctx->reporter);
     r.init(ctx->ecx);
     guest::send_hello(r, *ctx, 32);
+    // inspect-demo in 32-bit or PAE paging stays in this world and halts there (guest/inspect_demo/).
+    char test[32] = "";
+    const guest::BootInfo info = guest::parse_boot_info(*ctx);
+    if (info.valid && guest::cmdline_option(info.cmdline, "pw.test=", test, sizeof test)) {
+        if (guest::equals(test, "inspect-32bit")) guest::run_inspect_demo32(r, false);
+        if (guest::equals(test, "inspect-pae")) guest::run_inspect_demo32(r, true);
+    }
     r.log("32-bit code (-m32) running in protected mode; entering long mode");
 }

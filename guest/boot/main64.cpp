@@ -4,8 +4,10 @@
 #include "arch/cpu.hpp"
 #include "arch/descriptors.hpp"
 #include "boot/boot_info.hpp"
+#include "inspect_demo/demo.hpp"
 #include "report/reporter.hpp"
 #include "report/text.hpp"
+#include "runner/runner64.hpp"
 #include "selftest/selftest.hpp"
 
 using namespace pagewalk;
@@ -29,6 +31,7 @@ extern "C" [[noreturn]] void pw_main64(guest::BootContext* ctx) {
     }
     char test[32] = "selftest";
     guest::cmdline_option(info.cmdline, "pw.test=", test, sizeof test);
+    if (guest::equals(test, "program")) guest::runner::run_program(r, info);
     if (info.module_end > info.module_start)
         r.log((guest::Text{} << "module: " << (info.module_end - info.module_start) << " bytes at ")
                   .hex(info.module_start)
@@ -36,6 +39,8 @@ extern "C" [[noreturn]] void pw_main64(guest::BootContext* ctx) {
     if (guest::equals(test, "selftest")) guest::run_selftest(r);
     if (guest::equals(test, "bench")) guest::run_bench(r);
     if (guest::equals(test, "la57")) guest::run_la57(r);
+    if (guest::equals(test, "inspect-4level")) guest::run_inspect_demo64(r, false);
+    if (guest::equals(test, "inspect-5level")) guest::run_inspect_demo64(r, true);
     guest::run_broken(r, test);
     r.log((guest::Text{} << "unknown pw.test=" << test).c_str(), 2);
     r.final(0, harness::ExitStatus::bad_boot);

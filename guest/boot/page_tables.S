@@ -38,4 +38,30 @@ pw_boot_pt:
   .set pte, pte + 1
   .endr
 
+/* The same identity map with U/S = 1 everywhere (first 2 MiB in 4 KiB pages, page 0 not present): the scenario
+ * runner switches to it briefly, with CR4.SMEP/SMAP off, to run its pure computation (building page tables with
+ * the walker's mapper) at CPL 3, where kvm_pvm runs guest code natively instead of emulating every instruction. */
+  .globl pw_boot_user_pml4
+  .align 4096
+pw_boot_user_pml4:
+  .quad pw_boot_user_pdpt + P + RW + US
+  .fill 511, 8, 0
+pw_boot_user_pdpt:
+  .quad pw_boot_user_pd + P + RW + US
+  .fill 511, 8, 0
+pw_boot_user_pd:
+  .quad pw_boot_user_pt + P + RW + US
+  .set pde, 1
+  .rept 511
+  .quad (pde << 21) + P + RW + US + PS
+  .set pde, pde + 1
+  .endr
+pw_boot_user_pt:
+  .quad 0
+  .set pte, 1
+  .rept 511
+  .quad (pte << 12) + P + RW + US
+  .set pte, pte + 1
+  .endr
+
   .section .note.GNU-stack, "", @progbits

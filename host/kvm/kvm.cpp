@@ -179,6 +179,13 @@ Expected<std::uint64_t> Vcpu::translate(std::uint64_t linear) const {
     return static_cast<std::uint64_t>(t.physical_address);
 }
 
+Expected<kvm_translation> Vcpu::translate_full(std::uint64_t linear) const {
+    kvm_translation t{};
+    t.linear_address = linear;
+    if (::ioctl(fd_.get(), KVM_TRANSLATE, &t) != 0) return ioctl_error("KVM_TRANSLATE", errno);
+    return t;
+}
+
 std::string exit_reason_name(std::uint32_t reason) {
     switch (reason) {
         case KVM_EXIT_UNKNOWN:

@@ -60,6 +60,8 @@ public:
     Status set_cpuid(const std::vector<kvm_cpuid_entry2>& entries);
     /// KVM_TRANSLATE: linear → guest-physical under the vCPU's current paging.
     Expected<std::uint64_t> translate(std::uint64_t linear) const;
+    /// KVM_TRANSLATE with its whole answer (valid flag included); an Error only when the ioctl fails.
+    Expected<kvm_translation> translate_full(std::uint64_t linear) const;
     /// Make a running KVM_RUN return soon (sets immediate_exit; the caller also signals the vCPU thread).
     void request_immediate_exit() { __atomic_store_n(&run_->immediate_exit, 1, __ATOMIC_SEQ_CST); }
 

@@ -39,11 +39,34 @@ std::string hex(std::uint64_t v) {
     return b;
 }
 
+/// The stopped vCPU as a LiveGuest: guest RAM, KVM_GET_SREGS, KVM_TRANSLATE.
+class KvmLiveGuest final : public LiveGuest {
+public:
+    KvmLiveGuest(Vm& vm, Vcpu& vcpu) : vm_(vm), vcpu_(vcpu) {}
+    bool read_physical(std::uint64_t pa, void* out, std::size_t n) override { return vm_.memory().read(pa, out, n); }
+    std::optional<LiveRegisters> registers() override {
+        auto s = vcpu_.sregs();
+        if (!s) return std::nullopt;
+        return LiveRegisters{s->cr0, s->cr3, s->cr4, s->efer};
+    }
+    std::optional<std::optional<std::uint64_t>> translate(std::uint64_t va) override {
+        auto t = vcpu_.translate_full(va);
+        if (!t) return std::nullopt;
+        if (!t->valid) return std::optional<std::uint64_t>{};
+        return std::optional<std::uint64_t>{t->physical_address};
+    }
+    const char* source() const override { return "KVM_GET_SREGS + KVM_TRANSLATE"; }
+
+private:
+    Vm& vm_;
+    Vcpu& vcpu_;
+};
+
 /// The run loop's state for one VM.
 class Session {
 public:
-    Session(RunResult& result, Vm& vm, Vcpu& vcpu, const Stopwatch& clock)
-        : result_(result), vm_(vm), vcpu_(vcpu), clock_(clock), collector_(result) {}
+    Session(RunResult& result, Vm& vm, Vcpu& vcpu, const Stopwatch& clock, const RecordHook& hook)
+        : result_(result), vm_(vm), vcpu_(vcpu), clock_(clock), collector_(result), hook_(hook) {}
 
     void run(double timeout_s) {
         Watchdog watchdog(vcpu_, timeout_s);
@@ -134,6 +157,10 @@ private:
             std::memcpy(buf, &h, sizeof h);  // decode() names the bad length
         }
         if (!collector_.add_bytes(buf, n, t)) return stop_keep_detail();
+        if (hook_) {
+            KvmLiveGuest live(vm_, vcpu_);
+            hook_(result_.records.back().record, live);
+        }
         return true;
     }
 
@@ -161,6 +188,7 @@ private:
     Vcpu& vcpu_;
     const Stopwatch& clock_;
     RecordCollector collector_;
+    const RecordHook& hook_;
 };
 
 RunResult launch_error(RunResult r, std::string why) {
@@ -218,7 +246,7 @@ RunResult boot_kvm(const BootOptions& options) {
     if (!st) return launch_error(result, st.error());
     result.setup_ms = clock.ms();
 
-    Session session(result, **vm, **vcpu, clock);
+    Session session(result, **vm, **vcpu, clock, options.on_record);
     session.run(options.timeout_s);
     result.total_ms = clock.ms();
     if (!result.records.empty() && result.records.front().record.hello() != nullptr &&

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <pagewalk/harness/ports.hpp>
 #include <vector>
 
@@ -25,8 +28,11 @@ std::string qemu_binary() {
     return env != nullptr && *env != 0 ? env : "qemu-system-x86_64";
 }
 
-/// Spawns argv with stdout and stderr on pipes, stdin on /dev/null. Returns the pid or -1.
-pid_t spawn(const std::vector<std::string>& args, Fd& out, Fd& err) {
+/// Spawns argv with stdout and stderr on pipes, stdin on /dev/null (or on a pipe whose write end goes to `*in`).
+/// Returns the pid or -1.
+pid_t spawn(const std::vector<std::string>& args, Fd& out, Fd& err, Fd* in = nullptr) {
+    int i[2] = {-1, -1};
+    if (in != nullptr && pipe2(i, O_CLOEXEC) != 0) return -1;
     int o[2], e[2];
     if (pipe2(o, O_CLOEXEC) != 0) return -1;
     if (pipe2(e, O_CLOEXEC) != 0) {
@@ -39,7 +45,7 @@ pid_t spawn(const std::vector<std::string>& args, Fd& out, Fd& err) {
     argv.push_back(nullptr);
     const pid_t pid = fork();
     if (pid == 0) {
-        const int devnull = open("/dev/null", O_RDONLY);
+        const int devnull = in != nullptr ? i[0] : open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
         dup2(o[1], 1);
         dup2(e[1], 2);
@@ -50,6 +56,10 @@ pid_t spawn(const std::vector<std::string>& args, Fd& out, Fd& err) {
     close(e[1]);
     out = Fd(o[0]);
     err = Fd(e[0]);
+    if (in != nullptr) {
+        close(i[0]);
+        *in = Fd(i[1]);
+    }
     if (pid < 0) return -1;
     return pid;
 }
@@ -68,6 +78,53 @@ std::string log_tail(const std::string& path, std::size_t max_lines) {
         out += "    " + lines[i] + "\n";
     return out;
 }
+
+/// Guest RAM in a file both QEMU (memory-backend-file, share=on) and the host map: the host reads guest-physical
+/// memory while the guest waits in the serial handshake. Below 4 GiB, QEMU's pc machine puts RAM offset = GPA.
+class SharedRam {
+public:
+    SharedRam(const std::string& path, std::uint64_t size) : path_(path), size_(size) {
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) return;
+        if (::ftruncate(fd, static_cast<off_t>(size)) == 0) {
+            void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+            if (p != MAP_FAILED) base_ = static_cast<const std::uint8_t*>(p);
+        }
+        ::close(fd);
+    }
+    SharedRam(const SharedRam&) = delete;
+    SharedRam& operator=(const SharedRam&) = delete;
+    ~SharedRam() {
+        if (base_ != nullptr) ::munmap(const_cast<std::uint8_t*>(base_), size_);
+        ::unlink(path_.c_str());
+    }
+    [[nodiscard]] bool ok() const { return base_ != nullptr; }
+    bool read(std::uint64_t pa, void* out, std::size_t n) const {
+        if (base_ == nullptr || pa > size_ || n > size_ - pa) return false;
+        std::memcpy(out, base_ + pa, n);
+        return true;
+    }
+
+private:
+    std::string path_;
+    std::uint64_t size_;
+    const std::uint8_t* base_ = nullptr;
+};
+
+/// QEMU's guest as a LiveGuest: memory only (no registers, no translation from outside).
+class QemuLiveGuest final : public LiveGuest {
+public:
+    explicit QemuLiveGuest(const SharedRam* ram) : ram_(ram) {}
+    bool read_physical(std::uint64_t pa, void* out, std::size_t n) override {
+        return ram_ != nullptr && ram_->read(pa, out, n);
+    }
+    std::optional<LiveRegisters> registers() override { return std::nullopt; }
+    std::optional<std::optional<std::uint64_t>> translate(std::uint64_t) override { return std::nullopt; }
+    const char* source() const override { return "guest-reported registers over QEMU's shared RAM"; }
+
+private:
+    const SharedRam* ram_;
+};
 
 }  // namespace
 
@@ -110,7 +167,7 @@ RunResult boot_qemu(const BootOptions& options) {
                                      "-accel",
                                      "tcg",
                                      "-cpu",
-                                     "max",
+                                     options.qemu_cpu.empty() ? std::string("max") : options.qemu_cpu,
                                      "-m",
                                      std::to_string(options.memory_bytes >> 20),
                                      "-nodefaults",
@@ -141,9 +198,23 @@ RunResult boot_qemu(const BootOptions& options) {
         args.push_back("-initrd");
         args.push_back(*options.module_path);
     }
+    std::unique_ptr<SharedRam> ram;
+    if (options.qemu_live) {
+        const std::string path = "/dev/shm/pagewalk-ram-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+        ram = std::make_unique<SharedRam>(path, options.memory_bytes);
+        if (!ram->ok()) {
+            result.detail = "cannot create the shared guest RAM file " + path;
+            return result;
+        }
+        args.insert(args.end(), {"-object",
+                                 "memory-backend-file,id=pwram,size=" + std::to_string(options.memory_bytes) +
+                                     ",mem-path=" + path + ",share=on",
+                                 "-machine", "pc,memory-backend=pwram"});
+    }
+    QemuLiveGuest live(ram.get());
     const Stopwatch clock;
-    Fd out, err;
-    const pid_t pid = spawn(args, out, err);
+    Fd out, err, in;
+    const pid_t pid = spawn(args, out, err, options.qemu_live ? &in : nullptr);
     if (pid < 0) {
         result.detail = "cannot start " + args[0] + ": " + std::strerror(errno);
         return result;
@@ -173,7 +244,16 @@ RunResult boot_qemu(const BootOptions& options) {
             for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos;) {
                 const std::string line = pending.substr(0, nl);
                 pending.erase(0, nl + 1);
+                const std::size_t before = result.records.size();
                 if (!collector.add_line(line, clock.ms())) killed_for_garbage = true;
+                if (!killed_for_garbage && result.records.size() > before) {
+                    const harness::DecodedRecord& rec = result.records.back().record;
+                    if (options.on_record) options.on_record(rec, live);
+                    if (options.qemu_live && rec.announce() != nullptr) {
+                        const char go = 'g';  // the guest waits for one byte on COM1 (serial handshake)
+                        if (::write(in.get(), &go, 1) != 1) killed_for_garbage = true;
+                    }
+                }
             }
             if (pending.size() > 64 * 1024) {  // a line that never ends is garbage, not a reason to grow forever
                 collector.add_line("@PW " + pending.substr(0, 64), clock.ms());

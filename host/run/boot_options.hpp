@@ -1,14 +1,41 @@
 // pagewalk host: what to boot and how, for any backend.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <pagewalk/harness/decoder.hpp>
 #include <string>
 
 namespace pagewalk::host {
 
 /// Which entry the KVM launcher uses: by capability probe (auto), or forced.
 enum class EntryChoice { automatic, multiboot32, direct64 };
+
+/// Control registers as a backend reports them for a stopped vCPU.
+struct LiveRegisters {
+    std::uint64_t cr0 = 0, cr3 = 0, cr4 = 0, efer = 0;
+};
+
+/// A guest stopped between two instructions, for checks made from outside while it waits (the KVM launcher's
+/// hypercall exit; QEMU's serial handshake with its RAM in a shared file).
+class LiveGuest {
+public:
+    virtual ~LiveGuest() = default;
+    /// Guest-physical memory; false outside RAM.
+    virtual bool read_physical(std::uint64_t pa, void* out, std::size_t n) = 0;
+    /// The vCPU's control registers (KVM_GET_SREGS); nullopt where the backend cannot tell (QEMU).
+    virtual std::optional<LiveRegisters> registers() = 0;
+    /// KVM_TRANSLATE: the guest-physical address of `va` under the vCPU's paging, or nullopt (invalid / none).
+    /// Its "writeable" answer is always 1 here, so only the address means something.
+    virtual std::optional<std::optional<std::uint64_t>> translate(std::uint64_t va) = 0;
+    /// Where registers() and translate() come from, for reports ("KVM_GET_SREGS", "guest-reported").
+    virtual const char* source() const = 0;
+};
+
+/// Called for every record as it arrives, with the stopped guest (never stored past the call).
+using RecordHook = std::function<void(const harness::DecodedRecord&, LiveGuest&)>;
 
 /// One boot of the guest image.
 struct BootOptions {
@@ -19,6 +46,11 @@ struct BootOptions {
     double timeout_s = 10.0;                 ///< watchdog
     std::uint64_t memory_bytes = 64ull << 20;
     EntryChoice entry = EntryChoice::automatic;
+    std::string qemu_cpu = "max";  ///< QEMU only: the -cpu value ("max,-pdpe1gb", "max,phys-bits=36" …)
+    /// QEMU only: RAM in a shared file the host maps, and the serial handshake after each announce record, so the
+    /// hook can walk the live tables (the program must have harness::program_flag::serial_handshake).
+    bool qemu_live = false;
+    RecordHook on_record;  ///< optional
 };
 
 }  // namespace pagewalk::host

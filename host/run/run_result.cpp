@@ -149,6 +149,20 @@ const char* entry_name(std::uint8_t e) {
 
 }  // namespace
 
+std::string format_prediction(const harness::Prediction& p) {
+    switch (p.kind) {
+        case 0:
+            return "ok pa=" + hex(p.pa) + " (level " + std::to_string(p.level) + ")";
+        case 1:
+            return std::string("#PF err=") + hex(p.error_code) + " (" + pf_bits(p.error_code) + ") at level " +
+                   std::to_string(p.level);
+        case 2:
+            return "#GP";
+        default:
+            return "memory error at " + hex(p.pa);
+    }
+}
+
 std::string format_record(const harness::DecodedRecord& r) {
     std::ostringstream o;
     o << "#" << r.header().sequence << " ";
@@ -166,6 +180,32 @@ std::string format_record(const harness::DecodedRecord& r) {
             o << " err=" << hex(x->error_code) << (x->vector == 14 ? " (" + pf_bits(x->error_code) + ")" : "");
         o << " cr2=" << hex(x->cr2) << " rip=" << hex(x->rip) << " cs=" << hex(x->cs) << " cpl=" << int{x->cpl}
           << " rflags=" << hex(x->rflags) << (x->expected ? "" : " UNEXPECTED");
+    } else if (const auto* ri = r.run_info()) {
+        o << "run_info scenario " << ri->scenario_id << " mode " << int{ri->mode} << " data=" << hex(ri->data_base)
+          << "+" << hex(ri->data_bytes) << " tables=" << hex(ri->tables_base) << " cr0=" << hex(ri->cr0)
+          << " cr3=" << hex(ri->cr3) << " cr4=" << hex(ri->cr4) << " efer=" << hex(ri->efer)
+          << " pkru=" << hex(ri->pkru) << " cpuid_features=" << hex(ri->cpu_features);
+    } else if (const auto* an = r.announce()) {
+        static const char* const kinds[] = {"read", "write", "fetch"};
+        o << "announce step " << an->step << ": " << ((an->access_flags & 2) ? "implicit " : "") << kinds[an->kind % 3]
+          << " " << hex(an->va) << " cpl " << int{an->cpl} << ((an->access_flags & 1) ? " ac" : "") << " predicted "
+          << format_prediction(an->prediction);
+    } else if (const auto* a = r.access()) {
+        static const char* const kinds[] = {"read", "write", "fetch"};
+        o << "access step " << a->step << ": " << ((a->access_flags & 2) ? "implicit " : "") << kinds[a->kind % 3]
+          << " " << hex(a->va) << " cpl " << int{a->cpl} << ((a->access_flags & 1) ? " ac" : "") << " → ";
+        if (a->outcome == 0)
+            o << "ok value=" << hex(a->value);
+        else
+            o << vector_name(a->vector) << " err=" << hex(a->error_code)
+              << (a->vector == 14 ? " (" + pf_bits(a->error_code) + ")" : "") << " cr2=" << hex(a->cr2);
+        o << "; predicted " << format_prediction(a->prediction);
+    } else if (const auto* e = r.entry()) {
+        o << "entry step " << e->step << ": level " << int{e->level} << " for " << hex(e->va)
+          << (e->found ? " at " + hex(e->entry_pa) + " = " + hex(e->value) : std::string(" not found"));
+    } else if (const auto* sf = r.step_failed()) {
+        o << "step_failed step " << sf->step << " (op " << sf->op << "): reason " << int{sf->reason} << " code "
+          << int{sf->detail_code} << " address " << hex(sf->address) << " detail " << hex(sf->detail);
     } else if (const auto* f = r.final_record()) {
         o << "final records=" << f->records << " steps=" << f->steps << " digest=" << hex(f->digest)
           << " status=" << f->status;

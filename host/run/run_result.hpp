@@ -70,6 +70,8 @@ private:
     bool failed_ = false;
 };
 
+/// A walker prediction in words: "ok pa=0x… (level 1)", "#PF err=0x7 (P W U) at level 1", "#GP".
+std::string format_prediction(const harness::Prediction& p);
 /// One line per record, e.g. `#3 exception step 1: #PF err=0x7 (P W U) cr2=0x… rip=0x… cpl=3`.
 std::string format_record(const harness::DecodedRecord& r);
 /// Multi-line report: outcome, detail, timings, records (all, or the last `last_records` on failure), registers.

@@ -55,7 +55,7 @@ TEST(Decoder, BadMagicIsRejected) {
 
 TEST(Decoder, OtherProtocolVersionIsRejected) {
     auto h = test::hello();
-    test::poke<std::uint16_t>(h, offsetof(harness::RecordHeader, version), 2);
+    test::poke<std::uint16_t>(h, offsetof(harness::RecordHeader, version), harness::kProtocolVersion + 1);
     EXPECT_EQ(decode(h), DecodeError::bad_version);
 }
 
@@ -74,7 +74,7 @@ TEST(Decoder, LengthOutsideBoundsOrDifferentFromSizeIsRejected) {
 
 TEST(Decoder, UnknownAndReservedTypesAreRejected) {
     auto h = test::hello();
-    for (int t : {0, 5, 0x10, 0x3f, 0xffff}) {
+    for (int t : {0, 5, 0x1f, 0x3f, 0xffff}) {
         test::poke<std::uint16_t>(h, offsetof(harness::RecordHeader, type), static_cast<std::uint16_t>(t));
         EXPECT_EQ(decode(h), DecodeError::unknown_type) << t;
     }

@@ -11,7 +11,7 @@
 namespace pagewalk::harness {
 
 inline constexpr std::uint32_t kBootHeaderMagic = 0x48425750;  // bytes "PWBH"
-inline constexpr std::uint16_t kBootHeaderVersion = 1;
+inline constexpr std::uint16_t kBootHeaderVersion = 2;         // 2: program_modes
 /// The launcher scans this many bytes from the start of the first PT_LOAD segment, at 8-byte alignment.
 inline constexpr std::uint32_t kBootHeaderSearch = 8192;
 
@@ -37,8 +37,13 @@ struct alignas(8) BootHeader {
     std::uint64_t image_start;         ///< first byte the image occupies
     std::uint64_t image_end;           ///< one past the last byte (bss included)
     std::uint64_t identity_map_bytes;  ///< what entry64 needs identity-mapped
+    /// Scenario programs the image can run: bit (1 << harness::ProgramMode) per paging mode it has a runner world
+    /// for (the host SKIPs the others without booting). The 64-bit world: 4-level and 5-level.
+    std::uint32_t program_modes;
+    std::uint32_t reserved;
 };
-static_assert(sizeof(BootHeader) == 56);
+static_assert(sizeof(BootHeader) == 64);
+static_assert(offsetof(BootHeader, program_modes) == 56);
 static_assert(offsetof(BootHeader, entry32) == 8 && offsetof(BootHeader, entry64) == 16);
 static_assert(offsetof(BootHeader, build_id) == 24 && offsetof(BootHeader, image_start) == 32);
 static_assert(offsetof(BootHeader, image_end) == 40 && offsetof(BootHeader, identity_map_bytes) == 48);

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "records.hpp"
+#include "runner_records.hpp"
 
 namespace pagewalk::harness {
 
@@ -18,7 +19,7 @@ enum class DecodeError : std::uint8_t {
     bad_magic,           ///< header.magic != kRecordMagic
     bad_version,         ///< header.version != kProtocolVersion
     bad_length,          ///< header.length outside [16, kMaxRecordSize] or != the bytes given
-    unknown_type,        ///< a type this decoder does not know (incl. the reserved runner range)
+    unknown_type,        ///< a type this decoder does not know (incl. unused types of the runner range)
     bad_payload_length,  ///< header.length does not match the type's layout
     bad_field,           ///< a field out of its range (vector > 31, text_length too long, bad enum…)
 };
@@ -59,6 +60,11 @@ public:
     [[nodiscard]] const LogRecord* log() const { return as<LogRecord>(RecordType::log); }
     [[nodiscard]] const ExceptionRecord* exception() const { return as<ExceptionRecord>(RecordType::exception); }
     [[nodiscard]] const FinalRecord* final_record() const { return as<FinalRecord>(RecordType::final); }
+    [[nodiscard]] const RunInfoRecord* run_info() const { return as<RunInfoRecord>(RecordType::run_info); }
+    [[nodiscard]] const AnnounceRecord* announce() const { return as<AnnounceRecord>(RecordType::announce); }
+    [[nodiscard]] const AccessRecord* access() const { return as<AccessRecord>(RecordType::access); }
+    [[nodiscard]] const EntryRecord* entry() const { return as<EntryRecord>(RecordType::entry); }
+    [[nodiscard]] const StepFailedRecord* step_failed() const { return as<StepFailedRecord>(RecordType::step_failed); }
 
 private:
     friend DecodeResult decode(const std::uint8_t* data, std::size_t size);
@@ -81,6 +87,56 @@ constexpr std::uint32_t load_le(const std::uint8_t* p, std::size_t n) {
     std::uint32_t v = 0;
     for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
     return v;
+}
+
+/// Field checks of the runner's records (decoder.hpp's check_payload calls it for types 0x10-0x3f).
+constexpr DecodeError check_runner_payload(const std::uint8_t* p, std::uint16_t type, std::uint32_t length) {
+    auto prediction_ok = [](const std::uint8_t* q) {
+        return q[offsetof(Prediction, kind)] < kPredictionKinds && q[offsetof(Prediction, level)] <= 5 &&
+               q[offsetof(Prediction, chain_count)] <= 5 && q[offsetof(Prediction, vector)] <= 31;
+    };
+    auto access_ok = [](const std::uint8_t* q) {  // kind, cpl, access_flags
+        return q[0] <= 2 && (q[1] == 0 || q[1] == 3) && (q[2] & ~3u) == 0;
+    };
+    switch (static_cast<RecordType>(type)) {
+        case RecordType::run_info:
+            if (length != sizeof(RunInfoRecord)) return DecodeError::bad_payload_length;
+            if (p[offsetof(RunInfoRecord, mode)] < 1 || p[offsetof(RunInfoRecord, mode)] > 4)
+                return DecodeError::bad_field;
+            if (p[offsetof(RunInfoRecord, code_bits)] != 32 && p[offsetof(RunInfoRecord, code_bits)] != 64)
+                return DecodeError::bad_field;
+            return DecodeError::ok;
+        case RecordType::announce:
+            if (length != sizeof(AnnounceRecord)) return DecodeError::bad_payload_length;
+            if (!access_ok(p + offsetof(AnnounceRecord, kind)) ||
+                !prediction_ok(p + offsetof(AnnounceRecord, prediction)))
+                return DecodeError::bad_field;
+            if (p[offsetof(AnnounceRecord, mode)] < 1 || p[offsetof(AnnounceRecord, mode)] > 4)
+                return DecodeError::bad_field;
+            return DecodeError::ok;
+        case RecordType::access:
+            if (length != sizeof(AccessRecord)) return DecodeError::bad_payload_length;
+            if (!access_ok(p + offsetof(AccessRecord, kind)) || !prediction_ok(p + offsetof(AccessRecord, prediction)))
+                return DecodeError::bad_field;
+            if (p[offsetof(AccessRecord, outcome)] > 1 || p[offsetof(AccessRecord, vector)] > 31 ||
+                p[offsetof(AccessRecord, has_error_code)] > 1 || p[offsetof(AccessRecord, trap_cpl)] > 3 ||
+                p[offsetof(AccessRecord, chain_count)] > 5)
+                return DecodeError::bad_field;
+            return DecodeError::ok;
+        case RecordType::entry:
+            if (length != sizeof(EntryRecord)) return DecodeError::bad_payload_length;
+            if (p[offsetof(EntryRecord, level)] < 1 || p[offsetof(EntryRecord, level)] > 5 ||
+                p[offsetof(EntryRecord, found)] > 1)
+                return DecodeError::bad_field;
+            return DecodeError::ok;
+        case RecordType::step_failed:
+            if (length != sizeof(StepFailedRecord)) return DecodeError::bad_payload_length;
+            if (p[offsetof(StepFailedRecord, reason)] < 1 || p[offsetof(StepFailedRecord, reason)] > kMaxStepFailure)
+                return DecodeError::bad_field;
+            return DecodeError::ok;
+        default:
+            return DecodeError::unknown_type;
+    }
 }
 
 constexpr DecodeError check_payload(const std::uint8_t* p, std::uint16_t type, std::uint32_t length) {
@@ -120,6 +176,9 @@ constexpr DecodeError check_payload(const std::uint8_t* p, std::uint16_t type, s
             return DecodeError::ok;
         }
         default:
+            if (type >= static_cast<std::uint16_t>(RecordType::first_runner_type) &&
+                type <= static_cast<std::uint16_t>(RecordType::last_runner_type))
+                return check_runner_payload(p, type, length);
             return DecodeError::unknown_type;
     }
 }

@@ -9,9 +9,9 @@
 // every 64-bit field sits at an offset that is a multiple of 8, padding is explicit, every struct is alignas(8),
 // and every size and offset is pinned by a static_assert below.
 //
-// Versioning: kProtocolVersion changes whenever a layout below changes. Record types 0x10-0x3f are reserved for
-// the scenario runner's step/access records (added by the runner, with a version bump); 0x40-0xff for later
-// use. A decoder rejects a type it does not know.
+// Versioning: kProtocolVersion changes whenever a layout below (or in runner_records.hpp) changes. Record types
+// 0x10-0x3f belong to the scenario runner (runner_records.hpp); 0x40-0xff are for later use. A decoder rejects a
+// type it does not know.
 #pragma once
 
 #include <cstddef>
@@ -20,7 +20,7 @@
 namespace pagewalk::harness {
 
 inline constexpr std::uint32_t kRecordMagic = 0x4b4c5750;  // bytes "PWLK"
-inline constexpr std::uint16_t kProtocolVersion = 1;
+inline constexpr std::uint16_t kProtocolVersion = 2;       // 2: the scenario runner's records (runner_records.hpp)
 /// Largest record any side may send or accept (bounds the host's guest-memory read and the serial line).
 inline constexpr std::uint32_t kMaxRecordSize = 512;
 /// Longest text in a LogRecord.
@@ -32,8 +32,14 @@ enum class RecordType : std::uint16_t {
     log = 2,        ///< bounded free text for humans
     exception = 3,  ///< an exception the guest took (deliberate or not)
     final = 4,      ///< last record: counts and digest of everything before it
-    // 0x10..0x3f: reserved for the scenario runner (step / access / A-D readback records).
+    // 0x10..0x3f: the scenario runner (runner_records.hpp).
     first_runner_type = 0x10,
+    run_info = 0x10,     ///< the program started: where its data and tables are, the registers it runs with
+    announce = 0x11,     ///< an access is about to happen (the vCPU stops; the host walks the live tables)
+    access = 0x12,       ///< what an access did, what the guest predicted, the entries before and after
+    entry = 0x13,        ///< an entry read back (A/D bits)
+    step_failed = 0x14,  ///< a step could not be carried out (mapper error, missing feature…)
+    last_known_runner_type = 0x14,
     last_runner_type = 0x3f,
 };
 

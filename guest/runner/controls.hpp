@@ -1,0 +1,40 @@
+// pagewalk guest runner: a program's control bits as register values (portable, -m32 and -m64).
+#pragma once
+
+#include <cstdint>
+#include <pagewalk/harness/program.hpp>
+#include <pagewalk/pagewalk.hpp>
+
+namespace pagewalk::guest::runner {
+
+/// Turns harness::control bits `on` on and `off` off in the registers (SDM Vol. 3A §2.5, §2.2.1).
+inline void apply_controls(ControlRegisters& regs, std::uint64_t on, std::uint64_t off) {
+    namespace c = harness::control;
+    const auto cr0_bit = [](std::uint64_t b) { return (b & c::wp) ? cr0::wp : 0; };
+    const auto cr4_bits = [](std::uint64_t b) {
+        return ((b & c::pse) ? cr4::pse : 0) | ((b & c::pge) ? cr4::pge : 0) | ((b & c::smep) ? cr4::smep : 0) |
+               ((b & c::smap) ? cr4::smap : 0) | ((b & c::pke) ? cr4::pke : 0);
+    };
+    const auto efer_bit = [](std::uint64_t b) { return (b & c::nxe) ? efer::nxe : 0; };
+    regs.cr0 = (regs.cr0 & ~cr0_bit(off)) | cr0_bit(on);
+    regs.cr4 = (regs.cr4 & ~cr4_bits(off)) | cr4_bits(on);
+    regs.efer = (regs.efer & ~efer_bit(off)) | efer_bit(on);
+}
+
+/// The registers a program starts with, from the current ones: the paging bits of its mode (CR0.PG, CR4.PAE,
+/// EFER.LME/LMA, CR4.LA57; SDM Vol. 3A §4.1.1) and the header's control bits; everything the program may control
+/// starts clear. CR3 is set once the root table exists.
+inline ControlRegisters target_registers(ControlRegisters regs, const harness::ProgramHeader& h) {
+    regs.cr3 = 0;
+    regs.cr0 = (regs.cr0 | cr0::pe | cr0::pg) & ~cr0::wp;
+    regs.cr4 &= ~(cr4::pse | cr4::pae | cr4::pge | cr4::la57 | cr4::smep | cr4::smap | cr4::pke | cr4::pcide);
+    regs.efer &= ~(efer::nxe | efer::lme | efer::lma);
+    const auto mode = static_cast<harness::ProgramMode>(h.mode);
+    if (mode != harness::ProgramMode::legacy32) regs.cr4 |= cr4::pae;
+    if (mode == harness::ProgramMode::long4 || mode == harness::ProgramMode::long5) regs.efer |= efer::lme | efer::lma;
+    if (mode == harness::ProgramMode::long5) regs.cr4 |= cr4::la57;
+    apply_controls(regs, h.controls, 0);
+    return regs;
+}
+
+}  // namespace pagewalk::guest::runner

@@ -1,0 +1,170 @@
+// pagewalk guest runner: building the runner's records (harness/runner_records.hpp) from walker results and
+// traps. Portable (-m32 and -m64): no 64-bit division, no libc.
+#pragma once
+
+#include <cstdint>
+#include <pagewalk/harness/program.hpp>
+#include <pagewalk/harness/runner_records.hpp>
+#include <pagewalk/pagewalk.hpp>
+
+#include "arch/trap.hpp"
+#include "report/reporter.hpp"
+
+namespace pagewalk::guest::runner {
+
+static_assert(static_cast<int>(harness::ProgramMode::legacy32) == static_cast<int>(PagingMode::legacy32));
+static_assert(static_cast<int>(harness::ProgramMode::pae) == static_cast<int>(PagingMode::pae));
+static_assert(static_cast<int>(harness::ProgramMode::long4) == static_cast<int>(PagingMode::long4));
+static_assert(static_cast<int>(harness::ProgramMode::long5) == static_cast<int>(PagingMode::long5));
+static_assert(static_cast<int>(TranslateResult::Kind::mapping) == 0 &&
+              static_cast<int>(TranslateResult::Kind::memory_error) == 3);
+
+/// The walker's Access for a program step (SDM Vol. 3A §4.6: CPL, EFLAGS.AC, implicit supervisor accesses, PKRU).
+inline Access to_access(const harness::Step& s, std::uint32_t pkru) {
+    Access a = s.access == static_cast<std::uint8_t>(harness::AccessKind::write)   ? Access::write()
+               : s.access == static_cast<std::uint8_t>(harness::AccessKind::fetch) ? Access::fetch()
+                                                                                   : Access::read();
+    a = a.at_cpl(s.cpl).with_ac((s.access_flags & harness::access_flag::ac) != 0).with_pkru(pkru);
+    if ((s.access_flags & harness::access_flag::implicit) != 0) a = a.implicit();
+    return a;
+}
+
+inline harness::Prediction to_prediction(const TranslateResult& r) {
+    harness::Prediction p{};
+    p.kind = static_cast<std::uint8_t>(r.kind());
+    p.chain_count = r.chain().count;
+    if (const Mapping* m = r.mapping()) {
+        p.level = m->level;
+        p.pa = m->pa;
+        p.page_size = m->page_size;
+        p.sets_accessed = m->sets_accessed;
+        p.sets_dirty = m->sets_dirty ? 1 : 0;
+        p.pkey = m->pkey;
+        p.rights = static_cast<std::uint8_t>((m->writable ? 1 : 0) | (m->user ? 2 : 0) | (m->executable ? 4 : 0));
+    } else if (const PageFault* f = r.page_fault()) {
+        p.vector = 14;
+        p.level = f->level;
+        p.error_code = f->error_code;
+        p.may_set_accessed = f->may_set_accessed;
+        p.causes = f->causes;
+    } else if (const GeneralProtection* g = r.general_protection()) {
+        p.vector = 13;
+        p.pa = g->reserved_bits;
+    } else if (const MemoryError* e = r.memory_error()) {
+        p.level = e->level;
+        p.pa = e->pa;
+    }
+    return p;
+}
+
+/// Whether what happened is what the walker predicted: the guest's own check (the host checks again, and more).
+/// An implicit access completes when its descriptor read does not page-fault — the load itself may then raise
+/// #GP/#NP, because the data it reads is no descriptor.
+inline bool matches(const harness::AccessRecord& a) {
+    const harness::Prediction& p = a.prediction;
+    const bool implicit = (a.access_flags & harness::access_flag::implicit) != 0;
+    const bool completed =
+        a.outcome == static_cast<std::uint8_t>(harness::AccessOutcome::completed) || (implicit && a.vector != 14);
+    if (p.kind == 0) return completed;
+    if (completed) return false;
+    if (p.kind == 1) return a.vector == 14 && a.error_code == p.error_code && a.cr2 == a.va;
+    if (p.kind == 2) return a.vector == 13;
+    return false;
+}
+
+inline void send_step_failed(Reporter& r, std::uint32_t scenario, const harness::Step* s, harness::StepFailure reason,
+                             std::uint8_t code, std::uint64_t address, std::uint64_t detail) {
+    harness::StepFailedRecord rec{};
+    rec.header = harness::make_header(harness::RecordType::step_failed, sizeof rec);
+    rec.scenario_id = scenario;
+    rec.step = s != nullptr ? s->id : 0;
+    rec.op = s != nullptr ? s->op : 0;
+    rec.reason = static_cast<std::uint8_t>(reason);
+    rec.detail_code = code;
+    rec.address = address;
+    rec.detail = detail;
+    r.send(rec.header);
+}
+
+inline void send_entry(Reporter& r, std::uint32_t scenario, const harness::Step& s, bool found, std::uint64_t pa,
+                       std::uint64_t value) {
+    harness::EntryRecord rec{};
+    rec.header = harness::make_header(harness::RecordType::entry, sizeof rec);
+    rec.scenario_id = scenario;
+    rec.step = s.id;
+    rec.va = s.va;
+    rec.level = s.level;
+    rec.found = found ? 1 : 0;
+    rec.entry_pa = pa;
+    rec.value = value;
+    r.send(rec.header);
+}
+
+/// The announce record of an access step: what is about to happen, the registers, the walker's prediction.
+inline harness::AnnounceRecord make_announce(std::uint32_t scenario, const harness::Step& s, std::uint8_t mode,
+                                             std::uint32_t pkru, const ControlRegisters& now,
+                                             const TranslateResult& predicted) {
+    harness::AnnounceRecord a{};
+    a.header = harness::make_header(harness::RecordType::announce, sizeof a);
+    a.scenario_id = scenario;
+    a.step = s.id;
+    a.va = s.va;
+    a.kind = s.access;
+    a.cpl = s.cpl;
+    a.access_flags = s.access_flags;
+    a.mode = mode;
+    a.pkru = pkru;
+    a.cr0 = now.cr0;
+    a.cr3 = now.cr3;
+    a.cr4 = now.cr4;
+    a.efer = now.efer;
+    a.prediction = to_prediction(predicted);
+    return a;
+}
+
+/// Fills the outcome part of an access record from a trap (or its absence).
+inline void set_outcome(harness::AccessRecord& rec, const arch::Trap& t, std::uint64_t value) {
+    rec.outcome =
+        static_cast<std::uint8_t>(t.taken ? harness::AccessOutcome::exception : harness::AccessOutcome::completed);
+    rec.value = value;
+    if (!t.taken) return;
+    rec.vector = t.vector;
+    rec.has_error_code = t.has_error_code ? 1 : 0;
+    rec.trap_cpl = t.cpl;
+    rec.error_code = t.error_code;
+    rec.cr2 = t.cr2;
+    rec.rip = t.rip;
+}
+
+/// The access record of a step, with what happened and what was predicted (the chain is added by add_chain).
+inline harness::AccessRecord make_access(std::uint32_t scenario, const harness::Step& s, const arch::Trap& t,
+                                         std::uint64_t value, const harness::Prediction& predicted) {
+    harness::AccessRecord rec{};
+    rec.header = harness::make_header(harness::RecordType::access, sizeof rec);
+    rec.scenario_id = scenario;
+    rec.step = s.id;
+    rec.va = s.va;
+    rec.kind = s.access;
+    rec.cpl = s.cpl;
+    rec.access_flags = s.access_flags;
+    set_outcome(rec, t, value);
+    rec.prediction = predicted;
+    return rec;
+}
+
+/// The entries the predicted walk read (values before the access) and their values now (the A/D bits the CPU
+/// set). A PAE PDPTE is a register: its memory copy is what is read back.
+template <TableMemory M>
+void add_chain(harness::AccessRecord& rec, const EntryChain& chain, M& memory, std::uint8_t entry_bytes) {
+    rec.chain_count = chain.count;
+    for (unsigned i = 0; i < chain.count && i < 5; ++i) {
+        rec.chain_pa[i] = chain.entries[i].entry_pa;
+        rec.chain_before[i] = chain.entries[i].value;
+        const EntryLocation loc{chain.entries[i].entry_pa, rec.va, 0, chain.entries[i].level, entry_bytes};
+        std::uint64_t after = 0;
+        memory.read_entry(loc, after);
+        rec.chain_after[i] = after;
+    }
+}
+
+}  // namespace pagewalk::guest::runner

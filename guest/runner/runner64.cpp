@@ -1,0 +1,197 @@
+// pagewalk guest runner, 64-bit world: the Platform for 4-level and 5-level programs, and the entry point that
+// runs the multiboot module (pw.test=program).
+#include "runner/runner64.hpp"
+
+#include "arch/cpu.hpp"
+#include "arch/trap.hpp"
+#include "boot/boot_context.h"
+#include "report/serial.hpp"
+#include "runner/runner_core.hpp"
+
+extern "C" {
+extern std::uint64_t pw_gdt[PW_GDT_ENTRIES];
+extern const char pw_image_start[], pw_image_end[], pw_user_start[], pw_user_end[];
+extern char pw_boot_user_pml4[];  // boot/page_tables.S: the identity map with U/S = 1 everywhere
+void pw_k_read(void*);
+void pw_k_read_ac(void*);
+void pw_k_write(void*);
+void pw_k_write_ac(void*);
+void pw_k_implicit(void*);
+void pw_k_implicit_ac(void*);
+void pw_u_read(void*);
+void pw_u_write(void*);
+void pw_u_implicit(void*);
+}
+
+namespace pagewalk::guest::runner {
+namespace {
+
+/// What the access stubs (access64.S) take.
+struct AccessArgs {
+    std::uint64_t va;
+    std::uint64_t value;
+};
+AccessArgs g_kernel_args;
+PW_USER_DATA AccessArgs g_user_args;  // CPL 3 code reads and writes it: a user page
+
+constexpr std::uint32_t kMsrPat = 0x277;
+constexpr std::uint64_t kEferLma = 1u << 10;
+
+// EFLAGS.AC around the runner's own accesses to user pages (SMAP may be on): POPF, not STAC (kvm_pvm).
+inline void ac_on() {
+    asm volatile("pushfq; orq $0x40000, (%%rsp); popfq" ::: "memory", "cc");
+}
+inline void ac_off() {
+    asm volatile("pushfq; andq $~0x40000, (%%rsp); popfq" ::: "memory", "cc");
+}
+
+/// LDT descriptor for base `va`, limit 7 (one descriptor): SDM Vol. 3A §8.2.3 / §3.5 (type 2 = LDT, P = 1).
+void load_ldt(std::uint64_t va) {
+    pw_gdt[PW_SEL_LDT64 / 8] = 7 | ((va & 0xffffff) << 16) | (std::uint64_t{0x82} << 40) | ((va >> 24 & 0xff) << 56);
+    pw_gdt[PW_SEL_LDT64 / 8 + 1] = va >> 32;
+    asm volatile("lldt %w0" ::"r"(PW_SEL_LDT64) : "memory");
+}
+void clear_ldt() {
+    asm volatile("lldt %w0" ::"r"(0) : "memory");
+}
+
+class Platform64 {
+public:
+    static constexpr std::uint8_t code_bits = 64;
+
+    bool supports(harness::ProgramMode m) const {
+        if (m == harness::ProgramMode::long4) return true;
+        return m == harness::ProgramMode::long5 && (arch::cpuid(7, 0).ecx & arch::kLeaf7EcxLa57) != 0;
+    }
+
+    CpuFeatures cpu() const {
+        return CpuFeatures::from_cpuid([](unsigned leaf, unsigned sub) {
+            const arch::CpuidResult r = arch::cpuid(leaf, sub);
+            return CpuidResult{r.eax, r.ebx, r.ecx, r.edx};
+        });
+    }
+
+    std::uint32_t cpuid_features() const {
+        namespace f = harness::feature;
+        const CpuFeatures c = cpu();
+        return (c.nx ? f::nx : 0) | (c.smep ? f::smep : 0) | (c.smap ? f::smap : 0) | (c.pku ? f::pku : 0) |
+               (c.la57 ? f::la57 : 0) | (c.page1gb ? f::page1gb : 0) | (c.pse ? f::pse : 0) | (c.pse36 ? f::pse36 : 0) |
+               (c.pge ? f::pge : 0) | (c.pcid ? f::pcid : 0) | (c.pat ? f::pat : 0);
+    }
+
+    ControlRegisters registers() const {
+        ControlRegisters r;
+        r.cr0 = arch::read_cr0();
+        r.cr3 = arch::read_cr3();
+        r.cr4 = arch::read_cr4();
+        r.efer = arch::rdmsr(arch::kMsrEfer);
+        r.pat = arch::rdmsr(kMsrPat);
+        return r;
+    }
+
+    /// Switches to the scenario's tables: 4-level with MOV CR3; 5-level by re-entering IA-32e mode with LA57
+    /// (boot/mode_switch.S). Then EFER, CR4 and CR0 take the program's control bits.
+    void enter(const ControlRegisters& r) {
+        if ((r.cr4 & cr4::la57) != 0) {
+            arch::pw_relaunch_long_mode(r.cr3, (arch::read_cr4() | cr4::la57) & ~cr4::pge);
+        } else {
+            arch::write_cr3(r.cr3);
+        }
+        write_efer(r.efer);
+        arch::write_cr4(r.cr4);
+        arch::write_cr0(r.cr0);
+    }
+
+    void write_cr0(std::uint64_t v) { arch::write_cr0(v); }
+    void write_cr3(std::uint64_t v) { arch::write_cr3(v); }
+    void write_cr4(std::uint64_t v) { arch::write_cr4(v); }
+    void write_efer(std::uint64_t v) {
+        // LMA is the CPU's to set: write back what it is.
+        arch::wrmsr(arch::kMsrEfer, (v & ~kEferLma) | (arch::rdmsr(arch::kMsrEfer) & kEferLma));
+    }
+    void write_pkru(std::uint32_t v) {
+        asm volatile(".byte 0x0f, 0x01, 0xef" ::"a"(v), "c"(0), "d"(0) : "memory");  // WRPKRU
+    }
+    void invlpg(std::uint64_t va) { arch::invlpg(reinterpret_cast<const volatile void*>(va)); }
+
+    AccessResult access(const harness::Step& s, std::uint64_t value) {
+        const bool user = s.cpl == 3;
+        const bool ac = (s.access_flags & harness::access_flag::ac) != 0;
+        const bool implicit = (s.access_flags & harness::access_flag::implicit) != 0;
+        const auto kind = static_cast<harness::AccessKind>(s.access);
+        AccessResult out;
+        if (kind == harness::AccessKind::fetch) {
+            // The tags put RET (0xC3) at every tagged qword: the call returns at once when the fetch succeeds.
+            const auto fn = reinterpret_cast<arch::GuardedFn>(s.va);
+            out.trap = user ? arch::try_user(fn, nullptr, ac) : arch::try_call(fn, nullptr);
+            return out;
+        }
+        if (implicit) load_ldt(s.va);
+        if (user) {
+            ac_on();
+            g_user_args = {s.va, value};
+            ac_off();
+            arch::GuardedFn fn = implicit ? pw_u_implicit : kind == harness::AccessKind::write ? pw_u_write : pw_u_read;
+            out.trap = arch::try_user(fn, &g_user_args, ac);
+            ac_on();
+            out.value = g_user_args.value;
+            ac_off();
+        } else {
+            g_kernel_args = {s.va, value};
+            arch::GuardedFn fn = implicit                             ? (ac ? pw_k_implicit_ac : pw_k_implicit)
+                                 : kind == harness::AccessKind::write ? (ac ? pw_k_write_ac : pw_k_write)
+                                                                      : (ac ? pw_k_read_ac : pw_k_read);
+            out.trap = arch::try_call(fn, &g_kernel_args);
+            out.value = g_kernel_args.value;
+        }
+        if (implicit) clear_ldt();
+        if (out.trap.taken && kind == harness::AccessKind::read) out.value = 0;
+        return out;
+    }
+
+    /// Runs fn(arg) at CPL 3 over the all-user boot identity map (SMEP and SMAP are still off: the scenario's
+    /// controls are not loaded yet), where kvm_pvm runs it natively.
+    arch::Trap run_unprivileged(void (*fn)(void*), void* arg) {
+        const auto cr3 = arch::read_cr3();
+        arch::write_cr3(reinterpret_cast<std::uintptr_t>(pw_boot_user_pml4));
+        const arch::Trap t = arch::try_user(fn, arg);
+        arch::write_cr3(cr3);
+        return t;
+    }
+
+    /// Waits for the host's byte on COM1 (LSR.DR, bit 0): the host walked the live tables meanwhile.
+    void wait_host() {
+        while ((arch::inb(serial::kBase + 5) & 1) == 0) asm volatile("pause");
+        (void)arch::inb(serial::kBase);
+    }
+};
+
+std::uint64_t addr(const char* p) {
+    return reinterpret_cast<std::uint64_t>(p);
+}
+
+}  // namespace
+
+void run_program(Reporter& r, const BootInfo& info) {
+    if (info.module_end <= info.module_start) {
+        send_step_failed(r, 0, nullptr, harness::StepFailure::no_program, 0, 0, 0);
+        r.final(0, harness::ExitStatus::bad_boot);
+        r.exit(harness::ExitStatus::bad_boot);
+    }
+    GuestMemoryMap map;
+    map.image_start = addr(pw_image_start);
+    map.user_start = addr(pw_user_start);
+    map.user_end = addr(pw_user_end);
+    map.image_end = addr(pw_image_end);
+    map.module_start = info.module_start;
+    map.module_end = info.module_end;
+    map.memory_end = info.memory_end;
+    Platform64 platform;
+    ProgramRunner<Platform64> runner(platform, r, map);
+    const harness::ExitStatus status =
+        runner.run(reinterpret_cast<const std::uint8_t*>(info.module_start), info.module_end - info.module_start);
+    r.final(runner.executed(), status);
+    r.exit(status);
+}
+
+}  // namespace pagewalk::guest::runner

@@ -1,0 +1,402 @@
+// pagewalk guest runner: executes a compiled scenario program (harness/program.hpp) — the part that is the same
+// in every world. Builds the scenario's page tables only through the walker's Mapper (in free memory above the
+// module), predicts every access with translate(), lets the CPU decide, and reports.
+//
+// Portable: compiled into the 64-bit world now and into the -m32 world later (32-bit and PAE programs). What
+// differs per world is the Platform, a class with:
+//   static constexpr std::uint8_t code_bits;                 32 or 64
+//   bool supports(harness::ProgramMode) const;               can this world run the mode at all
+//   CpuFeatures cpu() const;                                 CPUID, as the walker wants it
+//   std::uint32_t cpuid_features() const;                    harness::feature bits CPUID reports
+//   ControlRegisters registers() const;                      CR0, CR3, CR4, EFER, IA32_PAT now
+//   void enter(const ControlRegisters&);                     switch to the scenario's tables and controls
+//   void write_cr0/cr3/cr4/efer(std::uint64_t); void write_pkru(std::uint32_t);
+//   void invlpg(std::uint64_t va);
+//   AccessResult access(const harness::Step&, std::uint64_t value);   the access itself (CPL 0/3, AC, implicit)
+//   void wait_host();                                        serial handshake (QEMU live check)
+//   arch::Trap run_unprivileged(void (*fn)(void*), void* arg);   run fn at CPL 3 over an all-user identity map
+//                                                            (or just call it: only speed differs)
+//
+// Speed: kvm_pvm emulates every ring-0 instruction (~1000x slower than native), so the runner does its table
+// building — the scenario root, the guest's own identity map, and every leading table-only step (map, unmap,
+// protect, edit, poke, tag before the first access or register change) — in run_unprivileged, before the tables
+// go live. Later steps run at CPL 0 with the tables live (a flush must act on the live TLB).
+#pragma once
+
+#include <cstdint>
+#include <pagewalk/harness/program.hpp>
+#include <pagewalk/harness/runner_records.hpp>
+#include <pagewalk/pagewalk.hpp>
+
+#include "arch/trap.hpp"
+#include "report/reporter.hpp"
+#include "runner/controls.hpp"
+#include "runner/layout.hpp"
+#include "runner/records.hpp"
+
+namespace pagewalk::guest::runner {
+
+/// What an access did: the trap (if any) and the value read or written.
+struct AccessResult {
+    arch::Trap trap;
+    std::uint64_t value = 0;
+};
+
+/// The pkey of the guest's own user pages (trampoline, user stack): programs may not use it (validate_program).
+inline constexpr std::uint8_t kGuestPkey = 15;
+
+template <class Platform>
+class ProgramRunner {
+public:
+    using Frames = BumpAllocator<256>;
+
+    ProgramRunner(Platform& platform, Reporter& reporter, const GuestMemoryMap& memory)
+        : p_(platform), r_(reporter), mem_map_(memory) {}
+
+    /// Runs the program and returns the exit status (ok: it ran and every access did what the walker predicted).
+    harness::ExitStatus run(const std::uint8_t* program, std::uint64_t size) {
+        const harness::ProgramCheck check = harness::validate_program(program, static_cast<std::size_t>(size));
+        if (!check) {
+            fail(nullptr, harness::StepFailure::bad_program, static_cast<std::uint8_t>(check.error), 0,
+                 check.step_index);
+            send_pending();
+            return harness::ExitStatus::check_failed;
+        }
+        const harness::ProgramHeader& h = harness::program_header(program);
+        scenario_ = h.scenario_id;
+        const std::uint32_t missing = h.features & ~(p_.cpuid_features() | h.vouched_features);
+        if (missing != 0) {
+            fail(nullptr, harness::StepFailure::feature_missing, 0, 0, missing);
+            send_pending();
+            return harness::ExitStatus::ok;  // not a failure of the CPU: the host reports SKIP
+        }
+        const auto mode = static_cast<harness::ProgramMode>(h.mode);
+        if (!p_.supports(mode)) {
+            fail(nullptr, harness::StepFailure::unsupported_mode, h.mode, 0, 0);
+            send_pending();
+            return harness::ExitStatus::ok;
+        }
+        areas_ = plan_areas(mem_map_, h.table_frames, h.data_frames);
+        if (!areas_.fits) {
+            fail(nullptr, harness::StepFailure::memory_too_small, 0, areas_.data_base + areas_.data_bytes,
+                 mem_map_.memory_end);
+            send_pending();
+            return harness::ExitStatus::check_failed;
+        }
+        cpu_ = p_.cpu();
+        cpu_.smep = cpu_.smep || (h.vouched_features & harness::feature::smep) != 0;
+        cpu_.smap = cpu_.smap || (h.vouched_features & harness::feature::smap) != 0;
+        header_ = &h;
+        steps_ = harness::program_steps(program);
+        regs_ = target_registers(p_.registers(), h);
+        const arch::Trap t = p_.run_unprivileged(&ProgramRunner::build_thunk, this);
+        if (t.taken) fail(nullptr, harness::StepFailure::build_trapped, t.vector, t.rip, t.cr2);
+        if (send_pending()) return harness::ExitStatus::check_failed;
+        p_.enter(ctx_.registers());
+        if (ctx_.mode() == PagingMode::pae) ctx_.load_pdptes(memory_);
+        pkru_ = h.pkru;
+        if ((h.controls & harness::control::pke) != 0) p_.write_pkru(pkru_);
+        send_run_info(h);
+        for (std::uint32_t i = first_live_; i < h.step_count; ++i) {
+            const bool ok = execute(steps_[i], h, true);
+            if (send_pending() || !ok) return harness::ExitStatus::check_failed;
+            if (steps_[i].op != static_cast<std::uint16_t>(harness::StepOp::tag)) ++executed_;
+        }
+        return mismatches_ == 0 ? harness::ExitStatus::ok : harness::ExitStatus::check_failed;
+    }
+
+    [[nodiscard]] std::uint32_t executed() const { return executed_; }
+
+private:
+    static void build_thunk(void* self) { static_cast<ProgramRunner*>(self)->build(); }
+
+    /// Table-only steps: they may run before the tables are live (no flush to make).
+    static bool table_only(const harness::Step& s) {
+        using harness::StepOp;
+        const auto op = static_cast<StepOp>(s.op);
+        return op == StepOp::map || op == StepOp::unmap || op == StepOp::protect || op == StepOp::edit_entry ||
+               op == StepOp::poke || op == StepOp::tag;
+    }
+
+    /// Builds the scenario's root, the guest's own identity map and the leading table-only steps with the mapper.
+    /// Runs unprivileged where the platform can: no privileged instruction, no record (failures wait in pending_).
+    void build() {
+        frames_ = Frames(areas_.tables_base, areas_.table_bytes);
+        ControlRegisters regs = regs_;
+        const std::uint64_t root =
+            Mapper<IdentityMemory, Frames>::create_root(Context::from_registers(regs, cpu_), memory_, frames_);
+        regs.cr3 = root;
+        ctx_ = Context::from_registers(regs, cpu_);
+        if (root == 0 || !ctx_) {
+            fail(nullptr, harness::StepFailure::context_error, static_cast<std::uint8_t>(ctx_.error()), root, 0);
+            return;
+        }
+        // The guest itself: image (supervisor), its user section (user, pkey 15 where keys exist), module,
+        // and RAM from the tables up (tables, data) — all executable, so no mapping needs EFER.NXE.
+        const MapRights kernel{true, false, true}, user{true, true, true};
+        MapOptions user_options{};
+        if (ctx_.is_long_mode()) user_options.pkey = kGuestPkey;
+        const std::uint64_t end = mem_map_.memory_end != 0 ? mem_map_.memory_end : kDefaultMemoryEnd;
+        struct Range {
+            std::uint64_t lo, hi;
+            MapRights rights;
+            MapOptions options;
+        } const ranges[] = {
+            {mem_map_.image_start, mem_map_.user_start, kernel, {}},
+            {mem_map_.user_start, mem_map_.user_end, user, user_options},
+            {mem_map_.user_end, areas_.identity_low_end, kernel, {}},
+            {areas_.identity_high, end & ~std::uint64_t{0xfff}, kernel, {}},
+        };
+        Mapper<IdentityMemory, Frames> m{ctx_, memory_, frames_};
+        for (const Range& r : ranges) {
+            if (r.hi <= r.lo) continue;
+            const MapResult res = m.map(r.lo, r.lo, r.hi - r.lo, r.rights, r.options);
+            if (!res) {
+                fail(nullptr, harness::StepFailure::mapper_error, static_cast<std::uint8_t>(res.error), res.error_va,
+                     r.lo);
+                return;
+            }
+        }
+        for (first_live_ = 0; first_live_ < header_->step_count && table_only(steps_[first_live_]); ++first_live_) {
+            if (!execute(steps_[first_live_], *header_, false)) return;
+            if (steps_[first_live_].op != static_cast<std::uint16_t>(harness::StepOp::tag)) ++executed_;
+        }
+    }
+
+    void send_run_info(const harness::ProgramHeader& h) {
+        harness::RunInfoRecord rec{};
+        rec.header = harness::make_header(harness::RecordType::run_info, sizeof rec);
+        rec.scenario_id = scenario_;
+        rec.mode = h.mode;
+        rec.code_bits = Platform::code_bits;
+        rec.data_base = areas_.data_base;
+        rec.data_bytes = areas_.data_bytes;
+        rec.tables_base = areas_.tables_base;
+        rec.table_bytes = areas_.table_bytes;
+        rec.memory_end = mem_map_.memory_end;
+        const ControlRegisters now = p_.registers();
+        rec.cr0 = now.cr0;
+        rec.cr3 = now.cr3;
+        rec.cr4 = now.cr4;
+        rec.efer = now.efer;
+        rec.pkru = pkru_;
+        rec.cpu_features = p_.cpuid_features();
+        rec.step_count = h.step_count;
+        r_.send(rec.header);
+    }
+
+    /// A step failure, sent later (build() may run unprivileged, where no record can be sent).
+    void fail(const harness::Step* s, harness::StepFailure why, std::uint8_t code, std::uint64_t address,
+              std::uint64_t detail) {
+        if (pending_.set) return;  // the first failure counts
+        pending_ = {true, s, why, code, address, detail};
+    }
+    /// Sends the pending failure, if any; true when there was one.
+    bool send_pending() {
+        if (!pending_.set) return false;
+        send_step_failed(r_, scenario_, pending_.step, pending_.why, pending_.code, pending_.address, pending_.detail);
+        return true;
+    }
+
+    std::uint64_t resolve_pa(const harness::Step& s) const {
+        return (s.flags & harness::step_flag::pa_data) != 0 ? areas_.data_base + s.pa : s.pa;
+    }
+
+    /// Applies what the mapper says must be flushed (SDM Vol. 3A §4.10.4).
+    void apply_flush(const Flush& f) {
+        f.apply([&](std::uint64_t va) { p_.invlpg(va); }, [&](bool global) { flush_all(global); },
+                [&] { reload_cr3(); });
+    }
+    void flush_all(bool global) {
+        if (global && ctx_.pge()) {
+            toggle_pge();
+        } else {
+            reload_cr3();
+        }
+    }
+    void reload_cr3() {
+        p_.write_cr3(ctx_.registers().cr3);
+        if (ctx_.mode() == PagingMode::pae) ctx_.load_pdptes(memory_);
+    }
+    void toggle_pge() {
+        const std::uint64_t cr4_now = ctx_.registers().cr4;
+        p_.write_cr4(cr4_now ^ cr4::pge);
+        p_.write_cr4(cr4_now);
+    }
+
+    bool mapper_step(const harness::Step& s, bool live) {
+        Mapper<IdentityMemory, Frames> m{ctx_, memory_, frames_};
+        const MapRights rights{(s.rights & harness::step_rights::writable) != 0,
+                               (s.rights & harness::step_rights::user) != 0,
+                               (s.rights & harness::step_rights::executable) != 0};
+        MapResult res;
+        switch (static_cast<harness::StepOp>(s.op)) {
+            case harness::StepOp::map: {
+                MapOptions o{};
+                o.sizes = s.sizes;
+                o.global = (s.flags & harness::step_flag::global) != 0;
+                o.pat_index = s.pat;
+                o.pkey = s.pkey;
+                o.replace = (s.flags & harness::step_flag::replace) != 0;
+                res = m.map(s.va, resolve_pa(s), s.a, rights, o);
+                break;
+            }
+            case harness::StepOp::unmap:
+                res = m.unmap(s.va, s.a);
+                break;
+            default:
+                res = m.protect(s.va, s.a, rights);
+                break;
+        }
+        if (!res) {
+            fail(&s, harness::StepFailure::mapper_error, static_cast<std::uint8_t>(res.error), res.error_va, 0);
+            return false;
+        }
+        if (live && (s.flags & harness::step_flag::no_flush) == 0) apply_flush(res.flush);
+        return true;
+    }
+
+    bool edit_step(const harness::Step& s, bool live) {
+        Mapper<IdentityMemory, Frames> m{ctx_, memory_, frames_};
+        const Fallible<EntryLocation> loc = m.locate(s.va, s.level);
+        std::uint64_t e = 0;
+        if (!loc || !memory_.read_entry(*loc, e)) {
+            fail(&s, harness::StepFailure::entry_not_found, s.level, s.va, 0);
+            return false;
+        }
+        e = (e & ~s.b) | s.a;
+        if ((s.flags & harness::step_flag::maxphyaddr_bit) != 0) {
+            if (cpu_.maxphyaddr >= 52) {  // no reserved address bit to set
+                fail(&s, harness::StepFailure::feature_missing, 0, s.va, 0);
+                return false;
+            }
+            e |= std::uint64_t{1} << cpu_.maxphyaddr;
+        }
+        memory_.write_entry(*loc, e);
+        if (live && (s.flags & harness::step_flag::no_flush) == 0) {
+            if (ctx_.mode() == PagingMode::pae && s.level == 3)
+                reload_cr3();  // PDPTEs are registers (§4.4.1)
+            else
+                p_.invlpg(s.va);
+        }
+        return true;
+    }
+
+    void read_entry_step(const harness::Step& s) {
+        Mapper<IdentityMemory, Frames> m{ctx_, memory_, frames_};
+        const Fallible<EntryLocation> loc = m.locate(s.va, s.level);
+        std::uint64_t e = 0;
+        const bool found = loc && memory_.read_entry(*loc, e);
+        send_entry(r_, scenario_, s, found, found ? loc->pa() : 0, e);
+    }
+
+    bool control_step(const harness::Step& s) {
+        ControlRegisters regs = ctx_.registers();
+        apply_controls(regs, s.a, s.b);
+        const Context next = Context::from_registers(regs, cpu_);
+        if (!next) {
+            fail(&s, harness::StepFailure::context_error, static_cast<std::uint8_t>(next.error()), 0, 0);
+            return false;
+        }
+        const bool pdptes = ctx_.pdptes_loaded();
+        ctx_ = next;
+        if (pdptes) ctx_.load_pdptes(memory_);
+        p_.write_efer(regs.efer);
+        p_.write_cr4(regs.cr4);
+        p_.write_cr0(regs.cr0);
+        if ((s.flags & harness::step_flag::set_pkru) != 0) {
+            if (!ctx_.pke()) {  // WRPKRU needs CR4.PKE (else #UD)
+                fail(&s, harness::StepFailure::context_error, 0, 0, s.c);
+                return false;
+            }
+            pkru_ = s.c;
+            p_.write_pkru(pkru_);
+        }
+        return true;
+    }
+
+    void access_step(const harness::Step& s, const harness::ProgramHeader& h) {
+        const TranslateResult predicted = translate(ctx_, memory_, s.va, to_access(s, ctx_.pke() ? pkru_ : 0));
+        harness::AnnounceRecord ann = make_announce(scenario_, s, h.mode, pkru_, p_.registers(), predicted);
+        r_.send(ann.header);
+        if ((h.flags & harness::program_flag::serial_handshake) != 0 &&
+            r_.transport() == harness::TransportKind::serial)
+            p_.wait_host();
+
+        const AccessResult got = p_.access(s, s.a);
+
+        harness::AccessRecord rec = make_access(scenario_, s, got.trap, got.value, ann.prediction);
+        add_chain(rec, predicted.chain(), memory_, ctx_.shape().entry_bytes);
+        if (!matches(rec)) ++mismatches_;
+        r_.send(rec.header);
+    }
+
+    /// Runs one step; false when the program cannot go on. `live`: the tables are loaded (else only table-only
+    /// steps come here, unprivileged).
+    bool execute(const harness::Step& s, const harness::ProgramHeader& h, bool live) {
+        using harness::StepOp;
+        switch (static_cast<StepOp>(s.op)) {
+            case StepOp::map:
+            case StepOp::unmap:
+            case StepOp::protect:
+                return mapper_step(s, live);
+            case StepOp::edit_entry:
+                return edit_step(s, live);
+            case StepOp::access:
+                access_step(s, h);
+                return true;
+            case StepOp::invlpg:
+                p_.invlpg(s.va);
+                return true;
+            case StepOp::reload_cr3:
+                reload_cr3();
+                return true;
+            case StepOp::toggle_pge:
+                toggle_pge();
+                return true;
+            case StepOp::read_entry:
+                read_entry_step(s);
+                return true;
+            case StepOp::set_control:
+                return control_step(s);
+            case StepOp::poke:
+                *reinterpret_cast<volatile std::uint64_t*>(static_cast<std::uintptr_t>(resolve_pa(s))) = s.a;
+                return true;
+            case StepOp::tag:
+                for (std::uint64_t f = 0; f < s.a; ++f) {
+                    const std::uint64_t off = s.pa + (f << 12);
+                    auto* q =
+                        reinterpret_cast<volatile std::uint64_t*>(static_cast<std::uintptr_t>(areas_.data_base + off));
+                    for (std::uint32_t o = 0; o < harness::kTaggedBytes; o += 8) q[o >> 3] = harness::data_tag(off + o);
+                }
+                return true;
+        }
+        return false;
+    }
+
+    Platform& p_;
+    Reporter& r_;
+    GuestMemoryMap mem_map_;
+    ProgramAreas areas_{};
+    CpuFeatures cpu_{};
+    IdentityMemory memory_{};
+    Frames frames_{0, 0};
+    Context ctx_{};
+    std::uint32_t scenario_ = 0;
+    std::uint32_t pkru_ = 0;
+    std::uint32_t executed_ = 0;
+    std::uint32_t mismatches_ = 0;
+    const harness::ProgramHeader* header_ = nullptr;
+    const harness::Step* steps_ = nullptr;
+    ControlRegisters regs_{};       ///< the registers the program starts with (CR3 set by build())
+    std::uint32_t first_live_ = 0;  ///< the first step that runs with the tables live
+    struct Pending {
+        bool set = false;
+        const harness::Step* step = nullptr;
+        harness::StepFailure why{};
+        std::uint8_t code = 0;
+        std::uint64_t address = 0, detail = 0;
+    } pending_;
+};
+
+}  // namespace pagewalk::guest::runner

@@ -1,0 +1,175 @@
+// pagewalk harness: the scenario runner's records (types 0x10-0x3f), bit-exact in -m32 and -m64 builds.
+//
+// A program run sends: run_info (once the tables are live), then per access step an announce (before — the host
+// launcher walks the guest's live tables while the vCPU is stopped) and an access record (after), an entry record
+// per A/D readback, and a step_failed record for a step that could not be carried out. Same layout rules as
+// records.hpp: 64-bit fields 8-aligned, explicit padding, every size and offset pinned.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "records.hpp"
+
+namespace pagewalk::harness {
+
+/// What the walker predicted for one access (pagewalk::translate in the guest). `kind` follows
+/// pagewalk::TranslateResult::Kind: 0 mapping, 1 page fault, 2 general protection, 3 memory error.
+struct alignas(8) Prediction {
+    std::uint8_t kind;
+    std::uint8_t level;             ///< leaf level (mapping, protection fault) or where the walk stopped
+    std::uint8_t vector;            ///< 14 (#PF), 13 (#GP), 0 (none)
+    std::uint8_t chain_count;       ///< entries the walk read (0..5)
+    std::uint32_t error_code;       ///< #PF error code
+    std::uint64_t pa;               ///< mapping: physical address; memory error: the unreadable entry's address
+    std::uint64_t page_size;        ///< mapping
+    std::uint8_t sets_accessed;     ///< bit L: this access sets A in the level-L entry
+    std::uint8_t sets_dirty;        ///< 1: this access sets D in the leaf
+    std::uint8_t may_set_accessed;  ///< page fault: bit L: A may be set in the level-L entry (SDM §4.8)
+    std::uint8_t pkey;
+    std::uint16_t causes;  ///< pagewalk::fault_cause bits
+    std::uint8_t rights;   ///< mapping: writable 1, user 2, executable 4
+    std::uint8_t reserved;
+};
+inline constexpr std::uint8_t kPredictionKinds = 4;
+
+/// The program is running: where the guest put its data and tables and the registers it runs with.
+struct alignas(8) RunInfoRecord {
+    RecordHeader header;
+    std::uint32_t scenario_id;  ///< ProgramHeader::scenario_id
+    std::uint8_t mode;          ///< ProgramMode
+    std::uint8_t code_bits;     ///< 32 or 64: the world running the program
+    std::uint16_t reserved0;
+    std::uint64_t data_base;  ///< physical address of data offset 0 (2 MiB-aligned)
+    std::uint64_t data_bytes;
+    std::uint64_t tables_base;  ///< the mapper's frame area
+    std::uint64_t table_bytes;
+    std::uint64_t memory_end;  ///< end of RAM as the guest sees it
+    std::uint64_t cr0, cr3, cr4, efer;
+    std::uint32_t pkru;
+    std::uint32_t cpu_features;  ///< feature::… bits the guest's CPUID reports
+    std::uint32_t step_count;
+    std::uint32_t reserved1;
+};
+
+/// Before an access: what is about to happen and the guest's prediction. The hypercall stops the vCPU with the
+/// scenario's tables live; under QEMU with program_flag::serial_handshake the guest waits for the host's byte.
+struct alignas(8) AnnounceRecord {
+    RecordHeader header;
+    std::uint32_t scenario_id;
+    std::uint32_t step;
+    std::uint64_t va;
+    std::uint8_t kind;  ///< AccessKind
+    std::uint8_t cpl;
+    std::uint8_t access_flags;  ///< access_flag::…
+    std::uint8_t mode;          ///< ProgramMode
+    std::uint32_t pkru;
+    std::uint64_t cr0, cr3, cr4, efer;  ///< as the guest reads them (the host launcher also has KVM_GET_SREGS)
+    Prediction prediction;
+};
+
+/// How an access ended.
+enum class AccessOutcome : std::uint8_t {
+    completed = 0,  ///< no exception (the value is what was read or written)
+    exception = 1,  ///< an exception (vector, error code, CR2)
+};
+
+/// After an access: what happened, what was predicted, and the entries the walk used before and after.
+struct alignas(8) AccessRecord {
+    RecordHeader header;
+    std::uint32_t scenario_id;
+    std::uint32_t step;
+    std::uint64_t va;
+    std::uint8_t kind;  ///< AccessKind
+    std::uint8_t cpl;
+    std::uint8_t access_flags;  ///< access_flag::…
+    std::uint8_t outcome;       ///< AccessOutcome
+    std::uint8_t vector;        ///< exception: 0..31
+    std::uint8_t has_error_code;
+    std::uint8_t trap_cpl;     ///< exception: CPL of the interrupted code
+    std::uint8_t chain_count;  ///< entries in chain_pa / chain_before / chain_after (0..5)
+    std::uint64_t error_code;
+    std::uint64_t cr2;
+    std::uint64_t value;  ///< read: the value read; write: the value written
+    std::uint64_t rip;    ///< exception: interrupted RIP
+    Prediction prediction;
+    std::uint64_t chain_pa[5];      ///< physical address of each entry the predicted walk read, top level first
+    std::uint64_t chain_before[5];  ///< its value just before the access
+    std::uint64_t chain_after[5];   ///< its value just after (A/D bits the CPU set)
+};
+
+/// An entry read back (read_entry step).
+struct alignas(8) EntryRecord {
+    RecordHeader header;
+    std::uint32_t scenario_id;
+    std::uint32_t step;
+    std::uint64_t va;
+    std::uint8_t level;  ///< 1 = PTE … 5 = PML5E
+    std::uint8_t found;  ///< 0: the walk to that level stopped earlier (a missing table)
+    std::uint16_t reserved0;
+    std::uint32_t reserved1;
+    std::uint64_t entry_pa;
+    std::uint64_t value;
+};
+
+/// Why a step could not be carried out.
+enum class StepFailure : std::uint8_t {
+    mapper_error = 1,      ///< the mapper refused (detail_code = pagewalk::MapError, address = error_va)
+    entry_not_found = 2,   ///< edit_entry: no entry of that level for va (address = va)
+    feature_missing = 3,   ///< the guest's CPUID lacks a feature the program needs (detail = feature bits)
+    unsupported_mode = 4,  ///< this guest world cannot run the program's paging mode (yet)
+    bad_program = 5,       ///< validate_program failed (detail_code = ProgramError, detail = step index)
+    memory_too_small = 6,  ///< data/table areas do not fit in RAM (address = what was needed)
+    context_error = 7,     ///< the walker rejected the register set (detail_code = pagewalk::ContextError)
+    no_program = 8,        ///< no multiboot module
+    build_trapped = 9,     ///< the runner's own table building took an exception (detail_code = vector,
+                           ///< address = RIP, detail = CR2): a runner bug, not a finding about the CPU
+};
+inline constexpr std::uint8_t kMaxStepFailure = 9;
+
+struct alignas(8) StepFailedRecord {
+    RecordHeader header;
+    std::uint32_t scenario_id;
+    std::uint32_t step;        ///< 0 = before any step
+    std::uint8_t reason;       ///< StepFailure
+    std::uint8_t detail_code;  ///< per reason
+    std::uint16_t op;          ///< the step's StepOp (0 before any step)
+    std::uint32_t reserved;
+    std::uint64_t address;
+    std::uint64_t detail;
+};
+
+// ---- layout pins (checked in every build: -m32 guest, -m64 guest, host) ----
+static_assert(sizeof(Prediction) == 32);
+static_assert(offsetof(Prediction, error_code) == 4 && offsetof(Prediction, pa) == 8);
+static_assert(offsetof(Prediction, page_size) == 16 && offsetof(Prediction, sets_accessed) == 24);
+static_assert(offsetof(Prediction, causes) == 28 && offsetof(Prediction, rights) == 30);
+
+static_assert(sizeof(RunInfoRecord) == 112);
+static_assert(offsetof(RunInfoRecord, scenario_id) == 16 && offsetof(RunInfoRecord, mode) == 20);
+static_assert(offsetof(RunInfoRecord, data_base) == 24 && offsetof(RunInfoRecord, memory_end) == 56);
+static_assert(offsetof(RunInfoRecord, cr0) == 64 && offsetof(RunInfoRecord, efer) == 88);
+static_assert(offsetof(RunInfoRecord, pkru) == 96 && offsetof(RunInfoRecord, step_count) == 104);
+
+static_assert(sizeof(AnnounceRecord) == 104);
+static_assert(offsetof(AnnounceRecord, step) == 20 && offsetof(AnnounceRecord, va) == 24);
+static_assert(offsetof(AnnounceRecord, kind) == 32 && offsetof(AnnounceRecord, pkru) == 36);
+static_assert(offsetof(AnnounceRecord, cr0) == 40 && offsetof(AnnounceRecord, prediction) == 72);
+
+static_assert(sizeof(AccessRecord) == 224);
+static_assert(offsetof(AccessRecord, step) == 20 && offsetof(AccessRecord, va) == 24);
+static_assert(offsetof(AccessRecord, kind) == 32 && offsetof(AccessRecord, chain_count) == 39);
+static_assert(offsetof(AccessRecord, error_code) == 40 && offsetof(AccessRecord, rip) == 64);
+static_assert(offsetof(AccessRecord, prediction) == 72 && offsetof(AccessRecord, chain_pa) == 104);
+static_assert(offsetof(AccessRecord, chain_before) == 144 && offsetof(AccessRecord, chain_after) == 184);
+
+static_assert(sizeof(EntryRecord) == 56);
+static_assert(offsetof(EntryRecord, level) == 32 && offsetof(EntryRecord, entry_pa) == 40);
+
+static_assert(sizeof(StepFailedRecord) == 48);
+static_assert(offsetof(StepFailedRecord, reason) == 24 && offsetof(StepFailedRecord, op) == 26);
+static_assert(offsetof(StepFailedRecord, address) == 32 && offsetof(StepFailedRecord, detail) == 40);
+
+static_assert(sizeof(AccessRecord) <= kMaxRecordSize);
+
+}  // namespace pagewalk::harness

@@ -1,0 +1,313 @@
+#include "check/evaluate.hpp"
+
+#include <map>
+#include <pagewalk/harness/program.hpp>
+
+#include "check/chain.hpp"
+#include "check/known_deviations.hpp"
+#include "scenario/scenario.hpp"
+
+namespace pagewalk::host::check {
+namespace {
+
+using harness::AccessRecord;
+using scenario::Expectation;
+using scenario::StepSpec;
+
+constexpr std::uint64_t kA = 1u << 5, kD = 1u << 6;
+
+bool completed(const AccessRecord& a) {
+    if (a.outcome == static_cast<std::uint8_t>(harness::AccessOutcome::completed)) return true;
+    // An implicit access is a descriptor read: it completed if it did not page-fault (the load may #GP after it).
+    return (a.access_flags & harness::access_flag::implicit) != 0 && a.vector != 14;
+}
+
+std::string tag_name(std::uint64_t v) {
+    if ((v & 0xff) != 0xc3) return "";
+    const std::uint64_t rel = v >> 8;
+    return " (the tag of data frame " + std::to_string(rel >> 12) + " + " + hex(rel & 0xfff) + ")";
+}
+
+class Evaluator {
+public:
+    Evaluator(const scenario::Program& p, const RunResult& run, const BackendInfo& b, Evaluation& out)
+        : p_(p), run_(run), backend_(b), out_(out), mode_(static_cast<PagingMode>(p.mode)) {}
+
+    void run() {
+        for (std::uint32_t f : p_.tagged_frames)
+            for (std::uint32_t o = 0; o < harness::kTaggedBytes; o += 8) {
+                const std::uint64_t rel = std::uint64_t{f} * 4096 + o;
+                shadow_[rel] = harness::data_tag(rel);
+            }
+        std::map<std::uint32_t, const AccessRecord*> accesses;
+        std::map<std::uint32_t, const harness::EntryRecord*> entries;
+        for (const ReceivedRecord& rr : run_.records) {
+            const harness::DecodedRecord& r = rr.record;
+            if (const auto* ri = r.run_info()) data_base_ = ri->data_base, have_run_info_ = true;
+            if (const auto* a = r.access()) accesses[a->step] = a;
+            if (const auto* e = r.entry()) entries[e->step] = e;
+            if (const auto* x = r.exception(); x != nullptr && x->expected == 0)
+                fail(x->step, "run", "unexpected " + format_record(r));
+            if (const auto* s = r.step_failed()) step_failed(*s);
+        }
+        if (out_.verdict == Verdict::skip) return;
+        const bool complete = run_.outcome == Outcome::passed || run_.outcome == Outcome::guest_failed;
+        if (!complete)
+            fail(0, "run", std::string(to_string(run_.outcome)) + (run_.detail.empty() ? "" : ": " + run_.detail),
+                 format_result(run_, false));
+        if (complete && !have_run_info_ && !step_failed_) fail(0, "run", "no run_info record: the program never ran");
+        for (const auto& [id, spec] : p_.steps) {
+            if (spec->op == harness::StepOp::poke && spec->frame) {
+                shadow_[std::uint64_t{*spec->frame} * 4096 + spec->offset] = spec->value.value_or(0);
+            } else if (spec->op == harness::StepOp::access) {
+                const auto it = accesses.find(id);
+                if (it != accesses.end()) {
+                    access(*spec, *it->second);
+                } else if (complete && !step_failed_) {
+                    fail(id, "run", "no access record for this step");
+                }
+            } else if (spec->op == harness::StepOp::read_entry && spec->expect) {
+                const auto it = entries.find(id);
+                if (it != entries.end())
+                    entry(*spec, *it->second);
+                else if (complete && !step_failed_)
+                    fail(id, "run", "no entry record for this step");
+            }
+        }
+    }
+
+private:
+    void add(Finding::Severity s, std::uint32_t step, const char* check, std::string message, std::string detail) {
+        Finding f;
+        f.severity = s;
+        f.step = step;
+        f.check = check;
+        f.message = std::move(message);
+        f.detail = std::move(detail);
+        out_.add(std::move(f));
+    }
+    void fail(std::uint32_t step, const char* check, std::string message, std::string detail = {}) {
+        add(Finding::Severity::failure, step, check, std::move(message), std::move(detail));
+    }
+
+    void step_failed(const harness::StepFailedRecord& s) {
+        const auto reason = static_cast<harness::StepFailure>(s.reason);
+        if (reason == harness::StepFailure::feature_missing && s.step == 0) {
+            out_.verdict = Verdict::skip;
+            out_.reason = "the guest's CPUID lacks " + scenario::feature_names(static_cast<std::uint32_t>(s.detail));
+            return;
+        }
+        if (reason == harness::StepFailure::unsupported_mode) {
+            out_.verdict = Verdict::skip;
+            out_.reason = std::string("the guest cannot run ") + scenario::mode_name(p_.mode) +
+                          " programs yet (no 32-bit runner world)";
+            return;
+        }
+        step_failed_ = true;
+        static const char* const names[] = {"?",
+                                            "mapper error",
+                                            "entry not found",
+                                            "feature missing",
+                                            "unsupported mode",
+                                            "bad program",
+                                            "memory too small",
+                                            "register set rejected by the walker",
+                                            "no program",
+                                            "the runner's table building trapped"};
+        std::string detail = names[s.reason < 10 ? s.reason : 0];
+        if (reason == harness::StepFailure::mapper_error)
+            detail += std::string(": ") + to_string(static_cast<MapError>(s.detail_code)) + " at " + hex(s.address);
+        else if (s.address != 0)
+            detail += " (" + hex(s.address) + ")";
+        fail(s.step, "step", "the step could not be carried out: " + detail);
+    }
+
+    /// A disagreement about an exception: a known deviation of this backend, or a failure.
+    void disagree(std::uint32_t step, const char* check, std::uint8_t vector, std::uint32_t error,
+                  const AccessRecord& a, const std::string& message) {
+        Disagreement d;
+        d.backend = backend_.name;
+        d.backend_version = backend_.version;
+        d.expected_vector = vector;
+        d.expected_error = error;
+        d.observed_exception = a.outcome != 0;
+        d.observed_vector = a.vector;
+        d.observed_error = a.error_code;
+        d.cpl = a.cpl;
+        d.ac = (a.access_flags & harness::access_flag::ac) != 0;
+        d.implicit = (a.access_flags & harness::access_flag::implicit) != 0;
+        d.fault_causes = a.prediction.kind == 1 ? a.prediction.causes : 0;
+        if (const auto k = match_known_deviation(d)) {
+            add(Finding::Severity::known_deviation, step, check,
+                message + " — backend deviation (known: " + k->id + "): " + k->rule, format_chain(a, mode_));
+            return;
+        }
+        fail(step, check, message, format_chain(a, mode_));
+    }
+
+    std::uint64_t cr2_of(std::uint64_t va) const {
+        return mode_ == PagingMode::legacy32 || mode_ == PagingMode::pae ? (va & 0xffff'ffffu) : va;
+    }
+
+    void expectation(const StepSpec& s, const AccessRecord& a) {
+        if (!s.expect || s.expect->kind == Expectation::Kind::model) return;
+        const Expectation& e = *s.expect;
+        const std::string got = describe_outcome(a);
+        if (e.kind == Expectation::Kind::ok) {
+            if (!completed(a))
+                return fail(s.id, "expectation", "expected ok, the CPU raised " + got, format_chain(a, mode_));
+            if (e.value && a.value != *e.value)
+                fail(s.id, "expectation",
+                     "expected the value " + hex(*e.value) + ", read " + hex(a.value) + tag_name(a.value),
+                     format_chain(a, mode_));
+            if (!e.frames.empty()) {
+                bool any = false;
+                for (std::uint32_t f : e.frames) {
+                    const auto it = shadow_.find(std::uint64_t{f} * 4096 + (a.va & 0xfff));
+                    any = any || (it != shadow_.end() && it->second == a.value);
+                }
+                if (!any)
+                    fail(s.id, "expectation",
+                         "expected to read data frame " + std::to_string(e.frames.front()) +
+                             (e.frames.size() > 1 ? " (or another listed frame)" : "") + ", read " + hex(a.value) +
+                             tag_name(a.value),
+                         format_chain(a, mode_));
+            }
+            return;
+        }
+        // A fault.
+        const std::uint64_t cr2 = e.cr2.value_or(cr2_of(a.va));
+        const bool vector_ok = a.outcome != 0 && a.vector == e.vector;
+        const bool error_ok = !e.error_code || (a.has_error_code && a.error_code == *e.error_code);
+        const bool cr2_ok = e.vector != 14 || a.cr2 == cr2;
+        if (vector_ok && error_ok && cr2_ok) return;
+        std::string want = "#" + std::to_string(e.vector);
+        if (e.vector == 14) want = "#PF";
+        if (e.vector == 13) want = "#GP";
+        if (e.error_code)
+            want += " " + hex(*e.error_code) + (e.vector == 14 ? " (" + error_bits(*e.error_code) + ")" : "");
+        if (vector_ok && error_ok && !cr2_ok)
+            return fail(s.id, "expectation", "expected CR2 = " + hex(cr2) + ", got " + hex(a.cr2),
+                        format_chain(a, mode_));
+        disagree(s.id, "expectation", e.vector, e.error_code.value_or(0), a,
+                 "expected " + want + ", the CPU " +
+                     (a.outcome != 0 ? "raised " + got : "completed the access (" + got + ")"));
+    }
+
+    void prediction(const StepSpec& s, const AccessRecord& a) {
+        const harness::Prediction& p = a.prediction;
+        const std::string msg = "the walker predicted " + describe(p) + ", the CPU " +
+                                (a.outcome != 0 ? "raised " : "did ") + describe_outcome(a);
+        switch (p.kind) {
+            case 0:
+                if (!completed(a)) fail(s.id, "prediction", msg, format_chain(a, mode_));
+                return;
+            case 1:
+                if (a.outcome != 0 && a.vector == 14 && a.error_code == p.error_code && a.cr2 == cr2_of(a.va)) return;
+                return disagree(s.id, "prediction", 14, p.error_code, a, msg);
+            case 2:
+                if (a.outcome != 0 && a.vector == 13) return;
+                return disagree(s.id, "prediction", 13, 0, a, msg);
+            default:
+                return fail(s.id, "prediction", "the guest's walker could not read its own tables: " + describe(p),
+                            format_chain(a, mode_));
+        }
+    }
+
+    void value(const StepSpec& s, const AccessRecord& a) {
+        if (a.prediction.kind != 0 || !completed(a) || !have_run_info_) return;
+        if (a.prediction.pa < data_base_) return;
+        const std::uint64_t rel = a.prediction.pa - data_base_;
+        if (s.kind == harness::AccessKind::write && a.outcome == 0) {
+            shadow_[rel] = a.value;
+            return;
+        }
+        if (s.kind != harness::AccessKind::read || s.implicit) return;
+        const auto it = shadow_.find(rel);
+        if (it == shadow_.end() || it->second == a.value) return;
+        fail(s.id, "value",
+             "read " + hex(a.value) + tag_name(a.value) + ", but the predicted physical address " +
+                 hex(a.prediction.pa) + " holds " + hex(it->second) + tag_name(it->second),
+             format_chain(a, mode_));
+    }
+
+    void accessed_dirty(const StepSpec& s, const AccessRecord& a) {
+        const unsigned top = shape(mode_).levels;
+        const bool ok = completed(a) && a.prediction.kind == 0;
+        const bool write = s.kind == harness::AccessKind::write && !s.implicit;
+        for (unsigned i = 0; i < a.chain_count && i < 5; ++i) {
+            const unsigned level = top - i;
+            if (mode_ == PagingMode::pae && level == 3) continue;  // PDPTE registers have no A bit
+            const bool leaf = ok && i + 1 == a.chain_count;
+            const std::uint64_t before = a.chain_before[i], after = a.chain_after[i];
+            const std::uint64_t allowed = kA | (leaf ? kD : 0);
+            const std::string where = level_name(mode_, level) + " @" + hex(a.chain_pa[i]);
+            if (((before ^ after) & ~allowed) != 0)
+                fail(s.id, "A/D", where + ": bits other than A" + (leaf ? "/D" : "") + " changed",
+                     format_chain(a, mode_));
+            if (ok && (after & kA) == 0)
+                fail(s.id, "A/D", where + ": A still clear after a successful access (SDM Vol. 3A §4.8)",
+                     format_chain(a, mode_));
+            if (leaf && write && (after & kD) == 0)
+                fail(s.id, "A/D", where + ": D still clear after a successful write (SDM Vol. 3A §4.8)",
+                     format_chain(a, mode_));
+            if (leaf && !write && (before & kD) == 0 && (after & kD) != 0)
+                fail(s.id, "A/D", where + ": a read set D", format_chain(a, mode_));
+            if (!ok && i + 1 == a.chain_count && (before & kD) == 0 && (after & kD) != 0)
+                fail(s.id, "A/D", where + ": a faulting access set D", format_chain(a, mode_));
+        }
+    }
+
+    void access(const StepSpec& s, const AccessRecord& a) {
+        ++out_.accesses;
+        expectation(s, a);
+        if (s.stale) {
+            add(Finding::Severity::note, s.id, "prediction",
+                "stale = true: the TLB may answer with the old translation; prediction and A/D not compared", "");
+        } else {
+            prediction(s, a);
+            accessed_dirty(s, a);
+        }
+        value(s, a);
+    }
+
+    void entry(const StepSpec& s, const harness::EntryRecord& e) {
+        const Expectation& x = *s.expect;
+        if (!e.found) return fail(s.id, "expectation", "no such entry (a table above it is missing)");
+        const bool a = (e.value & kA) != 0, d = (e.value & kD) != 0;
+        std::string wrong;
+        if (x.accessed && *x.accessed != a) wrong += std::string(" A=") + (a ? "1" : "0");
+        if (x.dirty && *x.dirty != d) wrong += std::string(" D=") + (d ? "1" : "0");
+        if (!wrong.empty())
+            fail(s.id, "expectation",
+                 level_name(mode_, e.level) + " @" + hex(e.entry_pa) + " = " + hex(e.value) + " (" +
+                     entry_flags(e.value) + "): unexpected" + wrong);
+    }
+
+    const scenario::Program& p_;
+    const RunResult& run_;
+    const BackendInfo& backend_;
+    Evaluation& out_;
+    PagingMode mode_;
+    std::map<std::uint64_t, std::uint64_t> shadow_;  ///< data offset → the value the host knows is there
+    std::uint64_t data_base_ = 0;
+    bool have_run_info_ = false;
+    bool step_failed_ = false;
+};
+
+}  // namespace
+
+Evaluation evaluate(const scenario::Program& program, const RunResult& run, const LiveChecker* live,
+                    const BackendInfo& backend) {
+    Evaluation out;
+    Evaluator(program, run, backend, out).run();
+    if (live != nullptr && out.verdict != Verdict::skip) {
+        for (const Finding& f : live->findings()) out.add(f);
+        out.live_checked = live->checked();
+        out.live_source = live->source();
+    }
+    out.conclude();
+    return out;
+}
+
+}  // namespace pagewalk::host::check

@@ -1,0 +1,37 @@
+// pagewalk host: what the checks conclude about one scenario run — findings and a verdict.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pagewalk::host::check {
+
+/// One thing a check found. Failures fail the scenario; known deviations are counted apart; notes only inform.
+struct Finding {
+    enum class Severity : std::uint8_t { failure, known_deviation, note } severity = Severity::failure;
+    std::uint32_t step = 0;  ///< 0: not about one step
+    std::string check;       ///< "expectation", "prediction", "live", "A/D", "value", "run", "step"
+    std::string message;
+    std::string detail;  ///< the entry chain, registers, last records … (multi-line, indented)
+};
+
+/// A scenario run's verdict.
+enum class Verdict : std::uint8_t { pass, fail, skip, known_deviation };
+const char* to_string(Verdict v);
+
+/// Everything the checks say about one scenario × mode run.
+struct Evaluation {
+    Verdict verdict = Verdict::pass;
+    std::string reason;  ///< skip: why; fail: the first failure in one line
+    std::vector<Finding> findings;
+    unsigned accesses = 0;      ///< access records checked
+    unsigned live_checked = 0;  ///< accesses walked from outside while the guest waited
+    std::string live_source;    ///< where the live walk got registers ("KVM_GET_SREGS + KVM_TRANSLATE", …)
+
+    void add(Finding f) { findings.push_back(std::move(f)); }
+    /// Sets the verdict from the findings (fail > known deviation > pass); skip stays skip.
+    void conclude();
+};
+
+}  // namespace pagewalk::host::check

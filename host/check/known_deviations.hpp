@@ -1,0 +1,48 @@
+// pagewalk host: the documented list of known backend deviations from the SDM, and the matcher.
+//
+// A deviation is a backend doing something the SDM (and the model) says it must not. The harness never bends the
+// model to a backend: it reports the disagreement exactly. When a disagreement matches an entry of this list
+// (backend, version, rule), the run shows it as "deviation (known)" and counts it apart from passes and failures;
+// any other disagreement fails. Each entry names its evidence, so it can be re-checked and removed when fixed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pagewalk::host::check {
+
+/// One disagreement about an exception, as the matcher sees it.
+struct Disagreement {
+    std::string backend;          ///< "kvm" or "qemu"
+    std::string backend_version;  ///< e.g. "QEMU emulator version 7.2.22 (Debian …)"; KVM: the kernel release
+    std::uint8_t expected_vector = 0;
+    std::uint32_t expected_error = 0;  ///< what the SDM / the model says
+    bool observed_exception = false;
+    std::uint8_t observed_vector = 0;
+    std::uint64_t observed_error = 0;
+    // The access and why the model expects the fault.
+    std::uint8_t cpl = 0;
+    bool ac = false;                 ///< EFLAGS.AC
+    bool implicit = false;           ///< an implicit supervisor access (descriptor-table read)
+    std::uint16_t fault_causes = 0;  ///< pagewalk::fault_cause bits of the predicted fault (0 when unknown)
+};
+
+/// A documented deviation.
+struct KnownDeviation {
+    const char* id;              ///< short name, e.g. "qemu-rsvd-without-p"
+    const char* backend;         ///< "kvm" or "qemu"
+    const char* version_prefix;  ///< matches backend_version's start ("" = any version)
+    const char* rule;            ///< the SDM rule it breaks
+    const char* evidence;        ///< where it was seen / the upstream report
+    bool (*matches)(const Disagreement&);
+};
+
+/// Every known deviation (known_deviations.cpp).
+const std::vector<KnownDeviation>& known_deviations();
+
+/// The known deviation that explains `d`, if any.
+std::optional<KnownDeviation> match_known_deviation(const Disagreement& d);
+
+}  // namespace pagewalk::host::check

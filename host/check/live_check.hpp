@@ -1,0 +1,44 @@
+// pagewalk host: check (c) — the cross-check from outside. When the guest announces an access (and waits), the host
+// walks the guest's live page tables with the same walker over guest-physical memory, using the vCPU's control
+// registers (KVM_GET_SREGS; under QEMU the guest-reported ones), and compares the result with the guest's
+// prediction and with KVM_TRANSLATE's address (its "writeable" answer is always 1, so it is not compared).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <pagewalk/harness/decoder.hpp>
+#include <pagewalk/pagewalk.hpp>
+#include <string>
+#include <vector>
+
+#include "check/findings.hpp"
+#include "run/boot_options.hpp"
+
+namespace pagewalk::host::check {
+
+/// The CPU the guest saw, from its hello record's CPUID leaves (plus features the host vouched for).
+CpuFeatures cpu_from_hello(const harness::HelloRecord& h, std::uint32_t vouched_features);
+
+/// Collects findings while a run goes on; feed it every record through BootOptions::on_record.
+class LiveChecker {
+public:
+    explicit LiveChecker(std::uint32_t vouched_features = 0) : vouched_(vouched_features) {}
+
+    void on_record(const harness::DecodedRecord& r, LiveGuest& guest);
+
+    [[nodiscard]] const std::vector<Finding>& findings() const { return findings_; }
+    [[nodiscard]] unsigned checked() const { return checked_; }
+    [[nodiscard]] const std::string& source() const { return source_; }
+
+private:
+    void check_announce(const harness::AnnounceRecord& a, LiveGuest& guest);
+    void fail(std::uint32_t step, std::string message, std::string detail = {});
+
+    std::uint32_t vouched_;
+    std::optional<CpuFeatures> cpu_;
+    std::vector<Finding> findings_;
+    unsigned checked_ = 0;
+    std::string source_;
+};
+
+}  // namespace pagewalk::host::check

@@ -1,0 +1,139 @@
+// Console report and totals.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "report/report.hpp"
+
+namespace pagewalk::host::report {
+
+Totals totals(const std::vector<suite::JobResult>& results) {
+    Totals t;
+    for (const auto& r : results) {
+        switch (r.eval.verdict) {
+            case check::Verdict::pass:
+                ++t.passed;
+                break;
+            case check::Verdict::fail:
+                ++t.failed;
+                break;
+            case check::Verdict::skip:
+                ++t.skipped;
+                break;
+            case check::Verdict::known_deviation:
+                ++t.known;
+                break;
+        }
+    }
+    return t;
+}
+
+std::string summary_line(const Totals& t) {
+    return std::to_string(t.passed) + " passed, " + std::to_string(t.failed) + " failed, " + std::to_string(t.skipped) +
+           " skipped";
+}
+
+namespace {
+
+std::string title(const suite::JobResult& r) {
+    std::string s = r.scenario;
+    if (r.mode) s += " [" + std::string(scenario::mode_name(*r.mode)) + ", " + r.backend + "]";
+    return s;
+}
+
+void findings(std::ostringstream& o, const suite::JobResult& r, bool notes) {
+    for (const check::Finding& f : r.eval.findings) {
+        if (f.severity == check::Finding::Severity::note && !notes) continue;
+        const char* sev = f.severity == check::Finding::Severity::failure           ? "FAIL"
+                          : f.severity == check::Finding::Severity::known_deviation ? "deviation (known)"
+                                                                                    : "note";
+        o << "    " << sev << " (" << f.check << ")";
+        if (f.step != 0) o << " step " << f.step;
+        o << ": " << f.message << "\n";
+        if (!f.detail.empty()) {
+            std::istringstream lines(f.detail);
+            for (std::string line; std::getline(lines, line);) o << "    " << line << "\n";
+        }
+    }
+}
+
+}  // namespace
+
+std::string console_report(const std::vector<suite::JobResult>& results, double wall_ms, bool verbose) {
+    std::ostringstream o;
+    for (const auto& r : results) {
+        const bool show = verbose || r.eval.verdict != check::Verdict::pass;
+        if (!show) continue;
+        char ms[32];
+        std::snprintf(ms, sizeof ms, "%.0f ms", r.ms);
+        o << check::to_string(r.eval.verdict) << "  " << title(r) << "  (" << r.file << ", " << ms << ")";
+        if (r.eval.verdict == check::Verdict::skip) o << ": " << r.eval.reason;
+        o << "\n";
+        if (r.eval.verdict != check::Verdict::skip) {
+            findings(o, r, verbose);
+            if (verbose && r.eval.accesses > 0)
+                o << "    " << r.eval.accesses << " accesses checked; " << r.eval.live_checked
+                  << " walked live from outside (" << (r.eval.live_source.empty() ? "none" : r.eval.live_source)
+                  << ")\n";
+        }
+    }
+
+    // Summary table per mode and backend.
+    struct Row {
+        std::size_t passed = 0, failed = 0, skipped = 0, known = 0, accesses = 0, live = 0;
+    };
+    std::map<std::pair<std::string, std::string>, Row> rows;
+    for (const auto& r : results) {
+        Row& row = rows[{r.mode ? scenario::mode_name(*r.mode) : "-", r.backend}];
+        switch (r.eval.verdict) {
+            case check::Verdict::pass:
+                ++row.passed;
+                break;
+            case check::Verdict::fail:
+                ++row.failed;
+                break;
+            case check::Verdict::skip:
+                ++row.skipped;
+                break;
+            case check::Verdict::known_deviation:
+                ++row.known;
+                break;
+        }
+        row.accesses += r.eval.accesses;
+        row.live += r.eval.live_checked;
+    }
+    o << "\n";
+    char line[200];
+    std::snprintf(line, sizeof line, "%-8s %-8s %7s %7s %8s %6s %9s %10s\n", "mode", "backend", "passed", "failed",
+                  "skipped", "known", "accesses", "live-walk");
+    o << line;
+    for (const auto& [key, row] : rows) {
+        std::snprintf(line, sizeof line, "%-8s %-8s %7zu %7zu %8zu %6zu %9zu %10zu\n", key.first.c_str(),
+                      key.second.c_str(), row.passed, row.failed, row.skipped, row.known, row.accesses, row.live);
+        o << line;
+    }
+    const Totals t = totals(results);
+    const std::size_t ran = t.passed + t.failed + t.known;
+    std::snprintf(line, sizeof line, "%zu scenario runs (%zu run, %zu skipped) in %.2f s: %.1f runs per second",
+                  results.size(), ran, t.skipped, wall_ms / 1000,
+                  wall_ms > 0 ? static_cast<double>(ran) * 1000.0 / wall_ms : 0.0);
+    o << "\n" << line;
+    if (t.known > 0)
+        o << "; " << t.known << " known backend deviation" << (t.known == 1 ? "" : "s") << " (counted apart)";
+    o << "\n" << summary_line(t) << "\n";
+    return o.str();
+}
+
+bool write_text_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary);
+    if (out) out << text;
+    if (!out) {
+        std::cerr << "pagewalk: cannot write " << path << "\n";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace pagewalk::host::report

@@ -1,0 +1,370 @@
+#include "scenario/compiler.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include "scenario/mode_rules.hpp"
+#include "scenario/tlb_tracker.hpp"
+
+namespace pagewalk::host::scenario {
+namespace {
+
+using harness::StepOp;
+namespace ctl = harness::control;
+namespace feat = harness::feature;
+
+std::string hex(std::uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+    return b;
+}
+
+class Compiler {
+public:
+    Compiler(const Scenario& s, Mode m, const CompileOptions& o, CompileResult& out)
+        : s_(s), mode_(m), opt_(o), out_(out), p_(out.program) {}
+
+    void run() {
+        p_.scenario = &s_;
+        p_.mode = mode_;
+        p_.scenario_id = opt_.scenario_id;
+        p_.controls = mode_controls(s_.controls, mode_);
+        p_.features = required_features(s_, mode_);
+        nxe_ = (p_.controls & ctl::nxe) != 0;
+        if (s_.pkru && (*s_.pkru >> 30) != 0)
+            error(s_.steps.empty() ? SourcePos{s_.file, 1, 1} : s_.steps.front().pos, "control.pkru",
+                  "PKRU key 15 (bits 31:30) belongs to the guest's own user pages: leave it 0");
+        std::vector<harness::Step> body;
+        for (const StepSpec& st : s_.steps) {
+            if (!applies(st, mode_)) continue;
+            if (auto step = encode(st)) {
+                body.push_back(*step);
+                p_.steps[st.id] = &st;
+            }
+        }
+        p_.step_count = static_cast<std::uint32_t>(body.size());
+        if (s_.data_frames) {
+            if (*s_.data_frames < data_frames_)
+                error({s_.file, 1, 1}, "data_frames",
+                      std::to_string(*s_.data_frames) + " is fewer than the steps use (" +
+                          std::to_string(data_frames_) + ")");
+            data_frames_ = std::max(data_frames_, *s_.data_frames);
+        }
+        p_.data_frames = data_frames_;
+        if (!out_.errors.empty()) return;
+        write(body);
+    }
+
+private:
+    void error(const SourcePos& pos, const std::string& key, std::string message) {
+        out_.errors.emplace_back(pos, key, std::move(message) + " [mode " + mode_name(mode_) + "]");
+    }
+    static std::string key(const StepSpec& st, const char* field = nullptr) {
+        return "step[" + std::to_string(st.id) + "]" + (field ? std::string(".") + field : "");
+    }
+
+    /// The address checks every op with a linear address shares.
+    bool check_va(const StepSpec& st, std::uint64_t bytes, bool allow_non_canonical) {
+        if (!canonical(st.va, mode_) && (mode_ == Mode::legacy32 || mode_ == Mode::pae)) {
+            error(st.pos, key(st, "va"), hex(st.va) + " does not fit a 32-bit linear address");
+            return false;
+        }
+        if (!allow_non_canonical && !canonical(st.va, mode_)) {
+            error(st.pos, key(st, "va"), hex(st.va) + " is not canonical");
+            return false;
+        }
+        if (st.va < kGuestIdentityEnd) {
+            error(st.pos, key(st, "va"),
+                  hex(st.va) + " lies in the guest's own identity map [0, " + hex(kGuestIdentityEnd) +
+                      "): use addresses from 1 GiB up");
+            return false;
+        }
+        if (bytes > 1 && canonical(st.va, mode_) && (st.va + bytes < st.va || !canonical(st.va + bytes - 1, mode_))) {
+            error(st.pos, key(st, "size"), "the range runs past the linear-address space");
+            return false;
+        }
+        return true;
+    }
+
+    /// Without XD in the entries (32-bit paging) or with EFER.NXE = 0, every page is executable (SDM Vol. 3A
+    /// §4.6): "x" only matters where XD exists, so the compiler does not ask the mapper for what it cannot write.
+    std::uint8_t rights(std::uint8_t r) const {
+        return nxe_ ? r : static_cast<std::uint8_t>(r | harness::step_rights::executable);
+    }
+
+    unsigned level(const StepSpec& st) {
+        const unsigned l = st.entry.resolve(mode_);
+        if (l > mode_levels(mode_)) {
+            error(
+                st.pos, key(st, "entry"),
+                std::string("no such entry in ") + mode_name(mode_) + " paging (restrict the step with modes = [...])");
+            return 0;
+        }
+        return l;
+    }
+
+    void use_frames(std::uint64_t first, std::uint64_t count) {
+        data_frames_ = std::max<std::uint64_t>(data_frames_, first + count) > harness::kMaxDataFrames
+                           ? harness::kMaxDataFrames + 1
+                           : static_cast<std::uint32_t>(std::max<std::uint64_t>(data_frames_, first + count));
+    }
+
+    std::optional<harness::Step> encode(const StepSpec& st) {
+        harness::Step h{};
+        h.op = static_cast<std::uint16_t>(st.op);
+        h.id = st.id;
+        h.va = st.va;
+        const std::size_t errors_before = out_.errors.size();
+        switch (st.op) {
+            case StepOp::map:
+                encode_map(st, h);
+                break;
+            case StepOp::unmap:
+            case StepOp::protect:
+                if (!check_va(st, st.size, false)) break;
+                if ((st.va | st.size) & 0xfff) error(st.pos, key(st), "va and size must be 4 KiB-aligned");
+                h.a = st.size;
+                h.rights = rights(st.rights);
+                if (!st.flush) h.flags |= harness::step_flag::no_flush;
+                tlb_.changed(st.va, st.va + st.size, any_global(st.va, st.size));
+                if (st.flush) flushed_range(st.va, st.size);
+                if (st.op == StepOp::unmap) {
+                    forget_pages(st.va, st.size);
+                    for (auto it = globals_.lower_bound(st.va); it != globals_.end() && *it < st.va + st.size;)
+                        it = globals_.erase(it);
+                }
+                break;
+            case StepOp::edit_entry: {
+                if (!check_va(st, 1, false)) break;
+                h.level = static_cast<std::uint8_t>(level(st));
+                h.a = st.set_bits;
+                h.b = st.clear_bits;
+                if (st.set_maxphyaddr_bit) h.flags |= harness::step_flag::maxphyaddr_bit;
+                if (h.level == 0) break;
+                const std::uint64_t span = entry_span(mode_, h.level);
+                const std::uint64_t base = st.va & ~(span - 1);
+                tlb_.changed(base, base + span, any_global(base, span) || (st.set_bits & (1u << 8)) != 0);
+                if (st.flush)
+                    tlb_.invlpg(st.va);
+                else
+                    h.flags |= harness::step_flag::no_flush;
+                break;
+            }
+            case StepOp::access:
+                encode_access(st, h);
+                break;
+            case StepOp::invlpg:
+                if (check_va(st, 1, false)) tlb_.invlpg(st.va);
+                break;
+            case StepOp::reload_cr3:
+                tlb_.reload_cr3();
+                break;
+            case StepOp::toggle_pge:
+                tlb_.flush_all();
+                break;
+            case StepOp::read_entry:
+                if (check_va(st, 1, false)) h.level = static_cast<std::uint8_t>(level(st));
+                break;
+            case StepOp::set_control:
+                h.a = mode_controls(st.control_set, mode_);
+                h.b = mode_controls(st.control_clear, mode_);
+                if (h.a & ctl::nxe) nxe_ = true;
+                if (h.b & ctl::nxe) nxe_ = false;
+                if ((h.a | h.b) & ctl::pge) tlb_.flush_all();  // MOV to CR4 changing PGE flushes all (§4.10.4.1)
+                if (st.pkru) {
+                    if ((*st.pkru >> 30) != 0)
+                        error(st.pos, key(st, "pkru"), "PKRU key 15 (bits 31:30) belongs to the guest: leave it 0");
+                    h.flags |= harness::step_flag::set_pkru;
+                    h.c = *st.pkru;
+                }
+                break;
+            case StepOp::poke:
+                if ((st.offset & 7) != 0) error(st.pos, key(st, "offset"), "must be 8-byte aligned");
+                if (st.frame) {
+                    h.pa = std::uint64_t{*st.frame} * 4096 + st.offset;
+                    h.flags |= harness::step_flag::pa_data;
+                    use_frames(*st.frame, 1);
+                } else {
+                    h.pa = st.pa.value_or(0) + st.offset;
+                    if (h.pa & 7) error(st.pos, key(st, "pa"), "must be 8-byte aligned");
+                }
+                h.a = st.value.value_or(0);
+                break;
+            case StepOp::tag:
+                break;
+        }
+        if (out_.errors.size() != errors_before) return std::nullopt;
+        return h;
+    }
+
+    void encode_map(const StepSpec& st, harness::Step& h) {
+        if (!check_va(st, st.size, false)) return;
+        if ((st.va | st.size) & 0xfff) {
+            error(st.pos, key(st), "va and size must be 4 KiB-aligned");
+            return;
+        }
+        h.a = st.size;
+        h.rights = rights(st.rights);
+        h.sizes = st.sizes;
+        if (st.pkey != 0 && mode_ != Mode::long4 && mode_ != Mode::long5)
+            error(st.pos, key(st, "pkey"), "protection keys exist only in 4-level and 5-level paging");
+        h.pat = st.pat;
+        h.pkey = st.pkey;
+        if (st.global) h.flags |= harness::step_flag::global;
+        if (st.replace) h.flags |= harness::step_flag::replace;
+        if (!st.flush) h.flags |= harness::step_flag::no_flush;
+        const std::uint64_t huge = mode_ == Mode::legacy32 ? 4ull << 20 : 2ull << 20;
+        if (st.frame) {
+            if (st.sizes == 4) {
+                error(st.pos, key(st, "frame"), "1 GiB pages need an absolute pa: the data area is only 2 MiB-aligned");
+                return;
+            }
+            const std::uint64_t off = std::uint64_t{*st.frame} * 4096;
+            if (st.sizes == 2 && ((off | st.va) & (huge - 1)) != 0) {
+                error(st.pos, key(st, "frame"),
+                      "huge pages only, but va or the frame is not " + std::to_string(huge >> 20) +
+                          " MiB-aligned (frame must be a multiple of " + std::to_string(huge / 4096) + ")");
+                return;
+            }
+            h.pa = off;
+            h.flags |= harness::step_flag::pa_data;
+            use_frames(*st.frame, (st.size + 4095) / 4096);
+            for (std::uint64_t o = 0; o < st.size && o < (64ull << 20); o += 4096) pages_[st.va + o] = off + o;
+        } else {
+            h.pa = st.pa.value_or(0);
+            if (h.pa & 0xfff) error(st.pos, key(st, "pa"), "must be 4 KiB-aligned");
+            forget_pages(st.va, st.size);
+        }
+        if (st.replace) {
+            tlb_.changed(st.va, st.va + st.size, st.global || any_global(st.va, st.size));
+            if (st.flush) flushed_range(st.va, st.size);
+        }
+        for (std::uint64_t o = 0; o < st.size && o < (64ull << 20); o += 4096) {
+            if (st.global)
+                globals_.insert(st.va + o);
+            else
+                globals_.erase(st.va + o);
+        }
+    }
+
+    void encode_access(const StepSpec& st, harness::Step& h) {
+        if (!check_va(st, 8, true)) return;
+        h.access = static_cast<std::uint8_t>(st.kind);
+        h.cpl = st.cpl;
+        if (st.ac) h.access_flags |= harness::access_flag::ac;
+        if (st.implicit) h.access_flags |= harness::access_flag::implicit;
+        if (st.va & 7) error(st.pos, key(st, "va"), "accesses are 8 bytes wide and must be 8-byte aligned");
+        if (st.kind == harness::AccessKind::fetch && (st.va & 0xfff) >= harness::kTaggedBytes)
+            error(st.pos, key(st, "va"),
+                  "a fetch must target the first " + std::to_string(harness::kTaggedBytes) +
+                      " bytes of a page (where the guest's tags put RET instructions)");
+        if (st.kind == harness::AccessKind::write) h.a = st.value.value_or(default_write_value(st.id));
+        if (tlb_.stale(st.va, 8) && !st.stale)
+            error(st.pos, key(st),
+                  "an earlier step changed this address's translation without a flush: the CPU may still use the "
+                  "old one (SDM Vol. 3A §4.10.4). Flush first, or say stale = true and accept both outcomes");
+        if (st.expect && (st.expect->value || !st.expect->frames.empty()) &&
+            (st.kind != harness::AccessKind::read || st.implicit))
+            error(st.expect->pos, key(st, "expect"), "only a read has a value to expect (value, frame, frames)");
+        if (st.expect && !st.expect->frames.empty() && (st.va & 0xfff) >= harness::kTaggedBytes)
+            error(st.expect->pos, key(st, "expect"),
+                  "frame expectations need a read within the first " + std::to_string(harness::kTaggedBytes) +
+                      " bytes of a page (the tagged bytes)");
+        if (!canonical(st.va, mode_)) return;
+        if (auto it = pages_.find(st.va & ~std::uint64_t{0xfff}); it != pages_.end())
+            p_.tagged_frames.insert(static_cast<std::uint32_t>(it->second >> 12));
+        if (st.expect)
+            for (std::uint32_t f : st.expect->frames) {
+                p_.tagged_frames.insert(f);
+                use_frames(f, 1);
+            }
+    }
+
+    /// Whether a page in [va, va + size) was mapped global (a CR3 reload may keep its old translation).
+    bool any_global(std::uint64_t va, std::uint64_t size) const {
+        const auto it = globals_.lower_bound(va & ~std::uint64_t{0xfff});
+        return it != globals_.end() && *it < va + size;
+    }
+
+    void forget_pages(std::uint64_t va, std::uint64_t size) {
+        for (auto it = pages_.lower_bound(va); it != pages_.end() && it->first < va + size;) it = pages_.erase(it);
+    }
+    /// The runner applies the mapper's flush for [va, va + size): nothing there stays stale.
+    void flushed_range(std::uint64_t va, std::uint64_t size) {
+        if (size > (64ull << 20)) {
+            tlb_.flush_all();
+            return;
+        }
+        for (std::uint64_t o = 0; o < size; o += 4096) tlb_.invlpg(va + o);
+    }
+
+    void write(const std::vector<harness::Step>& body) {
+        std::vector<harness::Step> steps;
+        // Tag steps first (id 0): ranges of consecutive tagged frames.
+        for (auto it = p_.tagged_frames.begin(); it != p_.tagged_frames.end();) {
+            const std::uint32_t first = *it;
+            std::uint32_t count = 0;
+            while (it != p_.tagged_frames.end() && *it == first + count) ++it, ++count;
+            harness::Step t{};
+            t.op = static_cast<std::uint16_t>(StepOp::tag);
+            t.flags = harness::step_flag::pa_data;
+            t.pa = std::uint64_t{first} * 4096;
+            t.a = count;
+            steps.push_back(t);
+        }
+        steps.insert(steps.end(), body.begin(), body.end());
+        if (steps.size() > harness::kMaxProgramSteps) {
+            error({s_.file, 1, 1}, "step", "more than " + std::to_string(harness::kMaxProgramSteps) + " steps");
+            return;
+        }
+        harness::ProgramHeader hdr{};
+        hdr.magic = harness::kProgramMagic;
+        hdr.version = harness::kProgramVersion;
+        hdr.header_size = sizeof hdr;
+        hdr.step_count = static_cast<std::uint32_t>(steps.size());
+        hdr.step_offset = sizeof hdr;
+        hdr.step_size = sizeof(harness::Step);
+        hdr.total_size = static_cast<std::uint32_t>(sizeof hdr + steps.size() * sizeof(harness::Step));
+        hdr.scenario_id = opt_.scenario_id;
+        hdr.mode = static_cast<std::uint8_t>(mode_);
+        hdr.flags = opt_.serial_handshake ? harness::program_flag::serial_handshake : 0;
+        std::memcpy(hdr.name, s_.name.data(), std::min<std::size_t>(s_.name.size(), sizeof hdr.name));
+        hdr.controls = p_.controls;
+        hdr.pkru = s_.pkru.value_or(0);
+        hdr.features = p_.features;
+        hdr.data_frames = p_.data_frames;
+        hdr.table_frames = s_.table_frames;
+        p_.bytes.resize(hdr.total_size);
+        std::memcpy(p_.bytes.data(), &hdr, sizeof hdr);
+        if (!steps.empty())
+            std::memcpy(p_.bytes.data() + sizeof hdr, steps.data(), steps.size() * sizeof(harness::Step));
+        const harness::ProgramCheck c = harness::validate_program(p_.bytes.data(), p_.bytes.size());
+        if (!c)
+            error({s_.file, 1, 1}, "",
+                  std::string("internal: the encoded program does not validate: ") + harness::to_string(c.error) +
+                      " (step index " + std::to_string(c.step_index) + ")");
+    }
+
+    const Scenario& s_;
+    Mode mode_;
+    const CompileOptions& opt_;
+    CompileResult& out_;
+    Program& p_;
+    TlbTracker tlb_;
+    std::map<std::uint64_t, std::uint64_t> pages_;  ///< 4 KiB page va → data offset (frame-based maps so far)
+    std::set<std::uint64_t> globals_;               ///< 4 KiB pages mapped with G = 1
+    std::uint32_t data_frames_ = 0;
+    bool nxe_ = false;  ///< EFER.NXE at the current step
+};
+
+}  // namespace
+
+CompileResult compile(const Scenario& s, Mode mode, const CompileOptions& options) {
+    CompileResult out;
+    Compiler c(s, mode, options, out);
+    c.run();
+    return out;
+}
+
+}  // namespace pagewalk::host::scenario

@@ -1,0 +1,57 @@
+// What a paging mode makes of a scenario's controls, steps and addresses.
+#include "scenario/mode_rules.hpp"
+
+#include <algorithm>
+
+#include "scenario/compiler.hpp"
+
+namespace pagewalk::host::scenario {
+
+using harness::StepOp;
+namespace ctl = harness::control;
+namespace feat = harness::feature;
+
+bool applies(const StepSpec& st, Mode m) {
+    return st.modes.empty() || std::find(st.modes.begin(), st.modes.end(), m) != st.modes.end();
+}
+
+std::uint32_t mode_controls(std::uint32_t c, Mode m) {
+    if (m != Mode::legacy32) c &= ~ctl::pse;
+    if (m == Mode::legacy32) c &= ~ctl::nxe;
+    return c;
+}
+
+std::uint32_t control_features(std::uint32_t c) {
+    std::uint32_t f = 0;
+    if (c & ctl::nxe) f |= feat::nx;
+    if (c & ctl::smep) f |= feat::smep;
+    if (c & ctl::smap) f |= feat::smap;
+    if (c & ctl::pke) f |= feat::pku;
+    if (c & ctl::pge) f |= feat::pge;
+    if (c & ctl::pse) f |= feat::pse;
+    return f;
+}
+
+bool canonical(std::uint64_t va, Mode m) {
+    if (m == Mode::legacy32 || m == Mode::pae) return va <= 0xffff'ffffull;
+    const unsigned bits = m == Mode::long5 ? 57 : 48;
+    const auto s = static_cast<std::int64_t>(va << (64 - bits)) >> (64 - bits);
+    return static_cast<std::uint64_t>(s) == va;
+}
+
+std::uint32_t required_features(const Scenario& s, Mode mode) {
+    std::uint32_t f = s.features | control_features(mode_controls(s.controls, mode));
+    if (mode == Mode::long5) f |= feat::la57;
+    if (s.pkru) f |= feat::pku;
+    for (const StepSpec& st : s.steps) {
+        if (!applies(st, mode)) continue;
+        if (st.op == StepOp::set_control) f |= control_features(mode_controls(st.control_set, mode));
+        if (st.op == StepOp::set_control && st.pkru) f |= feat::pku;
+        if (st.op == StepOp::map && st.sizes == 4) f |= feat::page1gb;
+        if (st.op == StepOp::map && mode == Mode::legacy32 && st.sizes == 2) f |= feat::pse;
+        if (st.op == StepOp::toggle_pge) f |= feat::pge;
+    }
+    return f;
+}
+
+}  // namespace pagewalk::host::scenario

@@ -1,0 +1,116 @@
+// pagewalk host: a scenario as read from its TOML file — what the author wrote, with where they wrote it.
+//
+// The parser (parser.hpp) fills these; the compiler (compiler.hpp) turns one scenario and one paging mode into a
+// program for the guest plus the expectations the checks need. Format: scenarios/README.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <pagewalk/harness/program.hpp>
+#include <string>
+#include <vector>
+
+namespace pagewalk::host::scenario {
+
+/// Where something was written: file, line and column (1-based; 0 when unknown), and the key path.
+struct SourcePos {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+/// One problem in a scenario file: "FILE:LINE:COL: KEY: MESSAGE".
+struct Diagnostic {
+    Diagnostic() = default;
+    Diagnostic(SourcePos p, std::string k, std::string m)
+        : pos(std::move(p)), key(std::move(k)), message(std::move(m)) {}
+    SourcePos pos;
+    std::string key;  ///< dotted key path, e.g. "step[3].expect.error"
+    std::string message;
+    [[nodiscard]] std::string to_string() const;
+};
+
+/// The paging modes, named as in scenario files.
+enum class Mode : std::uint8_t { legacy32 = 1, pae = 2, long4 = 3, long5 = 4 };
+inline constexpr Mode kAllModes[] = {Mode::legacy32, Mode::pae, Mode::long4, Mode::long5};
+const char* mode_name(Mode m);  ///< "32bit", "pae", "4level", "5level"
+std::optional<Mode> mode_from_name(const std::string& s);
+unsigned mode_levels(Mode m);  ///< 2, 3, 4, 5
+/// Linear-address span one entry of `level` covers in mode `m` (4 KiB << 9·(level-1); 10 bits in 32-bit paging).
+std::uint64_t entry_span(Mode m, unsigned level);
+
+/// Feature names as in scenario files ("nx", "smep", …) ↔ harness::feature bits.
+std::optional<std::uint32_t> feature_from_name(const std::string& s);
+std::string feature_names(std::uint32_t bits);  ///< "nx smep" (empty for 0)
+
+/// What an access (or an entry readback) must do.
+struct Expectation {
+    enum class Kind : std::uint8_t {
+        ok,     ///< no exception; optionally a value or one of some data frames reached
+        fault,  ///< an exception: vector, error code, CR2
+        model,  ///< whatever the walker predicts (the prediction check still runs)
+        entry,  ///< read_entry: A and/or D bits
+    } kind = Kind::model;
+    std::optional<std::uint64_t> value;       ///< ok: exact value read
+    std::vector<std::uint32_t> frames;        ///< ok: the byte read lies in one of these data frames
+    std::uint8_t vector = 14;                 ///< fault
+    std::optional<std::uint32_t> error_code;  ///< fault: exact error code (absent: any)
+    std::optional<std::uint64_t> cr2;         ///< fault #PF: CR2 (absent: the access's va)
+    std::optional<bool> accessed, dirty;      ///< entry
+    SourcePos pos;
+};
+
+/// Which entry a step names: a level number (1 = PTE … 5 = PML5E) or the mode's top level.
+struct EntryRef {
+    unsigned level = 0;  ///< 0 = "top"
+    [[nodiscard]] unsigned resolve(Mode m) const { return level == 0 ? mode_levels(m) : level; }
+};
+
+/// One step as written.
+struct StepSpec {
+    harness::StepOp op = harness::StepOp::access;
+    std::uint32_t id = 0;  ///< 1-based position in the file
+    std::string name;      ///< optional label
+    SourcePos pos;
+    std::vector<Mode> modes;  ///< empty: every mode of the scenario
+    std::uint64_t va = 0;
+    std::uint64_t size = 0;
+    // map / poke
+    std::optional<std::uint64_t> pa;     ///< absolute physical address
+    std::optional<std::uint32_t> frame;  ///< data frame (4 KiB) — exactly one of pa / frame for map and poke
+    std::uint64_t offset = 0;            ///< poke: byte offset in the frame
+    std::uint8_t rights = 0;             ///< harness::step_rights
+    std::uint8_t sizes = 7;              ///< page sizes allowed (1 = 4K, 2 = 2M/4M, 4 = 1G)
+    bool global = false, replace = false, flush = true;
+    std::uint8_t pat = 0, pkey = 0;
+    // edit_entry / read_entry
+    EntryRef entry;
+    std::uint64_t set_bits = 0, clear_bits = 0;
+    bool set_maxphyaddr_bit = false;  ///< edit: also set bit MAXPHYADDR (the guest knows it)
+    // access
+    harness::AccessKind kind = harness::AccessKind::read;
+    std::uint8_t cpl = 0;
+    bool ac = false, implicit = false, stale = false;
+    std::optional<std::uint64_t> value;  ///< write: the value written (default: derived from the step id)
+    // set_control
+    std::uint32_t control_set = 0, control_clear = 0;
+    std::optional<std::uint32_t> pkru;
+    std::optional<Expectation> expect;
+};
+
+/// A whole scenario file.
+struct Scenario {
+    std::string file;
+    std::string name, description, rule;
+    std::vector<Mode> modes;
+    std::uint32_t features = 0;  ///< declared; the compiler adds what controls and steps imply
+    std::string qemu_cpu;        ///< QEMU -cpu value; empty = "max"
+    std::uint32_t controls = 0;  ///< harness::control bits on at start
+    std::optional<std::uint32_t> pkru;
+    std::optional<std::uint32_t> data_frames;
+    std::uint32_t table_frames = 64;
+    std::uint32_t memory_mib = 64;
+    std::vector<StepSpec> steps;
+};
+
+}  // namespace pagewalk::host::scenario

@@ -1,0 +1,89 @@
+#include "suite/commands.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include "report/report.hpp"
+#include "scenario/compiler.hpp"
+#include "scenario/parser.hpp"
+#include "suite/backend_plan.hpp"
+#include "util/file.hpp"
+
+namespace pagewalk::host::suite {
+
+int run_command(const RunOptions& options, const ReportOptions& reports) {
+    if (options.skip_if_unavailable && options.backend != "auto") {
+        const BackendCaps caps = probe_backends(options.backend == "kvm", options.backend == "qemu");
+        if (options.backend == "kvm" && !caps.kvm) {
+            std::cout << "SKIP: kvm unavailable: " << caps.kvm_unavailable << "\n";
+            return 77;
+        }
+        if (options.backend == "qemu" && !caps.qemu.found) {
+            std::cout << "SKIP: qemu unavailable: " << caps.qemu.reason << "\n";
+            return 77;
+        }
+    }
+    const Stopwatch clock;
+    const std::vector<JobResult> results = run_suite(options);
+    const double wall = clock.ms();
+    if (results.empty()) {
+        std::cerr << "pagewalk run: no scenarios (looked in " << options.scenario_dir << ")\n";
+        return 1;
+    }
+    std::cout << report::console_report(results, wall, reports.verbose);
+    bool ok = true;
+    if (!reports.tap.empty()) ok = report::write_text_file(reports.tap, report::tap_report(results)) && ok;
+    if (!reports.junit.empty()) ok = report::write_text_file(reports.junit, report::junit_report(results, wall)) && ok;
+    return report::totals(results).failed == 0 && ok ? 0 : 1;
+}
+
+int list_command(const RunOptions& options) {
+    const BackendCaps caps = probe_backends(options.backend != "qemu", options.backend != "kvm");
+    int status = 0;
+    for (const std::string& f : scenario_files(options.files, options.scenario_dir)) {
+        const scenario::ParseResult p = scenario::parse_scenario_file(f);
+        if (!p.ok()) {
+            for (const auto& e : p.errors) std::cout << e.to_string() << "\n";
+            status = 1;
+            continue;
+        }
+        const scenario::Scenario& s = p.scenario;
+        std::cout << s.name << "  (" << f << ")\n    " << s.rule << "\n";
+        if (!s.description.empty()) std::cout << "    " << s.description << "\n";
+        for (scenario::Mode m : s.modes) {
+            if (options.mode && *options.mode != m) continue;
+            const std::uint32_t features = scenario::required_features(s, m);
+            const BackendChoice c = choose_backend(caps, options.backend, s, m, features);
+            std::cout << "    " << scenario::mode_name(m) << ": ";
+            if (c.backend.empty())
+                std::cout << "SKIP (" << c.reason << ")";
+            else
+                std::cout << c.backend << (c.backend == "qemu" && !s.qemu_cpu.empty() ? " -cpu " + s.qemu_cpu : "");
+            const std::string names = scenario::feature_names(features);
+            std::cout << (names.empty() ? "" : "; needs " + names) << "\n";
+        }
+    }
+    return status;
+}
+
+int compile_command(const std::string& file, const std::string& mode_name, const std::string& output) {
+    const scenario::ParseResult parsed = scenario::parse_scenario_file(file);
+    for (const auto& e : parsed.errors) std::cerr << e.to_string() << "\n";
+    if (!parsed.ok()) return 1;
+    const auto mode = scenario::mode_from_name(mode_name);
+    if (!mode) {
+        std::cerr << "pagewalk compile: unknown mode " << mode_name << " (32bit, pae, 4level, 5level)\n";
+        return 2;
+    }
+    const scenario::CompileResult c = scenario::compile(parsed.scenario, *mode);
+    for (const auto& e : c.errors) std::cerr << e.to_string() << "\n";
+    if (!c.ok()) return 1;
+    std::FILE* out = std::fopen(output.c_str(), "wb");
+    const bool ok =
+        out != nullptr && std::fwrite(c.program.bytes.data(), 1, c.program.bytes.size(), out) == c.program.bytes.size();
+    if (out != nullptr) std::fclose(out);
+    if (!ok) std::cerr << "pagewalk compile: cannot write " << output << "\n";
+    return ok ? 0 : 1;
+}
+
+}  // namespace pagewalk::host::suite

@@ -1,0 +1,48 @@
+// pagewalk host: `pagewalk run` — every scenario × mode compiled, run on its backend (in parallel VMs), checked.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "check/evaluate.hpp"
+#include "scenario/scenario.hpp"
+
+namespace pagewalk::host::suite {
+
+/// What `pagewalk run` was asked to do.
+struct RunOptions {
+    std::vector<std::string> files;  ///< scenario files; empty = every *.toml of scenario_dir
+    std::string scenario_dir;
+    std::string backend = "auto";  ///< auto, kvm or qemu
+    std::optional<scenario::Mode> mode;
+    unsigned jobs = 1;
+    double timeout_s = 10.0;
+    std::string guest_path;
+    bool qemu_live = true;  ///< QEMU: shared RAM + serial handshake, for the live walk
+    bool progress = true;   ///< the one progress line (stderr)
+    /// With --backend kvm|qemu: exit 77 (ctest SKIP) with the reason when that backend cannot run at all.
+    bool skip_if_unavailable = false;
+};
+
+/// One scenario × mode (or a file that did not parse: no mode).
+struct JobResult {
+    std::string file;
+    std::string scenario;  ///< name (the file's stem when it did not parse)
+    std::string rule;
+    std::optional<scenario::Mode> mode;
+    std::string backend;  ///< "kvm", "qemu", or "-" (not run)
+    check::Evaluation eval;
+    double ms = 0;  ///< wall time of the run (compile + boot + checks)
+};
+
+/// Scenario files: `files` as given, or the sorted *.toml files of `dir`.
+std::vector<std::string> scenario_files(const std::vector<std::string>& files, const std::string& dir);
+
+/// Runs everything (`jobs` VMs at a time, the progress line on stderr); results in a stable order (file, then
+/// mode), whatever order the runs finished in.
+std::vector<JobResult> run_suite(const RunOptions& options);
+
+}  // namespace pagewalk::host::suite

@@ -1,0 +1,59 @@
+// Freestanding link check of the guest's portable runner core (guest/runner/runner_core.hpp) for -m64 and -m32:
+// the 32-bit world will instantiate it for 32-bit and PAE programs, so it must compile there and link with no
+// libgcc helper (no 64-bit division in -m32 code) and no libc. A stub Platform and Reporter stand in for a world.
+#include "runner/runner_core.hpp"
+
+#include <cstdint>
+
+namespace pagewalk::guest {
+void Reporter::send(harness::RecordHeader& record) {
+    record.sequence = s_->sequence++;
+}
+}  // namespace pagewalk::guest
+
+namespace {
+
+using namespace pagewalk;
+using namespace pagewalk::guest;
+
+volatile std::uint64_t sink;
+
+struct StubPlatform {
+    static constexpr std::uint8_t code_bits = sizeof(void*) * 8;
+    bool supports(harness::ProgramMode) const { return true; }
+    CpuFeatures cpu() const { return {}; }
+    std::uint32_t cpuid_features() const { return static_cast<std::uint32_t>(sink); }
+    ControlRegisters registers() const { return {}; }
+    void enter(const ControlRegisters& r) { sink = r.cr3; }
+    void write_cr0(std::uint64_t v) { sink = v; }
+    void write_cr3(std::uint64_t v) { sink = v; }
+    void write_cr4(std::uint64_t v) { sink = v; }
+    void write_efer(std::uint64_t v) { sink = v; }
+    void write_pkru(std::uint32_t v) { sink = v; }
+    void invlpg(std::uint64_t v) { sink = v; }
+    runner::AccessResult access(const harness::Step& s, std::uint64_t v) {
+        runner::AccessResult r;
+        r.value = s.va + v;
+        return r;
+    }
+    void wait_host() {}
+    arch::Trap run_unprivileged(void (*fn)(void*), void* arg) {
+        fn(arg);
+        return {};
+    }
+};
+
+}  // namespace
+
+extern "C" [[noreturn]] void _start() {
+    ReporterState state{};
+    Reporter reporter(&state);
+    StubPlatform platform;
+    runner::GuestMemoryMap map{};
+    map.module_end = sink;
+    runner::ProgramRunner<StubPlatform> r(platform, reporter, map);
+    const auto* program = reinterpret_cast<const std::uint8_t*>(static_cast<std::uintptr_t>(sink));
+    sink = static_cast<std::uint64_t>(r.run(program, sink)) + r.executed();
+    for (;;) {
+    }
+}

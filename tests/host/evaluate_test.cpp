@@ -1,0 +1,289 @@
+// The checks of a scenario run, fed synthetic records: each check passes what is right and fails what is wrong;
+// a known backend deviation is counted apart; a step failure or a missing feature is reported as such.
+#include "check/evaluate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <pagewalk/harness/decoder.hpp>
+#include <pagewalk/harness/program.hpp>
+
+#include "check/known_deviations.hpp"
+#include "scenario/compiler.hpp"
+#include "scenario/parser.hpp"
+
+using namespace pagewalk;
+using namespace pagewalk::host;
+namespace h = pagewalk::harness;
+
+namespace {
+
+constexpr std::uint64_t kDataBase = 0x40'0000;
+
+/// A compiled scenario (kept alive for the Program's pointers).
+struct Compiled {
+    scenario::Scenario s;
+    scenario::Program p;
+    explicit Compiled(const std::string& text, scenario::Mode mode = scenario::Mode::long4) {
+        auto r = scenario::parse_scenario_text(text, "e.toml");
+        EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors.front().to_string());
+        s = r.scenario;
+        auto c = scenario::compile(s, mode);
+        EXPECT_TRUE(c.ok()) << (c.errors.empty() ? "" : c.errors.front().to_string());
+        p = c.program;
+        p.scenario = &s;
+    }
+};
+
+template <class T>
+void add(RunResult& run, T rec) {
+    rec.header = h::make_header(static_cast<h::RecordType>(rec.header.type), sizeof rec);
+    rec.header.sequence = static_cast<std::uint32_t>(run.records.size());
+    const auto d = h::decode(reinterpret_cast<const std::uint8_t*>(&rec), sizeof rec);
+    ASSERT_TRUE(d.ok()) << h::to_string(d.error);
+    run.records.push_back({d.record, 0});
+}
+
+RunResult passed_run() {
+    RunResult run;
+    run.backend = "kvm";
+    run.outcome = Outcome::passed;
+    h::RunInfoRecord ri{};
+    ri.header.type = static_cast<std::uint16_t>(h::RecordType::run_info);
+    ri.mode = 3;
+    ri.code_bits = 64;
+    ri.data_base = kDataBase;
+    add(run, ri);
+    return run;
+}
+
+/// A completed read of `value` at pa, walked through four fresh entries (A clear before, set after).
+h::AccessRecord read_ok(std::uint32_t step, std::uint64_t va, std::uint64_t pa, std::uint64_t value) {
+    h::AccessRecord a{};
+    a.header.type = static_cast<std::uint16_t>(h::RecordType::access);
+    a.step = step;
+    a.va = va;
+    a.value = value;
+    a.prediction.kind = 0;
+    a.prediction.level = 1;
+    a.prediction.pa = pa;
+    a.prediction.page_size = 4096;
+    a.chain_count = 4;
+    a.prediction.chain_count = 4;
+    for (unsigned i = 0; i < 4; ++i) {
+        a.chain_pa[i] = 0x20'0000 + i * 0x1000;
+        a.chain_before[i] = 0x20'1000 + i * 0x1000 + 3;
+        a.chain_after[i] = a.chain_before[i] | 0x20;
+    }
+    return a;
+}
+
+h::AccessRecord fault(std::uint32_t step, std::uint64_t va, std::uint32_t predicted, std::uint32_t observed) {
+    h::AccessRecord a = read_ok(step, va, 0, 0);
+    a.value = 0;
+    a.prediction.kind = 1;
+    a.prediction.vector = 14;
+    a.prediction.error_code = predicted;
+    a.prediction.pa = 0;
+    a.outcome = 1;
+    a.vector = 14;
+    a.has_error_code = 1;
+    a.error_code = observed;
+    a.cr2 = va;
+    for (unsigned i = 0; i < 4; ++i) a.chain_after[i] = a.chain_before[i];
+    return a;
+}
+
+const std::string kScenario = R"(rule = "r"
+modes = ["4level"]
+[[step]]
+op = "map"
+va = 0x4000_0000
+frame = 0
+size = "4K"
+rights = "r"
+[[step]]
+op = "read"
+va = 0x4000_0008
+expect = { ok = true, frame = 0 }
+[[step]]
+op = "edit"
+va = 0x4000_0000
+entry = "PTE"
+set = ["MAXPHYADDR"]
+[[step]]
+op = "read"
+va = 0x4000_0008
+expect = { fault = "PF", error = "P|RSVD" }
+)";
+
+check::Evaluation evaluate(const Compiled& c, const RunResult& run, const std::string& backend = "kvm",
+                           const std::string& version = "Linux 6") {
+    return check::evaluate(c.p, run, nullptr, {backend, version});
+}
+
+bool has_finding(const check::Evaluation& e, const std::string& check, const std::string& words) {
+    for (const auto& f : e.findings)
+        if (f.check == check && f.message.find(words) != std::string::npos) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST(Evaluate, AgreeingRunPasses) {
+    const Compiled c(kScenario);
+    RunResult run = passed_run();
+    add(run, read_ok(2, 0x4000'0008, kDataBase + 8, h::data_tag(8)));
+    add(run, fault(4, 0x4000'0008, 0x9, 0x9));
+    const auto e = evaluate(c, run);
+    EXPECT_EQ(e.verdict, check::Verdict::pass) << e.reason;
+    EXPECT_EQ(e.accesses, 2u);
+}
+
+TEST(Evaluate, WrongValueFailsExpectationAndValueChecks) {
+    const Compiled c(kScenario);
+    RunResult run = passed_run();
+    add(run, read_ok(2, 0x4000'0008, kDataBase + 8, h::data_tag(0x1008)));  // frame 1's tag, not frame 0's
+    add(run, fault(4, 0x4000'0008, 0x9, 0x9));
+    const auto e = evaluate(c, run);
+    EXPECT_EQ(e.verdict, check::Verdict::fail);
+    EXPECT_TRUE(has_finding(e, "expectation", "data frame 1 + 0x8"));
+    EXPECT_TRUE(has_finding(e, "value", "predicted physical address"));
+}
+
+TEST(Evaluate, WrongErrorCodeFailsOnKvm) {
+    const Compiled c(kScenario);
+    RunResult run = passed_run();
+    add(run, read_ok(2, 0x4000'0008, kDataBase + 8, h::data_tag(8)));
+    add(run, fault(4, 0x4000'0008, 0x9, 0x8));
+    const auto e = evaluate(c, run);
+    EXPECT_EQ(e.verdict, check::Verdict::fail);
+    EXPECT_TRUE(has_finding(e, "expectation", "expected #PF 0x9"));
+    EXPECT_TRUE(has_finding(e, "prediction", "the walker predicted #PF 0x9"));
+}
+
+TEST(Evaluate, QemuRsvdWithoutPIsAKnownDeviation) {
+    const Compiled c(kScenario);
+    RunResult run = passed_run();
+    add(run, read_ok(2, 0x4000'0008, kDataBase + 8, h::data_tag(8)));
+    add(run, fault(4, 0x4000'0008, 0x9, 0x8));
+    const auto e = evaluate(c, run, "qemu", "QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7)");
+    EXPECT_EQ(e.verdict, check::Verdict::known_deviation);
+    EXPECT_TRUE(has_finding(e, "expectation", "qemu-rsvd-without-p"));
+    // Another QEMU version is not covered by the entry.
+    EXPECT_EQ(evaluate(c, run, "qemu", "QEMU emulator version 8.2.0").verdict, check::Verdict::fail);
+}
+
+TEST(Evaluate, AccessedAndDirtyBits) {
+    const Compiled c(kScenario);
+    RunResult run = passed_run();
+    h::AccessRecord a = read_ok(2, 0x4000'0008, kDataBase + 8, h::data_tag(8));
+    a.chain_after[2] = a.chain_before[2];  // the PDE's A bit was not set by a successful access
+    a.chain_after[3] |= 0x40;              // and the read set D in the PTE
+    add(run, a);
+    add(run, fault(4, 0x4000'0008, 0x9, 0x9));
+    const auto e = evaluate(c, run);
+    EXPECT_EQ(e.verdict, check::Verdict::fail);
+    EXPECT_TRUE(has_finding(e, "A/D", "PDE @0x202000: A still clear"));
+    EXPECT_TRUE(has_finding(e, "A/D", "a read set D"));
+}
+
+TEST(Evaluate, AccessedAboveAFaultIsAMay) {
+    const Compiled c(kScenario);
+    RunResult run = passed_run();
+    add(run, read_ok(2, 0x4000'0008, kDataBase + 8, h::data_tag(8)));
+    h::AccessRecord f = fault(4, 0x4000'0008, 0x9, 0x9);
+    f.chain_after[0] |= 0x20;  // QEMU sets A while descending: allowed
+    add(run, f);
+    EXPECT_EQ(evaluate(c, run).verdict, check::Verdict::pass);
+    f.chain_after[1] |= 0x4;  // but U/S changing is not
+    run.records.pop_back();
+    add(run, f);
+    EXPECT_TRUE(has_finding(evaluate(c, run), "A/D", "bits other than A"));
+}
+
+TEST(Evaluate, MissingRecordsAndCrashesFail) {
+    const Compiled c(kScenario);
+    RunResult run = passed_run();
+    add(run, read_ok(2, 0x4000'0008, kDataBase + 8, h::data_tag(8)));
+    auto e = evaluate(c, run);
+    EXPECT_TRUE(has_finding(e, "run", "no access record"));
+    run.outcome = Outcome::triple_fault;
+    run.detail = "KVM_EXIT_SHUTDOWN";
+    run.registers = "rip=…";
+    e = evaluate(c, run);
+    EXPECT_EQ(e.verdict, check::Verdict::fail);
+    EXPECT_TRUE(has_finding(e, "run", "triple fault"));
+}
+
+TEST(Evaluate, MissingFeatureIsASkipWithTheReason) {
+    const Compiled c(kScenario);
+    RunResult run;
+    run.outcome = Outcome::passed;
+    h::StepFailedRecord sf{};
+    sf.header.type = static_cast<std::uint16_t>(h::RecordType::step_failed);
+    sf.reason = static_cast<std::uint8_t>(h::StepFailure::feature_missing);
+    sf.detail = h::feature::smap;
+    add(run, sf);
+    const auto e = evaluate(c, run);
+    EXPECT_EQ(e.verdict, check::Verdict::skip);
+    EXPECT_NE(e.reason.find("smap"), std::string::npos);
+}
+
+TEST(Evaluate, MapperErrorFailsTheStep) {
+    const Compiled c(kScenario);
+    RunResult run = passed_run();
+    h::StepFailedRecord sf{};
+    sf.header.type = static_cast<std::uint16_t>(h::RecordType::step_failed);
+    sf.step = 1;
+    sf.op = 1;
+    sf.reason = static_cast<std::uint8_t>(h::StepFailure::mapper_error);
+    sf.detail_code = static_cast<std::uint8_t>(MapError::out_of_frames);
+    sf.address = 0x4000'0000;
+    add(run, sf);
+    const auto e = evaluate(c, run);
+    EXPECT_EQ(e.verdict, check::Verdict::fail);
+    EXPECT_TRUE(has_finding(e, "step", "out of page-table frames at 0x40000000"));
+}
+
+TEST(KnownDeviations, MatcherIsExact) {
+    check::Disagreement d;
+    d.backend = "qemu";
+    d.backend_version = "QEMU emulator version 7.2.22";
+    d.expected_vector = 14;
+    d.expected_error = 0xb;  // P W RSVD
+    d.observed_exception = true;
+    d.observed_vector = 14;
+    d.observed_error = 0xa;
+    ASSERT_TRUE(check::match_known_deviation(d));
+    EXPECT_STREQ(check::match_known_deviation(d)->id, "qemu-rsvd-without-p");
+    auto other = d;
+    other.observed_error = 0x2;  // not only P missing
+    EXPECT_FALSE(check::match_known_deviation(other));
+    other = d;
+    other.backend = "kvm";
+    EXPECT_FALSE(check::match_known_deviation(other));
+    other = d;
+    other.expected_error = 0x3;  // no RSVD expected: a different disagreement
+    other.observed_error = 0x2;
+    EXPECT_FALSE(check::match_known_deviation(other));
+
+    check::Disagreement smap;
+    smap.backend = "qemu";
+    smap.backend_version = "QEMU emulator version 7.2.22";
+    smap.expected_vector = 14;
+    smap.expected_error = 1;
+    smap.fault_causes = 1u << 6;  // SMAP
+    smap.implicit = true;
+    smap.ac = true;
+    smap.observed_exception = true;
+    smap.observed_vector = 13;
+    ASSERT_TRUE(check::match_known_deviation(smap));
+    EXPECT_STREQ(check::match_known_deviation(smap)->id, "qemu-smap-implicit-ac");
+    smap.ac = false;  // without AC, QEMU applies SMAP: a miss would be unknown
+    EXPECT_FALSE(check::match_known_deviation(smap));
+    for (const auto& k : check::known_deviations()) {
+        EXPECT_NE(std::string(k.rule).find("SDM"), std::string::npos) << k.id;
+        EXPECT_FALSE(std::string(k.evidence).empty()) << k.id;
+    }
+}

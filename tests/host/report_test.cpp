@@ -1,0 +1,102 @@
+// The report writers: console summary (the last line), TAP and JUnit XML structure and escaping.
+#include "report/report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace pagewalk::host;
+
+namespace {
+
+suite::JobResult job(const std::string& name, pagewalk::host::scenario::Mode mode, const std::string& backend,
+                     check::Verdict v, const std::string& message = "") {
+    suite::JobResult r;
+    r.scenario = name;
+    r.file = "scenarios/" + name + ".toml";
+    r.rule = "SDM Vol. 3A §4.7";
+    r.mode = mode;
+    r.backend = backend;
+    r.ms = 12.5;
+    r.eval.verdict = v;
+    if (v == check::Verdict::skip) r.eval.reason = "KVM lacks 5level paging (#1)";
+    if (!message.empty()) {
+        check::Finding f;
+        f.severity = v == check::Verdict::known_deviation ? check::Finding::Severity::known_deviation
+                                                          : check::Finding::Severity::failure;
+        f.step = 3;
+        f.check = "expectation";
+        f.message = message;
+        f.detail = "    PTE @0x1000 0x3\n";
+        r.eval.findings.push_back(f);
+        if (v == check::Verdict::fail) r.eval.reason = "step 3: " + message;
+    }
+    return r;
+}
+
+std::vector<suite::JobResult> sample() {
+    using pagewalk::host::scenario::Mode;
+    return {job("a", Mode::long4, "kvm", check::Verdict::pass),
+            job("b<&>", Mode::long4, "kvm", check::Verdict::fail, "expected #PF 0x9, got \"ok\""),
+            job("c", Mode::long5, "-", check::Verdict::skip),
+            job("d", Mode::long5, "qemu", check::Verdict::known_deviation, "RSVD without P")};
+}
+
+std::size_t count(const std::string& s, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST(Report, ConsoleEndsWithTheSummaryLine) {
+    const std::string out = report::console_report(sample(), 1500, false);
+    const std::string last = "1 passed, 1 failed, 1 skipped\n";
+    ASSERT_GE(out.size(), last.size());
+    EXPECT_EQ(out.substr(out.size() - last.size()), last);
+    EXPECT_NE(out.find("1 known backend deviation (counted apart)"), std::string::npos);
+    EXPECT_NE(out.find("FAIL  b<&> [4level, kvm]"), std::string::npos);
+    EXPECT_NE(out.find("PTE @0x1000"), std::string::npos);  // the entry chain of the failure
+    EXPECT_EQ(out.find("  a [4level"), std::string::npos);  // passes are listed only with --verbose
+    EXPECT_NE(report::console_report(sample(), 1500, true).find("a [4level, kvm]"), std::string::npos);
+    // The table: one row per mode and backend.
+    EXPECT_NE(out.find("4level   kvm"), std::string::npos);
+    EXPECT_NE(out.find("5level   qemu"), std::string::npos);
+    EXPECT_NE(out.find("4 scenario runs (3 run, 1 skipped) in 1.50 s: 2.0 runs per second"), std::string::npos);
+}
+
+TEST(Report, TapHasOnePointPerResultAndDirectives) {
+    const std::string tap = report::tap_report(sample());
+    EXPECT_EQ(tap.rfind("TAP version 13\n1..4\n", 0), 0u);
+    EXPECT_NE(tap.find("ok 1 - a [4level, kvm]\n"), std::string::npos);
+    EXPECT_NE(tap.find("not ok 2 - b<&> [4level, kvm]\n"), std::string::npos);
+    EXPECT_NE(tap.find("ok 3 - c [5level, -] # SKIP KVM lacks 5level paging ( 1)\n"), std::string::npos);
+    EXPECT_NE(tap.find("ok 4 - d [5level, qemu] # TODO known backend deviation\n"), std::string::npos);
+    EXPECT_NE(tap.find("  ---\n"), std::string::npos);
+    EXPECT_EQ(count(tap, "not ok"), 1u);
+}
+
+TEST(Report, JunitCountsAndEscapes) {
+    const std::string xml = report::junit_report(sample(), 1500);
+    EXPECT_EQ(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 0), 0u);
+    EXPECT_NE(xml.find("<testsuites name=\"pagewalk scenarios\" tests=\"4\" failures=\"1\" skipped=\"1\""),
+              std::string::npos);
+    EXPECT_NE(xml.find("<testsuite name=\"scenarios.4level\" tests=\"2\" failures=\"1\" skipped=\"0\""),
+              std::string::npos);
+    EXPECT_NE(xml.find("name=\"b&lt;&amp;&gt;\""), std::string::npos);
+    EXPECT_NE(xml.find("message=\"step 3: expected #PF 0x9, got &quot;ok&quot;\""), std::string::npos);
+    EXPECT_NE(xml.find("<skipped message=\"KVM lacks 5level paging (#1)\"/>"), std::string::npos);
+    EXPECT_NE(xml.find("<system-out>deviation (known)"), std::string::npos);
+    EXPECT_EQ(count(xml, "<testcase "), 4u);
+    EXPECT_EQ(count(xml, "</testcase>"), 4u);
+}
+
+TEST(Report, Totals) {
+    const auto t = report::totals(sample());
+    EXPECT_EQ(t.passed, 1u);
+    EXPECT_EQ(t.failed, 1u);
+    EXPECT_EQ(t.skipped, 1u);
+    EXPECT_EQ(t.known, 1u);
+    EXPECT_EQ(report::summary_line(t), "1 passed, 1 failed, 1 skipped");
+}

@@ -1,0 +1,219 @@
+// Scenario → program: the encoding, the features a program needs, and every refusal (with the step's position).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <pagewalk/harness/program.hpp>
+#include <string>
+
+#include "scenario/compiler.hpp"
+#include "scenario/parser.hpp"
+
+using namespace pagewalk;
+using namespace pagewalk::host::scenario;
+namespace h = pagewalk::harness;
+
+namespace {
+
+Scenario parse_ok(const std::string& text) {
+    ParseResult r = parse_scenario_text(text, "c.toml");
+    EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors.front().to_string());
+    return r.scenario;
+}
+
+std::string with_modes(const std::string& modes, const std::string& steps, const std::string& extra = "") {
+    return "rule = \"r\"\nmodes = " + modes + "\n" + extra + steps;
+}
+
+const std::string kMap = "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"8K\"\nrights = \"rw\"\n";
+
+std::vector<h::Step> steps_of(const Program& p) {
+    std::vector<h::Step> out;
+    const auto& hdr = *reinterpret_cast<const h::ProgramHeader*>(p.bytes.data());
+    for (std::uint32_t i = 0; i < hdr.step_count; ++i) {
+        h::Step s;
+        std::memcpy(&s, p.bytes.data() + hdr.step_offset + i * sizeof s, sizeof s);
+        out.push_back(s);
+    }
+    return out;
+}
+
+/// The first compile error for `mode`; fails the test if it compiles.
+Diagnostic compile_error(const std::string& text, Mode mode) {
+    static Scenario s;  // the result refers to it
+    s = parse_ok(text);
+    const CompileResult c = compile(s, mode);
+    EXPECT_FALSE(c.ok()) << "compiled:\n" << text;
+    return c.errors.empty() ? Diagnostic{} : c.errors.front();
+}
+
+}  // namespace
+
+TEST(ScenarioCompiler, EncodesHeaderAndSteps) {
+    const Scenario s = parse_ok(with_modes("[\"4level\"]", kMap + R"([[step]]
+op = "write"
+va = 0x4000_1008
+cpl = 3
+ac = true
+expect = "model"
+[[step]]
+op = "invlpg"
+va = 0x4000_0000
+)",
+                                           "name = \"enc\"\n[control]\nsmep = true\n"));
+    CompileOptions o;
+    o.scenario_id = 42;
+    o.serial_handshake = true;
+    const CompileResult c = compile(s, Mode::long4, o);
+    ASSERT_TRUE(c.ok()) << c.errors.front().to_string();
+    const Program& p = c.program;
+    ASSERT_TRUE(h::validate_program(p.bytes.data(), p.bytes.size()));
+    const auto& hdr = *reinterpret_cast<const h::ProgramHeader*>(p.bytes.data());
+    EXPECT_EQ(hdr.scenario_id, 42u);
+    EXPECT_EQ(hdr.mode, static_cast<std::uint8_t>(h::ProgramMode::long4));
+    EXPECT_EQ(hdr.flags, h::program_flag::serial_handshake);
+    EXPECT_STREQ(hdr.name, "enc");
+    EXPECT_EQ(hdr.controls, h::control::wp | h::control::nxe | h::control::smep);  // PSE dropped outside 32-bit
+    EXPECT_EQ(hdr.features, h::feature::nx | h::feature::smep);
+    EXPECT_EQ(hdr.data_frames, 2u);
+    const auto st = steps_of(p);
+    ASSERT_EQ(st.size(), 4u);  // tag (frame 1, the page the write reaches), map, write, invlpg
+    EXPECT_EQ(st[0].op, static_cast<std::uint16_t>(h::StepOp::tag));
+    EXPECT_EQ(st[0].pa, 4096u);
+    EXPECT_EQ(st[0].a, 1u);
+    EXPECT_EQ(st[1].op, static_cast<std::uint16_t>(h::StepOp::map));
+    EXPECT_EQ(st[1].id, 1u);
+    EXPECT_EQ(st[1].flags, h::step_flag::pa_data);
+    EXPECT_EQ(st[1].a, 8192u);
+    EXPECT_EQ(st[1].rights, h::step_rights::writable);  // NXE on: no x means XD
+    EXPECT_EQ(st[2].access, static_cast<std::uint8_t>(h::AccessKind::write));
+    EXPECT_EQ(st[2].cpl, 3);
+    EXPECT_EQ(st[2].access_flags, h::access_flag::ac);
+    EXPECT_EQ(st[2].a, default_write_value(2));
+    EXPECT_EQ(st[3].id, 3u);
+    EXPECT_EQ(p.step_count, 3u);
+    EXPECT_EQ(p.tagged_frames.size(), 1u);
+}
+
+TEST(ScenarioCompiler, FeaturesFollowModeControlsAndPageSizes) {
+    const Scenario s = parse_ok(with_modes(
+        "\"all\"",
+        "[[step]]\nop = \"map\"\nva = 0x4000_0000\npa = 0\nsize = \"1G\"\nrights = \"r\"\npage_sizes = \"1G\"\n"
+        "modes = [\"4level\", \"5level\"]\n[[step]]\nop = \"control\"\npke = true\npkru = 0\nmodes = [\"5level\"]\n"));
+    EXPECT_EQ(required_features(s, Mode::long5),
+              h::feature::nx | h::feature::la57 | h::feature::page1gb | h::feature::pku);
+    EXPECT_EQ(required_features(s, Mode::long4), h::feature::nx | h::feature::page1gb);
+    EXPECT_EQ(required_features(s, Mode::legacy32), h::feature::pse);  // PSE on by default, NXE means nothing there
+    EXPECT_EQ(required_features(s, Mode::pae), h::feature::nx);
+}
+
+TEST(ScenarioCompiler, PagesAreExecutableWhereXdCannotBeWritten) {
+    const Scenario s = parse_ok(with_modes("\"all\"", kMap, "[control]\nnxe = false\n"));
+    for (Mode m : kAllModes) {
+        const CompileResult c = compile(s, m);
+        ASSERT_TRUE(c.ok());
+        EXPECT_EQ(steps_of(c.program)[0].rights, h::step_rights::writable | h::step_rights::executable);
+    }
+}
+
+TEST(ScenarioCompiler, RefusesAddressesInTheGuestsOwnMapAndOutsideTheMode) {
+    Diagnostic d = compile_error(with_modes("[\"4level\"]", "[[step]]\nop = \"read\"\nva = 0x1000\nexpect = \"ok\"\n"),
+                                 Mode::long4);
+    EXPECT_EQ(d.key, "step[1].va");
+    EXPECT_EQ(d.pos.line, 3);
+    EXPECT_NE(d.message.find("identity map"), std::string::npos);
+    d = compile_error(with_modes("[\"pae\"]", "[[step]]\nop = \"read\"\nva = 0x1_0000_0000\nexpect = \"ok\"\n"),
+                      Mode::pae);
+    EXPECT_NE(d.message.find("32-bit"), std::string::npos);
+    d = compile_error(with_modes("[\"4level\"]", "[[step]]\nop = \"invlpg\"\nva = \"0x8000_0000_0000_0000\"\n"),
+                      Mode::long4);
+    EXPECT_NE(d.message.find("not canonical"), std::string::npos);
+    // An access may be non-canonical: that is the #GP rule.
+    const Scenario s = parse_ok(with_modes(
+        "[\"4level\"]", "[[step]]\nop = \"read\"\nva = \"0x8000_0000_0000_0000\"\nexpect = { fault = \"GP\" }\n"));
+    EXPECT_TRUE(compile(s, Mode::long4).ok());
+}
+
+TEST(ScenarioCompiler, RefusesAccessesAStaleTlbCouldAnswer) {
+    const std::string remap =
+        "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 1\nsize = \"4K\"\nrights = \"rw\"\nreplace = true\n"
+        "flush = false\n";
+    const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_0008\nexpect = \"ok\"\n";
+    Diagnostic d = compile_error(with_modes("[\"4level\"]", kMap + remap + read), Mode::long4);
+    EXPECT_EQ(d.key, "step[3]");
+    EXPECT_NE(d.message.find("§4.10.4"), std::string::npos);
+    // Each flush makes it legal again; stale = true accepts it.
+    for (const std::string flush : {"[[step]]\nop = \"invlpg\"\nva = 0x4000_0000\n", "[[step]]\nop = \"reload_cr3\"\n",
+                                    "[[step]]\nop = \"toggle_pge\"\n"}) {
+        const Scenario s = parse_ok(with_modes("[\"4level\"]", kMap + remap + flush + read));
+        EXPECT_TRUE(compile(s, Mode::long4).ok()) << flush;
+    }
+    const Scenario stale = parse_ok(with_modes(
+        "[\"4level\"]", kMap + remap + "[[step]]\nop = \"read\"\nva = 0x4000_0008\nstale = true\nexpect = \"ok\"\n"));
+    EXPECT_TRUE(compile(stale, Mode::long4).ok());
+    // A global translation survives a CR3 reload: only the PGE toggle (or INVLPG) makes the read legal.
+    const std::string global_map =
+        "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"4K\"\n"
+        "rights = \"rw\"\nglobal = true\n";
+    d = compile_error(with_modes("[\"4level\"]", global_map + remap + "[[step]]\nop = \"reload_cr3\"\n" + read),
+                      Mode::long4);
+    EXPECT_EQ(d.key, "step[4]");
+    // Another page of the table is not affected by a PTE change.
+    const Scenario other = parse_ok(
+        with_modes("[\"4level\"]", kMap + remap + "[[step]]\nop = \"read\"\nva = 0x4000_1000\nexpect = \"ok\"\n"));
+    EXPECT_TRUE(compile(other, Mode::long4).ok());
+}
+
+TEST(ScenarioCompiler, RefusesWhatTheGuestCannotCheck) {
+    auto err = [](const std::string& steps, Mode m = Mode::long4) {
+        return compile_error(with_modes("\"all\"", steps), m).message;
+    };
+    EXPECT_NE(err("[[step]]\nop = \"read\"\nva = 0x4000_0004\nexpect = \"ok\"\n").find("8-byte aligned"),
+              std::string::npos);
+    EXPECT_NE(err("[[step]]\nop = \"fetch\"\nva = 0x4000_0800\nexpect = \"ok\"\n").find("first 256 bytes"),
+              std::string::npos);
+    EXPECT_NE(
+        err("[[step]]\nop = \"write\"\nva = 0x4000_0000\nexpect = { ok = true, value = 1 }\n").find("only a read"),
+        std::string::npos);
+    EXPECT_NE(
+        err("[[step]]\nop = \"edit\"\nva = 0x4000_0000\nentry = \"PML4E\"\nset = 1\n", Mode::pae).find("no such entry"),
+        std::string::npos);
+    EXPECT_NE(err(kMap.substr(0, kMap.size() - 1) + "\npkey = 3\n", Mode::pae).find("protection keys"),
+              std::string::npos);
+    EXPECT_NE(err("[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"1G\"\nrights = \"r\"\n"
+                  "page_sizes = \"1G\"\n")
+                  .find("absolute pa"),
+              std::string::npos);
+    EXPECT_NE(err("[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 3\nsize = \"2M\"\nrights = \"r\"\n"
+                  "page_sizes = \"2M\"\n")
+                  .find("multiple of 512"),
+              std::string::npos);
+    EXPECT_NE(err("[[step]]\nop = \"control\"\npke = true\npkru = 0xc000_0000\n").find("key 15"), std::string::npos);
+}
+
+TEST(ScenarioCompiler, StepsOfOtherModesAreLeftOut) {
+    const Scenario s = parse_ok(
+        with_modes("\"all\"", kMap + "[[step]]\nop = \"read\"\nva = 0x80_0000_0000\nmodes = [\"4level\", \"5level\"]\n"
+                                     "expect = { fault = \"PF\" }\n"));
+    const CompileResult c32 = compile(s, Mode::legacy32);
+    ASSERT_TRUE(c32.ok()) << c32.errors.front().to_string();
+    EXPECT_EQ(c32.program.step_count, 1u);
+    const CompileResult c4 = compile(s, Mode::long4);
+    ASSERT_TRUE(c4.ok());
+    EXPECT_EQ(c4.program.step_count, 2u);
+    EXPECT_EQ(c4.program.steps.count(2), 1u);
+}
+
+TEST(ScenarioCompiler, TagsEveryFrameAnAccessOrExpectationReaches) {
+    const Scenario s = parse_ok(with_modes(
+        "[\"4level\"]",
+        "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"2M\"\nrights = \"rw\"\npage_sizes = \"2M\"\n"
+        "[[step]]\nop = \"read\"\nva = 0x4000_3010\nexpect = { ok = true, frames = [3, 700] }\n"));
+    const CompileResult c = compile(s, Mode::long4);
+    ASSERT_TRUE(c.ok()) << c.errors.front().to_string();
+    EXPECT_EQ(c.program.tagged_frames, (std::set<std::uint32_t>{3, 700}));
+    EXPECT_EQ(c.program.data_frames, 701u);
+    const auto st = steps_of(c.program);
+    EXPECT_EQ(st[0].op, static_cast<std::uint16_t>(h::StepOp::tag));
+    EXPECT_EQ(st[1].op, static_cast<std::uint16_t>(h::StepOp::tag));
+    EXPECT_EQ(st[1].pa, 700u * 4096);
+}
