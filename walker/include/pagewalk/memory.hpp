@@ -77,7 +77,8 @@ inline bool store_entry(std::uintptr_t address, unsigned bytes, std::uint64_t va
 /// `[0, size)` — or beyond what a 32-bit pointer can reach — fail instead of touching memory.
 class OffsetMemory {
 public:
-    OffsetMemory(std::uintptr_t base, std::uint64_t size) : base_(base), size_(clamp(base, size)) {}
+    OffsetMemory(std::uintptr_t base, std::uint64_t size)
+        : base_(base), size_(clamp(base, size)), end8_(size_ >= 8 ? size_ - 7 : 0) {}
     OffsetMemory(void* base, std::uint64_t size) : OffsetMemory(reinterpret_cast<std::uintptr_t>(base), size) {}
     explicit OffsetMemory(std::uintptr_t base) : OffsetMemory(base, ~std::uint64_t{0}) {}
 
@@ -125,6 +126,7 @@ public:
 
     /// True when `[pa, pa + bytes)` lies inside the mapped physical memory.
     constexpr bool contains(std::uint64_t pa, std::uint64_t bytes) const {
+        if (bytes == 8) return pa < end8_;  // the walk's common case: one compare
         return bytes <= size_ && pa <= size_ - bytes;
     }
     /// The address where physical address `pa` is visible (check `contains` first).
@@ -140,6 +142,7 @@ private:
 
     std::uintptr_t base_;
     std::uint64_t size_;
+    std::uint64_t end8_;  // an 8-byte entry at pa fits iff pa < end8_
 };
 
 /// Physical memory mapped one to one (physical address = pointer value).

@@ -187,7 +187,7 @@ constexpr TranslateResult translate(const Context& ctx, M& memory, std::uint64_t
 /// The same translation as translate(), returning only the outcome (see CompactTranslation).
 template <TableMemory M>
 constexpr CompactTranslation translate_compact(const Context& ctx, M& memory, std::uint64_t va, const Access& access) {
-    CompactTranslation c{};
+    CompactTranslation c;
     if (ctx.mode() == PagingMode::disabled) {
         c.kind = TranslateResult::Kind::mapping;
         c.page_shift = 12;
@@ -200,16 +200,13 @@ constexpr CompactTranslation translate_compact(const Context& ctx, M& memory, st
     });
     static_assert(static_cast<int>(detail::WalkOutcome::Kind::memory_error) ==
                   static_cast<int>(TranslateResult::Kind::memory_error));
+    const bool mapped = o.kind == detail::WalkOutcome::Kind::mapping;
     c.kind = static_cast<TranslateResult::Kind>(o.kind);
     c.level = o.level;
+    c.page_shift = mapped ? ctx.rule(o.level).shape.shift : 0;
+    c.rights = mapped ? o.rights : 0;
     c.error_code = o.error_code;
-    if (o.kind == detail::WalkOutcome::Kind::mapping) {
-        c.page_shift = ctx.rule(o.level).shape.shift;
-        c.rights = o.rights;
-        c.value = o.value;
-    } else if (o.kind == detail::WalkOutcome::Kind::memory_error) {
-        c.value = o.value;
-    }
+    c.value = mapped || o.kind == detail::WalkOutcome::Kind::memory_error ? o.value : 0;
     return c;
 }
 

@@ -177,10 +177,13 @@ template <PagingMode Mode, bool Record, TableMemory M>
         return fault(va, access_bits | pf::p | (check.pk_flag ? pf::pk : 0u), level, check.causes, 0, accessed_clear);
     }
     const LevelRule& leaf_rule = ctx.rule(level);
-    const std::uint64_t pa = leaf_page_address(leaf_rule, leaf) | (va & (leaf_rule.shape.span() - 1));
+    std::uint64_t page = leaf & leaf_rule.leaf_address;
+    if constexpr (Mode == PagingMode::legacy32) page = leaf_page_address(leaf_rule, leaf);  // PSE-36
+    const std::uint64_t pa = page | (va & (leaf_rule.shape.span() - 1));
+    // R/W (bit 1) and U/S (bit 2) of the AND over the levels become rights bits 0 and 1.
+    static_assert(rights_writable == 1 && rights_user == 2 && rights_executable == 4);
     const auto packed =
-        static_cast<std::uint8_t>((rights.writable ? rights_writable : 0) | (rights.user ? rights_user : 0) |
-                                  (rights.executable ? rights_executable : 0));
+        static_cast<std::uint8_t>(((all_entries >> 1) & 3u) | (rights.executable ? rights_executable : 0));
     WalkOutcome o{};
     o.kind = WalkOutcome::Kind::mapping;
     o.level = static_cast<std::uint8_t>(level);
