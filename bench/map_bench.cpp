@@ -3,6 +3,7 @@
 //   Map4K / Unmap4K   1 GiB in 4 KiB pages (262,144 PTEs in 512 page tables), 4-level paging
 //   MapHuge/UnmapHuge the same range with every page size allowed (one 1 GiB page)
 //   Visit4K           visit() of the 1 GiB of 4 KiB mappings (reported per page)
+//   Protect4K         protect() of the 1 GiB of 4 KiB pages, without and with merging back into huge pages
 //   Floor             writing 262,144 entries in a row, the least any 4 KiB mapping of 1 GiB must do
 #include <benchmark/benchmark.h>
 
@@ -73,6 +74,25 @@ void MapHuge(benchmark::State& state) {
     }
 }
 
+// protect() of 1 GiB of 4 KiB pages, with merging off (512 page tables rewritten) and on (each page table found
+// uniform and merged into a 2 MiB page, then the page directory into one 1 GiB page).
+void Protect4K(benchmark::State& state, bool merge) {
+    Space s;
+    auto m = s.mapper();
+    for (auto _ : state) {
+        state.PauseTiming();
+        Check(state, m.map(kVa, 0x1'0000'0000ull, kGiB, MapRights::rw(), {.sizes = page_4k}));
+        m.merge_huge_pages(merge);
+        state.ResumeTiming();
+        Check(state, m.protect(kVa, kGiB, MapRights::read_only()));
+        state.PauseTiming();
+        m.merge_huge_pages(false);
+        Check(state, m.unmap(kVa, kGiB));
+        state.ResumeTiming();
+    }
+    state.SetItemsProcessed(state.iterations() * kPages);
+}
+
 void Visit4K(benchmark::State& state) {
     Space s;
     auto m = s.mapper();
@@ -108,10 +128,15 @@ BENCHMARK(Map4K)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregate
 BENCHMARK(Unmap4K)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK(MapHuge)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK(Visit4K)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(Protect4K, plain, false)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK_CAPTURE(Protect4K, merging, true)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
 
 int main(int argc, char** argv) {
-    return pagewalk::bench::run_with_ratios(argc, argv,
-                                            {{"map 1 GiB in 4 KiB pages / floor", "Map4K", "Floor", 3.0},
-                                             {"unmap 1 GiB of 4 KiB pages / floor", "Unmap4K", "Floor", 3.0},
-                                             {"visit 1 GiB of 4 KiB pages / floor", "Visit4K", "Floor", 0.0}});
+    return pagewalk::bench::run_with_ratios(
+        argc, argv,
+        {{"map 1 GiB in 4 KiB pages / floor", "Map4K", "Floor", 3.0},
+         {"unmap 1 GiB of 4 KiB pages / floor", "Unmap4K", "Floor", 3.0},
+         {"visit 1 GiB of 4 KiB pages / floor", "Visit4K", "Floor", 0.0},
+         {"protect 1 GiB of 4 KiB pages / floor", "Protect4K/plain", "Floor", 0.0},
+         {"protect 1 GiB, merging into 1 GiB / protect without merging", "Protect4K/merging", "Protect4K/plain", 0.0}});
 }

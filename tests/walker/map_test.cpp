@@ -378,3 +378,82 @@ TEST(Mapper, MapsThroughARecursiveSlotLikeAKernelWould) {
 
 }  // namespace
 }  // namespace pagewalk::test
+
+namespace pagewalk::test {
+namespace {
+
+TEST(MapperMerge, ProtectThatMakesATableUniformMergesItBackIntoAHugePage) {
+    for (PagingMode mode : kAllModes) {
+        PhysicalBuffer phys{32 * MiB};
+        OffsetMemory mem = phys.memory();
+        BumpAllocator<4096> frames{1 * MiB, 8 * MiB};
+        const Context ctx = Context::for_mode(
+            mode, Mapper<OffsetMemory, BumpAllocator<4096>>::create_root(Context::for_mode(mode, 0), mem, frames));
+        Mapper m{ctx, mem, frames};
+        m.merge_huge_pages(true);
+        const std::uint64_t huge = mode == PagingMode::legacy32 ? 4 * MiB : 2 * MiB;
+        ASSERT_TRUE(m.map(0x4000'0000, 0x80'0000, huge, MapRights::rw(), {.pat_index = 4}));
+        const std::uint64_t tables_before = frames.allocated() - frames.freed();
+        ASSERT_TRUE(m.protect(0x4000'3000, 4 * KiB, MapRights::read_only()));  // splits
+        EXPECT_EQ(frames.allocated() - frames.freed(), tables_before + 1) << to_string(mode);
+        const auto restored = m.protect(0x4000'3000, 4 * KiB, MapRights::rw());  // uniform again: merges
+        ASSERT_TRUE(restored);
+        EXPECT_TRUE(restored.flush.all) << "the small translations of the whole block may be cached";
+        EXPECT_EQ(frames.allocated() - frames.freed(), tables_before) << "the page table was freed";
+        const auto r = translate(ctx, mem, 0x4000'3123, Access::write());
+        ASSERT_TRUE(r.ok()) << to_string(mode);
+        EXPECT_EQ(r.mapping()->page_size, huge);
+        EXPECT_EQ(r.mapping()->pa, 0x80'3123u);
+        EXPECT_EQ(r.mapping()->memory_type.pat_index(), 4u) << "PAT moved back from bit 7 to bit 12";
+    }
+}
+
+TEST(MapperMerge, NonUniformOrMisalignedBlocksStaySplitAndMergingIsOffByDefault) {
+    PhysicalBuffer phys{32 * MiB};
+    OffsetMemory mem = phys.memory();
+    BumpAllocator<4096> frames{1 * MiB, 8 * MiB};
+    const Context ctx = Context::for_mode(PagingMode::long4, Mapper<OffsetMemory, BumpAllocator<4096>>::create_root(
+                                                                 Context::for_mode(PagingMode::long4, 0), mem, frames));
+    Mapper m{ctx, mem, frames};
+    // Physically contiguous but not 2 MiB aligned: map chooses 4 KiB pages, and no merge may happen.
+    ASSERT_TRUE(m.map(0x4000'0000, 0x80'1000, 2 * MiB, MapRights::rw()));
+    m.merge_huge_pages(true);
+    ASSERT_TRUE(m.protect(0x4000'0000, 2 * MiB, MapRights::read_only()));
+    const auto misaligned = translate(ctx, mem, 0x4000'0000, Access::read());
+    EXPECT_EQ(misaligned.mapping()->page_size, 4 * KiB);
+    // Aligned, but one page keeps other rights: no merge.
+    ASSERT_TRUE(m.map(0x8000'0000, 0x100'0000, 2 * MiB, MapRights::rw(), {.sizes = page_4k}));
+    ASSERT_TRUE(m.protect(0x8000'0000, 4 * KiB, MapRights::read_only()));
+    const auto mixed = translate(ctx, mem, 0x8000'1000, Access::read());
+    EXPECT_EQ(mixed.mapping()->page_size, 4 * KiB);
+    // Uniform and aligned, merging off: stays 4 KiB.
+    m.merge_huge_pages(false);
+    ASSERT_TRUE(m.protect(0x8000'0000, 4 * KiB, MapRights::rw()));
+    const auto off = translate(ctx, mem, 0x8000'1000, Access::read());
+    EXPECT_EQ(off.mapping()->page_size, 4 * KiB);
+    // On: the next protect merges it.
+    m.merge_huge_pages(true);
+    ASSERT_TRUE(m.protect(0x8000'0000, 4 * KiB, MapRights::rw()));
+    const auto on = translate(ctx, mem, 0x8000'1000, Access::read());
+    EXPECT_EQ(on.mapping()->page_size, 2 * MiB);
+}
+
+TEST(MapperMerge, TwoLevelsMergeUpToOneGiB) {
+    PhysicalBuffer phys{32 * MiB};
+    OffsetMemory mem = phys.memory();
+    BumpAllocator<4096> frames{1 * MiB, 16 * MiB};
+    const Context ctx = Context::for_mode(PagingMode::long4, Mapper<OffsetMemory, BumpAllocator<4096>>::create_root(
+                                                                 Context::for_mode(PagingMode::long4, 0), mem, frames));
+    Mapper m{ctx, mem, frames};
+    m.merge_huge_pages(true);
+    ASSERT_TRUE(m.map(GiB, GiB, GiB, MapRights::rw()));
+    ASSERT_TRUE(m.protect(GiB + 8 * MiB + 4 * KiB, 4 * KiB, MapRights::read_only()));  // 1 GiB → 2 MiB → 4 KiB
+    const auto split = translate(ctx, mem, GiB + 8 * MiB, Access::read());
+    EXPECT_EQ(split.mapping()->page_size, 4 * KiB);
+    ASSERT_TRUE(m.protect(GiB + 8 * MiB + 4 * KiB, 4 * KiB, MapRights::rw()));
+    const auto merged = translate(ctx, mem, GiB + 8 * MiB, Access::read());
+    EXPECT_EQ(merged.mapping()->page_size, GiB) << "merged twice: 4 KiB → 2 MiB → 1 GiB";
+}
+
+}  // namespace
+}  // namespace pagewalk::test

@@ -9,7 +9,8 @@
 // - map() uses the largest page size that the alignment of va and pa allows, mixed within one call (a 1 GiB +
 //   2 MiB + 4 KiB staircase), among the sizes MapOptions::sizes allows and the context supports.
 // - unmap() and protect() split a huge page when only part of it changes (into the next size down, with the same
-//   rights and memory type); unmap() frees page-table frames that become empty.
+//   rights and memory type); unmap() frees page-table frames that become empty; with merge_huge_pages(true),
+//   map() and protect() merge a table that became uniform back into a huge page.
 // - Tables above a leaf get permissive rights — R/W = 1, XD = 0, and U/S = 1 once a user leaf is mapped below —
 //   so the effective rights of every mapping are its leaf's.
 // - Every call is all or nothing for the errors it can foresee: it first plans (conflicts, alignment, the number
@@ -71,6 +72,11 @@ public:
         detail::Job job{detail::JobKind::protect, 0, 0, 0, rights, {}};
         return walk_.run(job, va, size);
     }
+
+    /// Merging (off by default): after map() and protect(), a table whose entries all map one aligned, physically
+    /// contiguous block with identical rights and attributes is replaced by one huge leaf and freed — the
+    /// reverse of a split. Costs a scan of each table the call touched.
+    void merge_huge_pages(bool on) { walk_.set_merge(on); }
 
     /// Where the entry of `level` for `va` lives, if every table above it exists (present, not a leaf). For raw
     /// bit edits (`memory.write_entry(loc, …)`) and reading back A/D bits.

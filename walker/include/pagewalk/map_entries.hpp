@@ -43,7 +43,8 @@ struct MapOptions {
 namespace detail {
 
 inline constexpr std::uint64_t kP = bits::bit(0), kRw = bits::bit(1), kUs = bits::bit(2), kPwt = bits::bit(3),
-                               kPcd = bits::bit(4), kPs = bits::bit(7), kG = bits::bit(8), kXd = bits::bit(63);
+                               kPcd = bits::bit(4), kA = bits::bit(5), kD = bits::bit(6), kPs = bits::bit(7),
+                               kG = bits::bit(8), kXd = bits::bit(63);
 inline constexpr std::uint64_t kPatSmall = bits::bit(7), kPatHuge = bits::bit(12);
 
 /// Encodes leaves and tables for one context.

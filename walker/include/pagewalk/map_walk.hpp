@@ -111,6 +111,8 @@ public:
         return result_;
     }
 
+    void set_merge(bool on) { merge_ = on; }
+
     Fallible<EntryLocation> locate(std::uint64_t va, unsigned level) {
         const std::uint64_t lin = linear(va);
         std::uint64_t table = ctx_->root();
@@ -307,9 +309,9 @@ private:
             if (child_emptied) *child_emptied = emptied;
             user_below = user_below || user_child || (e & kUs) != 0;
             if (pass_ == Pass::apply && user_child && (e & kUs) == 0 && table_entry_has_us(level)) {
-                return write(loc, e | kUs, canonical(lo));
+                if (const MapError w = write(loc, e | kUs, canonical(lo)); w != MapError::none) return w;
             }
-            return MapError::none;
+            return merge(level, loc, codec_.table_address(level, e), ebase);
         }
         if (split && ctx_->mode() == PagingMode::legacy32 && codec_.page_address(level, e) > 0xffff'ffffu) {
             return fail(MapError::unsupported, canonical(lo));  // 4 KiB PTEs cannot reach PSE-36 addresses
@@ -346,6 +348,46 @@ private:
                    ? (user && table_entry_has_us(level) ? write(loc, codec_.table(level, table, true), canonical(lo))
                                                         : MapError::none)
                    : link(level, loc, table, e, user, lo);
+    }
+
+    // With merging on: when every entry of the table under `loc` now maps one aligned, physically contiguous block
+    // with identical attributes, replace the table by one leaf of `level` and free it (A and D are OR-ed in).
+    MapError merge(unsigned level, const EntryLocation& loc, std::uint64_t table, std::uint64_t ebase) {
+        if (!merge_ || pass_ != Pass::apply || job_.kind == JobKind::unmap || !ctx_->rule(level).ps_maps_page) {
+            return MapError::none;
+        }
+        if (job_.kind == JobKind::map && !leaf_allowed(level)) return MapError::none;
+        const unsigned child = level - 1;
+        const std::uint64_t child_span = shape_.at(child).span();
+        const std::uint64_t address_bits = ctx_->rule(child).leaf_address;
+        std::uint64_t first = 0, first_pa = 0, accessed_dirty = 0;
+        for (unsigned i = 0; i < shape_.at(child).entries(); ++i) {
+            std::uint64_t e = 0;
+            const EntryLocation at_i{table, canonical(ebase + i * child_span), static_cast<std::uint16_t>(i),
+                                     static_cast<std::uint8_t>(child), shape_.entry_bytes};
+            if (!memory_->read_entry(at_i, e) || (e & kP) == 0 || !codec_.is_leaf(child, e)) return MapError::none;
+            const std::uint64_t pa = codec_.page_address(child, e);
+            const std::uint64_t attributes = e & ~address_bits & ~(kA | kD);
+            if (i == 0) {
+                if ((pa & (shape_.at(level).span() - 1)) != 0) return MapError::none;
+                first = attributes;
+                first_pa = pa;
+            } else if (pa != first_pa + i * child_span || attributes != first) {
+                return MapError::none;
+            }
+            accessed_dirty |= e & (kA | kD);
+        }
+        // The small leaf's attributes as a leaf of `level`: PAT moves from bit 7 to bit 12 (SDM §4.5.4).
+        std::uint64_t huge = first | accessed_dirty;
+        if (child == 1) huge = (huge & ~kPatSmall) | kPs | ((first & kPatSmall) != 0 ? kPatHuge : 0);
+        huge |= codec_.encode_address(level, first_pa);
+        if (const MapError err = write(loc, huge, canonical(ebase)); err != MapError::none) return err;
+        frames_->free(table);
+        if (live_) {
+            result_.flush.all = true;  // every small translation of the block may be cached
+            result_.flush.global = result_.flush.global || (huge & kG) != 0;
+        }
+        return MapError::none;
     }
 
     MapError link(unsigned level, const EntryLocation& loc, std::uint64_t table, std::uint64_t old, bool user,
@@ -487,6 +529,7 @@ private:
     Job job_{};
     Pass pass_ = Pass::plan;
     bool live_ = true;  // the table being processed is reachable by the CPU (not built by this call)
+    bool merge_ = false;
     std::uint64_t frames_needed_ = 0;
     MapResult result_{};
 };
