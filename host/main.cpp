@@ -79,8 +79,8 @@ int main(int argc, char** argv) {
     boot->add_option("--iso", iso, "qemu only: boot a GRUB ISO (multiboot2) instead of -kernel GUEST");
     boot->add_option("--timeout", timeout, "watchdog, seconds")->capture_default_str()->check(CLI::PositiveNumber);
     boot->add_option("--test", test,
-                     "guest program: selftest, bench, la57, program (runs --module), triple-fault, hang, garbage, "
-                     "early-stop, mmio")
+                     "guest program: selftest, selftest32 (32-bit paging), selftest-pae, bench, la57, program (runs "
+                     "--module), triple-fault, hang, garbage, early-stop, mmio")
         ->capture_default_str();
     boot->add_option("--cmdline", extra, "extra guest command line words");
     boot->add_option("--entry", entry, "KVM entry path: auto (probe), 32 (multiboot), 64 (direct long mode)")
@@ -174,6 +174,17 @@ int main(int argc, char** argv) {
                 std::cout << "SKIP: this KVM cannot run the multiboot 32-bit entry (see `pagewalk probe`)\n";
                 return kSkip;
             }
+            // The protected-mode self-tests need the 32-bit entry and 32-bit / PAE paging (kvm_pvm: neither paging).
+            if (test == "selftest32" || test == "selftest-pae") {
+                const auto caps = pagewalk::host::kvm::probe_kvm(*kvm);
+                const char* row = test == "selftest32" ? "paging32" : "pae";
+                if (!caps.can_enter_32bit() || !caps.has(row)) {
+                    const auto* c = caps.find(row);
+                    std::cout << "SKIP: this KVM cannot run " << row << " paging from the 32-bit entry"
+                              << (c != nullptr ? " (" + c->reason + ")" : std::string()) << "\n";
+                    return kSkip;
+                }
+            }
         } else if (const auto q = pagewalk::host::qemu::probe_qemu(); !q.found) {
             std::cout << "SKIP: qemu unavailable: " << q.reason << "\n";
             return kSkip;
@@ -181,8 +192,9 @@ int main(int argc, char** argv) {
     }
     pagewalk::host::RunResult r =
         backend == "qemu" ? pagewalk::host::qemu::boot_qemu(o) : pagewalk::host::kvm::boot_kvm(o);
-    if (test == "selftest" && r.passed()) {
-        if (const std::string why = pagewalk::host::check_selftest(r); !why.empty()) {
+    const bool selftest = test == "selftest" || test == "selftest32" || test == "selftest-pae";
+    if (selftest && r.passed()) {
+        if (const std::string why = pagewalk::host::check_selftest(r, test == "selftest" ? 64 : 32); !why.empty()) {
             r.outcome = pagewalk::host::Outcome::guest_failed;
             r.detail = "self-test records: " + why;
         }

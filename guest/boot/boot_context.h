@@ -16,7 +16,9 @@
 #define PW_SEL_UDATA 0x28
 #define PW_SEL_UCODE64 0x30
 #define PW_SEL_TSS64 0x38
+#define PW_SEL_TSS32 0x48 /* 32-bit TSS (8 bytes): the 32-bit world (arch32/descriptors32.cpp) */
 #define PW_SEL_LDT64 0x50 /* 64-bit LDT descriptor (16 bytes): the runner's implicit descriptor-table reads */
+#define PW_SEL_LDT32 0x50 /* the same slot holds an 8-byte LDT descriptor in the 32-bit world */
 #define PW_GDT_ENTRIES 12
 
 #define PW_ENTRY_MULTIBOOT 1 /* refined to multiboot1/2 by C++ from EAX */

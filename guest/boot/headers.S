@@ -60,7 +60,9 @@ pw_boot_header:
   .quad pw_image_start
   .quad pw_image_end
   .quad 0x40000000             /* entry64 needs the first 1 GiB identity-mapped */
-  .long (1 << 3) | (1 << 4)    /* program_modes: 4-level and 5-level (runner/runner64.cpp); the 32-bit world adds 1, 2 */
+  /* program_modes, bit (1 << harness::ProgramMode): 32-bit and PAE paging (runner/runner32.cpp, the 32-bit world,
+   * from the multiboot 32-bit entry), 4-level and 5-level (runner/runner64.cpp). */
+  .long (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4)
   .long 0
 
   .section .note.GNU-stack, "", @progbits

@@ -1,11 +1,14 @@
-// pagewalk guest: the 32-bit world's entry, compiled -m32 and called from pw_start32 (protected mode, no
-// paging) before the switch to long mode. It sends the hello record, proving the -m32 build plumbing; the
-// 32-bit and PAE scenario runner will live in this world (guest/README.md).
+// pagewalk guest: the 32-bit world's entry, compiled -m32 and called from pw_start32 (protected mode, no paging).
+// It sends the hello record; then either stays in this world — 32-bit and PAE scenario programs
+// (runner/runner32.cpp), their self-tests (selftest/selftest32.cpp), the 32-bit and PAE inspect-demo — or returns,
+// and pw_start32 enters long mode for the 64-bit world (guest/README.md).
 #include <pagewalk/harness/boot_header.hpp>
 
 #include "boot/boot_info.hpp"
 #include "inspect_demo/demo.hpp"
 #include "report/reporter.hpp"
+#include "runner/runner32.hpp"
+#include "selftest/selftest32.hpp"
 
 using namespace pagewalk;
 
@@ -17,10 +20,13 @@ extern "C" void pw_main32(guest::BootContext* ctx) {
     guest::Reporter r(&ctx->reporter);
     r.init(ctx->ecx);
     guest::send_hello(r, *ctx, 32);
-    // inspect-demo in 32-bit or PAE paging stays in this world and halts there (guest/inspect_demo/).
     char test[32] = "";
     const guest::BootInfo info = guest::parse_boot_info(*ctx);
     if (info.valid && guest::cmdline_option(info.cmdline, "pw.test=", test, sizeof test)) {
+        if (guest::equals(test, "program") && guest::runner::is_program32(info)) guest::runner::run_program32(r, info);
+        if (guest::equals(test, "selftest32")) guest::run_selftest32(r, info, false);
+        if (guest::equals(test, "selftest-pae")) guest::run_selftest32(r, info, true);
+        // inspect-demo in 32-bit or PAE paging stays in this world and halts there (guest/inspect_demo/).
         if (guest::equals(test, "inspect-32bit")) guest::run_inspect_demo32(r, false);
         if (guest::equals(test, "inspect-pae")) guest::run_inspect_demo32(r, true);
     }

@@ -9,6 +9,7 @@
 
 #include "arch/trap.hpp"
 #include "report/reporter.hpp"
+#include "runner/pdpte_load.hpp"
 
 namespace pagewalk::guest::runner {
 
@@ -150,6 +151,40 @@ inline harness::AccessRecord make_access(std::uint32_t scenario, const harness::
     set_outcome(rec, t, value);
     rec.prediction = predicted;
     return rec;
+}
+
+/// The control_write record of a control-register write `value` to `reg` (harness::ControlWriteRecord): the PDPTE
+/// load it made (`pdpt` non-null) and the model's prediction of it, and what the CPU did (`t`).
+inline harness::ControlWriteRecord make_control_write(std::uint32_t scenario, const harness::Step* s,
+                                                      harness::ControlRegisterId reg, std::uint8_t mode,
+                                                      std::uint64_t value, std::uint64_t cr3, const PdptSnapshot* pdpt,
+                                                      const PdptePrediction& predicted, const arch::Trap& t) {
+    harness::ControlWriteRecord rec{};
+    rec.header = harness::make_header(harness::RecordType::control_write, sizeof rec);
+    rec.scenario_id = scenario;
+    rec.step = s != nullptr ? s->id : 0;
+    rec.reg = static_cast<std::uint8_t>(reg);
+    rec.mode = mode;
+    rec.loads_pdptes = pdpt != nullptr ? 1 : 0;
+    rec.outcome =
+        static_cast<std::uint8_t>(t.taken ? harness::AccessOutcome::exception : harness::AccessOutcome::completed);
+    rec.vector = t.taken ? t.vector : 0;
+    rec.has_error_code = t.taken && t.has_error_code ? 1 : 0;
+    rec.error_code = t.taken ? t.error_code : 0;
+    const bool gp = pdpt != nullptr && predicted.general_protection();
+    rec.predicted_vector = gp ? 13 : 0;
+    rec.pdpte_index = gp ? static_cast<std::uint8_t>(predicted.load.index) : 0;
+    rec.reserved_bits = gp ? predicted.reserved_bits : 0;
+    rec.value = value;
+    rec.cr3 = cr3;
+    for (unsigned i = 0; pdpt != nullptr && i < 4; ++i) rec.pdpt[i] = pdpt->entries[i];
+    return rec;
+}
+
+/// Whether the CPU did what the record's prediction says (the guest's own check of a control write).
+inline bool as_predicted(const harness::ControlWriteRecord& w) {
+    const bool faulted = w.outcome != static_cast<std::uint8_t>(harness::AccessOutcome::completed);
+    return w.predicted_vector == 13 ? faulted && w.vector == 13 && w.error_code == 0 : !faulted;
 }
 
 /// The entries the predicted walk read (values before the access) and their values now (the A/D bits the CPU

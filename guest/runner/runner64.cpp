@@ -6,6 +6,7 @@
 #include "arch/trap.hpp"
 #include "boot/boot_context.h"
 #include "report/serial.hpp"
+#include "runner/cpu_features.hpp"
 #include "runner/runner_core.hpp"
 
 extern "C" {
@@ -64,20 +65,8 @@ public:
         return m == harness::ProgramMode::long5 && (arch::cpuid(7, 0).ecx & arch::kLeaf7EcxLa57) != 0;
     }
 
-    CpuFeatures cpu() const {
-        return CpuFeatures::from_cpuid([](unsigned leaf, unsigned sub) {
-            const arch::CpuidResult r = arch::cpuid(leaf, sub);
-            return CpuidResult{r.eax, r.ebx, r.ecx, r.edx};
-        });
-    }
-
-    std::uint32_t cpuid_features() const {
-        namespace f = harness::feature;
-        const CpuFeatures c = cpu();
-        return (c.nx ? f::nx : 0) | (c.smep ? f::smep : 0) | (c.smap ? f::smap : 0) | (c.pku ? f::pku : 0) |
-               (c.la57 ? f::la57 : 0) | (c.page1gb ? f::page1gb : 0) | (c.pse ? f::pse : 0) | (c.pse36 ? f::pse36 : 0) |
-               (c.pge ? f::pge : 0) | (c.pcid ? f::pcid : 0) | (c.pat ? f::pat : 0);
-    }
+    CpuFeatures cpu() const { return cpu_features(); }
+    std::uint32_t cpuid_features() const { return harness_features(cpu_features()); }
 
     ControlRegisters registers() const {
         ControlRegisters r;
@@ -91,7 +80,7 @@ public:
 
     /// Switches to the scenario's tables: 4-level with MOV CR3; 5-level by re-entering IA-32e mode with LA57
     /// (boot/mode_switch.S). Then EFER, CR4 and CR0 take the program's control bits.
-    void enter(const ControlRegisters& r) {
+    arch::Trap enter(const ControlRegisters& r) {
         if ((r.cr4 & cr4::la57) != 0) {
             arch::pw_relaunch_long_mode(r.cr3, (arch::read_cr4() | cr4::la57) & ~cr4::pge);
         } else {
@@ -100,11 +89,22 @@ public:
         write_efer(r.efer);
         arch::write_cr4(r.cr4);
         arch::write_cr0(r.cr0);
+        return {};
     }
 
-    void write_cr0(std::uint64_t v) { arch::write_cr0(v); }
-    void write_cr3(std::uint64_t v) { arch::write_cr3(v); }
-    void write_cr4(std::uint64_t v) { arch::write_cr4(v); }
+    // Long mode has no PDPTE registers: these writes do not fault here (no guard needed).
+    arch::Trap write_cr0(std::uint64_t v) {
+        arch::write_cr0(v);
+        return {};
+    }
+    arch::Trap write_cr3(std::uint64_t v) {
+        arch::write_cr3(v);
+        return {};
+    }
+    arch::Trap write_cr4(std::uint64_t v) {
+        arch::write_cr4(v);
+        return {};
+    }
     void write_efer(std::uint64_t v) {
         // LMA is the CPU's to set: write back what it is.
         arch::wrmsr(arch::kMsrEfer, (v & ~kEferLma) | (arch::rdmsr(arch::kMsrEfer) & kEferLma));

@@ -9,8 +9,10 @@
 //   CpuFeatures cpu() const;                                 CPUID, as the walker wants it
 //   std::uint32_t cpuid_features() const;                    harness::feature bits CPUID reports
 //   ControlRegisters registers() const;                      CR0, CR3, CR4, EFER, IA32_PAT now
-//   void enter(const ControlRegisters&);                     switch to the scenario's tables and controls
-//   void write_cr0/cr3/cr4/efer(std::uint64_t); void write_pkru(std::uint32_t);
+//   arch::Trap enter(const ControlRegisters&);               switch to the scenario's tables and controls
+//   arch::Trap write_cr0/cr3/cr4(std::uint64_t);             guarded where the write may fault (PAE: a PDPTE
+//                                                            with a reserved bit is #GP at the load, §4.4.1)
+//   void write_efer(std::uint64_t); void write_pkru(std::uint32_t);
 //   void invlpg(std::uint64_t va);
 //   AccessResult access(const harness::Step&, std::uint64_t value);   the access itself (CPL 0/3, AC, implicit)
 //   void wait_host();                                        serial handshake (QEMU live check)
@@ -21,6 +23,9 @@
 // building — the scenario root, the guest's own identity map, and every leading table-only step (map, unmap,
 // protect, edit, poke, tag before the first access or register change) — in run_unprivileged, before the tables
 // go live. Later steps run at CPL 0 with the tables live (a flush must act on the live TLB).
+//
+// Every write to CR0/CR3/CR4 goes through ControlWrites (control_writes.hpp), which keeps the context in step and
+// models the PAE PDPTE registers: predicted, guarded and reported at each load, never read back (SDM §4.4.1).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +35,7 @@
 
 #include "arch/trap.hpp"
 #include "report/reporter.hpp"
+#include "runner/control_writes.hpp"
 #include "runner/controls.hpp"
 #include "runner/layout.hpp"
 #include "runner/records.hpp"
@@ -87,13 +93,13 @@ public:
         cpu_.smep = cpu_.smep || (h.vouched_features & harness::feature::smep) != 0;
         cpu_.smap = cpu_.smap || (h.vouched_features & harness::feature::smap) != 0;
         header_ = &h;
+        cw_.begin(scenario_, h.mode);
         steps_ = harness::program_steps(program);
         regs_ = target_registers(p_.registers(), h);
         const arch::Trap t = p_.run_unprivileged(&ProgramRunner::build_thunk, this);
         if (t.taken) fail(nullptr, harness::StepFailure::build_trapped, t.vector, t.rip, t.cr2);
         if (send_pending()) return harness::ExitStatus::check_failed;
-        p_.enter(ctx_.registers());
-        if (ctx_.mode() == PagingMode::pae) ctx_.load_pdptes(memory_);
+        if (!enter()) return harness::ExitStatus::check_failed;
         pkru_ = h.pkru;
         if ((h.controls & harness::control::pke) != 0) p_.write_pkru(pkru_);
         send_run_info(h);
@@ -102,7 +108,7 @@ public:
             if (send_pending() || !ok) return harness::ExitStatus::check_failed;
             if (steps_[i].op != static_cast<std::uint16_t>(harness::StepOp::tag)) ++executed_;
         }
-        return mismatches_ == 0 ? harness::ExitStatus::ok : harness::ExitStatus::check_failed;
+        return mismatches_ + cw_.mismatches() == 0 ? harness::ExitStatus::ok : harness::ExitStatus::check_failed;
     }
 
     [[nodiscard]] std::uint32_t executed() const { return executed_; }
@@ -110,12 +116,16 @@ public:
 private:
     static void build_thunk(void* self) { static_cast<ProgramRunner*>(self)->build(); }
 
-    /// Table-only steps: they may run before the tables are live (no flush to make).
-    static bool table_only(const harness::Step& s) {
+    /// Table-only steps: they may run before the tables are live (no flush to make). Not an edit of a PAE PDPTE:
+    /// run live, its flush is the CR3 load that may raise #GP as the step's outcome (before, turning paging on
+    /// would take that #GP).
+    bool table_only(const harness::Step& s) const {
         using harness::StepOp;
         const auto op = static_cast<StepOp>(s.op);
-        return op == StepOp::map || op == StepOp::unmap || op == StepOp::protect || op == StepOp::edit_entry ||
-               op == StepOp::poke || op == StepOp::tag;
+        if (op == StepOp::edit_entry)
+            return !(header_->mode == static_cast<std::uint8_t>(harness::ProgramMode::pae) && s.level == 3);
+        return op == StepOp::map || op == StepOp::unmap || op == StepOp::protect || op == StepOp::poke ||
+               op == StepOp::tag;
     }
 
     /// Builds the scenario's root, the guest's own identity map and the leading table-only steps with the mapper.
@@ -163,6 +173,21 @@ private:
         }
     }
 
+    /// Turns the tables and controls on (ControlWrites::enter); a trap there stops the program.
+    bool enter() {
+        const arch::Trap t = cw_.enter();
+        if (!t.taken) return true;
+        fail(nullptr, harness::StepFailure::build_trapped, t.vector, t.rip, t.cr2);
+        send_pending();
+        return false;
+    }
+
+    /// `ok`, or a pending failure for step `s`: the context could not follow a control-register write.
+    bool followed(const harness::Step* s, bool ok) {
+        if (!ok) fail(s, harness::StepFailure::context_error, static_cast<std::uint8_t>(cw_.error()), 0, 0);
+        return ok;
+    }
+
     void send_run_info(const harness::ProgramHeader& h) {
         harness::RunInfoRecord rec{};
         rec.header = harness::make_header(harness::RecordType::run_info, sizeof rec);
@@ -202,28 +227,6 @@ private:
         return (s.flags & harness::step_flag::pa_data) != 0 ? areas_.data_base + s.pa : s.pa;
     }
 
-    /// Applies what the mapper says must be flushed (SDM Vol. 3A §4.10.4).
-    void apply_flush(const Flush& f) {
-        f.apply([&](std::uint64_t va) { p_.invlpg(va); }, [&](bool global) { flush_all(global); },
-                [&] { reload_cr3(); });
-    }
-    void flush_all(bool global) {
-        if (global && ctx_.pge()) {
-            toggle_pge();
-        } else {
-            reload_cr3();
-        }
-    }
-    void reload_cr3() {
-        p_.write_cr3(ctx_.registers().cr3);
-        if (ctx_.mode() == PagingMode::pae) ctx_.load_pdptes(memory_);
-    }
-    void toggle_pge() {
-        const std::uint64_t cr4_now = ctx_.registers().cr4;
-        p_.write_cr4(cr4_now ^ cr4::pge);
-        p_.write_cr4(cr4_now);
-    }
-
     bool mapper_step(const harness::Step& s, bool live) {
         Mapper<IdentityMemory, Frames> m{ctx_, memory_, frames_};
         const MapRights rights{(s.rights & harness::step_rights::writable) != 0,
@@ -252,7 +255,7 @@ private:
             fail(&s, harness::StepFailure::mapper_error, static_cast<std::uint8_t>(res.error), res.error_va, 0);
             return false;
         }
-        if (live && (s.flags & harness::step_flag::no_flush) == 0) apply_flush(res.flush);
+        if (live && (s.flags & harness::step_flag::no_flush) == 0) return followed(&s, cw_.apply_flush(s, res.flush));
         return true;
     }
 
@@ -275,9 +278,8 @@ private:
         memory_.write_entry(*loc, e);
         if (live && (s.flags & harness::step_flag::no_flush) == 0) {
             if (ctx_.mode() == PagingMode::pae && s.level == 3)
-                reload_cr3();  // PDPTEs are registers (§4.4.1)
-            else
-                p_.invlpg(s.va);
+                return followed(&s, cw_.reload_cr3(s, false));  // the PDPTE registers, §4.4.1
+            p_.invlpg(s.va);
         }
         return true;
     }
@@ -290,20 +292,24 @@ private:
         send_entry(r_, scenario_, s, found, found ? loc->pa() : 0, e);
     }
 
+    /// EFER, then CR4, then CR0 (a CR4 write changing PGE/PSE/SMEP loads the PAE PDPTE registers, §4.4.1).
     bool control_step(const harness::Step& s) {
         ControlRegisters regs = ctx_.registers();
         apply_controls(regs, s.a, s.b);
-        const Context next = Context::from_registers(regs, cpu_);
-        if (!next) {
-            fail(&s, harness::StepFailure::context_error, static_cast<std::uint8_t>(next.error()), 0, 0);
+        const Context target = Context::from_registers(regs, cpu_);
+        if (!target) {
+            fail(&s, harness::StepFailure::context_error, static_cast<std::uint8_t>(target.error()), 0, 0);
             return false;
         }
-        const bool pdptes = ctx_.pdptes_loaded();
-        ctx_ = next;
-        if (pdptes) ctx_.load_pdptes(memory_);
-        p_.write_efer(regs.efer);
-        p_.write_cr4(regs.cr4);
-        p_.write_cr0(regs.cr0);
+        ControlRegisters r = ctx_.registers();
+        r.efer = regs.efer;
+        p_.write_efer(r.efer);
+        if (!followed(&s, cw_.adopt(r, nullptr))) return false;
+        r.cr4 = regs.cr4;
+        if (!followed(&s, cw_.write(&s, harness::ControlRegisterId::cr4, r, false))) return false;
+        r = ctx_.registers();
+        r.cr0 = regs.cr0;
+        if (!followed(&s, cw_.write(&s, harness::ControlRegisterId::cr0, r, false))) return false;
         if ((s.flags & harness::step_flag::set_pkru) != 0) {
             if (!ctx_.pke()) {  // WRPKRU needs CR4.PKE (else #UD)
                 fail(&s, harness::StepFailure::context_error, 0, 0, s.c);
@@ -349,11 +355,9 @@ private:
                 p_.invlpg(s.va);
                 return true;
             case StepOp::reload_cr3:
-                reload_cr3();
-                return true;
+                return followed(&s, cw_.reload_cr3(s, true));
             case StepOp::toggle_pge:
-                toggle_pge();
-                return true;
+                return followed(&s, cw_.toggle_pge(s));
             case StepOp::read_entry:
                 read_entry_step(s);
                 return true;
@@ -382,6 +386,7 @@ private:
     IdentityMemory memory_{};
     Frames frames_{0, 0};
     Context ctx_{};
+    ControlWrites<Platform> cw_{p_, r_, memory_, ctx_, cpu_};
     std::uint32_t scenario_ = 0;
     std::uint32_t pkru_ = 0;
     std::uint32_t executed_ = 0;

@@ -5,6 +5,7 @@
 #include "arch/trap.hpp"
 #include "boot/boot_info.hpp"
 #include "report/text.hpp"
+#include "selftest/trap_report.hpp"
 
 extern "C" char pw_boot_pml5[], pw_boot_pml4[];  // boot/page_tables.S
 
@@ -24,45 +25,18 @@ PW_USER_CODE void user_write(void* p) {
 }
 PW_USER_CODE void user_nothing(void*) {}
 
-void report_trap(Reporter& r, std::uint32_t step, const arch::Trap& t) {
-    harness::ExceptionRecord rec{};
-    rec.header = harness::make_header(harness::RecordType::exception, sizeof rec);
-    rec.step = step;
-    rec.vector = t.vector;
-    rec.cpl = t.cpl;
-    rec.cs = t.cs;
-    rec.error_code = t.error_code;
-    rec.has_error_code = t.has_error_code ? 1 : 0;
-    rec.cr2 = t.cr2;
-    rec.rip = t.rip;
-    rec.rflags = t.rflags;
-    rec.rsp = t.rsp;
-    rec.code_bits = 64;
-    rec.expected = 1;
-    r.send(rec.header);
-}
-
-/// A self-check: logs the failure and counts it.
-bool check(Reporter& r, bool ok, const char* what, unsigned& failures) {
-    if (!ok) {
-        r.log((Text{} << "self-test check failed: " << what).c_str(), 2);
-        ++failures;
-    }
-    return ok;
-}
-
 }  // namespace
 
 void run_selftest(Reporter& r) {
     unsigned failures = 0;
     r.log("self-test: #PF at CPL 0 and CPL 3");
     const arch::Trap t0 = arch::try_call(kernel_read, reinterpret_cast<void*>(kUnmapped));
-    report_trap(r, 1, t0);
+    report_trap(r, 1, t0, 64);
     check(r, t0.taken && t0.vector == 14 && t0.error_code == 0 && t0.cr2 == kUnmapped && t0.cpl == 0,
           "CPL 0 read of an unmapped page: #PF, error code 0, CR2 = address", failures);
 
     const arch::Trap t3 = arch::try_user(user_write, &g_supervisor_word);
-    report_trap(r, 2, t3);
+    report_trap(r, 2, t3, 64);
     // P | W | U (SDM Vol. 3A §4.7, Figure 4-12).
     check(r,
           t3.taken && t3.vector == 14 && t3.error_code == 0x7 &&
@@ -114,7 +88,7 @@ void run_la57(Reporter& r) {
     r.log((Text{} << "la57: 5-level paging on, CR4 = ").hex(arch::read_cr4()).c_str());
     check(r, (arch::read_cr4() & arch::kCr4La57) != 0, "CR4.LA57 set after the switch", failures);
     const arch::Trap t = arch::try_call(kernel_read, reinterpret_cast<void*>(kUnmapped));
-    report_trap(r, 1, t);
+    report_trap(r, 1, t, 64);
     check(r, t.taken && t.vector == 14 && t.error_code == 0 && t.cr2 == kUnmapped, "5-level: #PF on unmapped",
           failures);
     arch::pw_relaunch_long_mode(reinterpret_cast<std::uint64_t>(pw_boot_pml4), cr4 & ~arch::kCr4La57);

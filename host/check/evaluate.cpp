@@ -1,9 +1,11 @@
 #include "check/evaluate.hpp"
 
+#include <algorithm>
 #include <map>
 #include <pagewalk/harness/program.hpp>
 
 #include "check/chain.hpp"
+#include "check/control_write.hpp"
 #include "check/known_deviations.hpp"
 #include "scenario/scenario.hpp"
 
@@ -41,9 +43,11 @@ public:
             }
         std::map<std::uint32_t, const AccessRecord*> accesses;
         std::map<std::uint32_t, const harness::EntryRecord*> entries;
+        std::vector<const harness::ControlWriteRecord*> writes;
         for (const ReceivedRecord& rr : run_.records) {
             const harness::DecodedRecord& r = rr.record;
             if (const auto* ri = r.run_info()) data_base_ = ri->data_base, have_run_info_ = true;
+            if (const auto* w = r.control_write()) writes.push_back(w);
             if (const auto* a = r.access()) accesses[a->step] = a;
             if (const auto* e = r.entry()) entries[e->step] = e;
             if (const auto* x = r.exception(); x != nullptr && x->expected == 0)
@@ -72,7 +76,19 @@ public:
                     entry(*spec, *it->second);
                 else if (complete && !step_failed_)
                     fail(id, "run", "no entry record for this step");
+            } else if (spec->op == harness::StepOp::reload_cr3 && complete && !step_failed_) {
+                const bool seen = std::any_of(writes.begin(), writes.end(), [id = id](const auto* w) {
+                    return w->step == id && w->reg == static_cast<std::uint8_t>(harness::ControlRegisterId::cr3);
+                });
+                if (!seen) fail(id, "run", "no control_write record for this reload_cr3 step");
             }
+        }
+        // PAE PDPTE loads (every one, the runner's own at step 0 too) and reload_cr3 steps.
+        for (const harness::ControlWriteRecord* w : writes) {
+            const auto it = p_.steps.find(w->step);
+            const bool reload = it != p_.steps.end() && it->second->op == harness::StepOp::reload_cr3 &&
+                                w->reg == static_cast<std::uint8_t>(harness::ControlRegisterId::cr3);
+            for (Finding& f : check_control_write(*w, reload ? it->second : nullptr, backend_)) out_.add(std::move(f));
         }
     }
 
@@ -100,7 +116,8 @@ private:
         if (reason == harness::StepFailure::unsupported_mode) {
             out_.verdict = Verdict::skip;
             out_.reason = std::string("the guest cannot run ") + scenario::mode_name(p_.mode) +
-                          " programs yet (no 32-bit runner world)";
+                          " programs on this boot (32-bit and PAE programs need the multiboot 32-bit entry and, for "
+                          "PAE, CPUID PAE; 5-level needs LA57)";
             return;
         }
         step_failed_ = true;
@@ -137,6 +154,11 @@ private:
         d.ac = (a.access_flags & harness::access_flag::ac) != 0;
         d.implicit = (a.access_flags & harness::access_flag::implicit) != 0;
         d.fault_causes = a.prediction.kind == 1 ? a.prediction.causes : 0;
+        d.mode = static_cast<std::uint8_t>(mode_);
+        if (a.prediction.kind == 1 && a.chain_count > 0 && a.chain_count <= 5) {
+            d.fault_level = a.prediction.level;
+            d.fault_entry = a.chain_before[a.chain_count - 1];  // the walk stopped at its last entry
+        }
         if (const auto k = match_known_deviation(d)) {
             add(Finding::Severity::known_deviation, step, check,
                 message + " — backend deviation (known: " + k->id + "): " + k->rule, format_chain(a, mode_));

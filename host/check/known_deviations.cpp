@@ -20,6 +20,38 @@ bool smap_implicit_ac(const Disagreement& d) {
            !(d.observed_exception && d.observed_vector == 14);
 }
 
+/// QEMU's software MMU, with a CPU model whose vendor is AMD (TCG `-cpu max` is AuthenticAMD), accepts bit 8 of a
+/// PML4E/PML5E, which AMD reserves (APM Vol. 2 §5.3: bits 8:7 MBZ); KVM reserves it for AMD guests too. Matches
+/// only when the predicted fault is a reserved bit in a level-4/5 entry with bit 8 set and PS clear, and the CPU
+/// completed the access (so it found no reserved bit there at all).
+bool amd_top_bit8(const Disagreement& d) {
+    constexpr std::uint16_t kReservedCause = 1u << 1;  // pagewalk::fault_cause::reserved_bit
+    return d.expected_vector == 14 && (d.expected_error & kPfRsvd) != 0 && (d.fault_causes & kReservedCause) != 0 &&
+           d.fault_level >= 4 && (d.fault_entry & 0x100) != 0 && (d.fault_entry & 0x80) == 0 && !d.observed_exception;
+}
+
+/// A PAE PDPTE load (MOV to CR3, or MOV to CR0/CR4 changing the bits SDM Vol. 3A §4.4.1 lists) that the model says
+/// raises #GP(0) and the CPU completed, where the only reserved bit set is bit 5 — which QEMU itself sets in the
+/// in-memory PDPTE when it walks through it (as if it were an accessed flag). Listed before pae_pdpte_no_gp.
+bool pae_pdpte_accessed_bit(const Disagreement& d) {
+    return d.pdpte_load && d.expected_vector == 13 && !d.observed_exception && d.pdpte_reserved == 0x20;
+}
+
+/// A PAE PDPTE load that the model says raises #GP(0) (a present PDPTE with a reserved bit) and the CPU completed.
+bool pae_pdpte_no_gp(const Disagreement& d) {
+    return d.pdpte_load && d.expected_vector == 13 && !d.observed_exception && d.pdpte_reserved != 0;
+}
+
+/// 32-bit paging, 4 MiB PDE (PS = 1, CR4.PSE = 1): the model predicts a reserved-bit #PF for PSE-36 address bits
+/// (20:13 = PA 39:32) at or above MAXPHYADDR, bit 21 clear, and the CPU completed the access.
+bool pse36_above_maxphyaddr(const Disagreement& d) {
+    constexpr std::uint16_t kReservedCause = 1u << 1;  // pagewalk::fault_cause::reserved_bit
+    constexpr std::uint8_t kLegacy32 = 1;              // pagewalk::PagingMode::legacy32
+    return d.mode == kLegacy32 && d.expected_vector == 14 && (d.expected_error & kPfRsvd) != 0 &&
+           (d.fault_causes & kReservedCause) != 0 && d.fault_level == 2 && (d.fault_entry & 0x80) != 0 &&
+           (d.fault_entry & 0x20'0000) == 0 && (d.fault_entry & 0x1f'e000) != 0 && !d.observed_exception;
+}
+
 }  // namespace
 
 const std::vector<KnownDeviation>& known_deviations() {
@@ -36,6 +68,37 @@ const std::vector<KnownDeviation>& known_deviations() {
          "scenarios/smap-ac-implicit.toml step 5 reads the LDT descriptor from a user page without #PF (then #GP "
          "0x4 for the descriptor itself); KVM (kvm_pvm) raises the #PF",
          smap_implicit_ac},
+        {"qemu-amd-pml4e-bit8", "qemu", "QEMU emulator version 7.2",
+         "AMD APM Vol. 2 §5.3 (long-mode PML5E/PML4E formats: bits 8:7 MBZ; the SDM, Vol. 3A §4.5.4, leaves bit 8 "
+         "ignored): with an AMD vendor, bit 8 of a present PML4E or PML5E is reserved — #PF with P|RSVD",
+         "QEMU 7.2 TCG -cpu max reports AuthenticAMD but its walker (target/i386/tcg/sysemu/excp_helper.c) checks "
+         "only PS and the address bits of a PML4E/PML5E: scenarios/reserved-bit8-pml4e-amd.toml step 3 reads "
+         "through a PML4E with bit 8 set without a fault; KVM (kvm_pvm, AMD host) raises #PF 0x9",
+         amd_top_bit8},
+        {"qemu-pae-pdpte-accessed", "qemu", "QEMU emulator version 7.2",
+         "SDM Vol. 3A §4.4.1 (Table 4-8: bits 2:1 and 8:5 of a PAE PDPTE are reserved; the PDPTEs are loaded into "
+         "registers, the processor does not write them): a PDPTE load finding bit 5 set raises #GP(0)",
+         "QEMU 7.2 TCG walks PAE paging through the PDPT in memory and sets bit 5 of the PDPTE it used (as if it were "
+         "an accessed flag): the access records of every PAE scenario show e.g. PDPTE 0x204001 -> 0x204021. The next "
+         "MOV to CR3 (scenarios/cr3-reload-after-remap.toml, pae-pdpte-loaded-at-cr3-reload.toml …) reads a PDPT "
+         "with that reserved bit set, and QEMU, which checks no PDPTE at a load (qemu-pae-pdpte-no-gp), completes it",
+         pae_pdpte_accessed_bit},
+        {"qemu-pae-pdpte-no-gp", "qemu", "QEMU emulator version 7.2",
+         "SDM Vol. 3A §4.4.1: in PAE paging, MOV to CR3 (and MOV to CR0/CR4 changing CR0.CD/NW/PG, CR4.PAE/PGE/PSE/"
+         "SMEP) loads the four PDPTE registers and raises #GP(0) if a present PDPTE has a reserved bit set",
+         "QEMU 7.2 TCG's MOV to CR3 (cpu_x86_update_cr3, target/i386/helper.c) only stores CR3 and flushes its TLB — "
+         "no PDPTE registers, no check (early QEMU sources say so: \"XXX: in legacy PAE mode, generate a GPF if "
+         "reserved bits are set in the PDPT\"); its walker reads the PDPTE at every walk and then faults with "
+         "#PF RSVD instead: scenarios/pae-pdpte-reserved-gp.toml step 4 completes where the SDM says #GP(0)",
+         pae_pdpte_no_gp},
+        {"qemu-pse36-above-maxphyaddr", "qemu", "QEMU emulator version 7.2",
+         "SDM Vol. 3A §4.3 (Table 4-4: a 4-MByte PDE's bits 20:13 hold PA bits 39:32; those at or above MAXPHYADDR "
+         "are reserved, as is bit 21): such a PDE faults with #PF P|RSVD",
+         "QEMU 7.2 TCG (target/i386/tcg/sysemu/excp_helper.c, 32-bit PSE branch) reserves only bit 21 of a 4 MiB "
+         "PDE (rsvd_mask = 0x200000) and never compares the PSE-36 bits with phys-bits: "
+         "scenarios/reserved-pse36-above-maxphyaddr.toml step 6 (-cpu max,phys-bits=36, PDE bit 17 = PA bit 36) "
+         "reads without a fault",
+         pse36_above_maxphyaddr},
     };
     return list;
 }

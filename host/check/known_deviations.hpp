@@ -27,6 +27,12 @@ struct Disagreement {
     bool ac = false;                 ///< EFLAGS.AC
     bool implicit = false;           ///< an implicit supervisor access (descriptor-table read)
     std::uint16_t fault_causes = 0;  ///< pagewalk::fault_cause bits of the predicted fault (0 when unknown)
+    std::uint8_t fault_level = 0;    ///< level (1 = PTE … 5 = PML5E) where the predicted walk stopped (0 = unknown)
+    std::uint64_t fault_entry = 0;   ///< the entry at fault_level as the walk read it (before the access)
+    std::uint8_t mode = 0;           ///< pagewalk::PagingMode of the program (0 = unknown)
+    // A control-register write rather than an access (check/control_write.hpp).
+    bool pdpte_load = false;           ///< the write loaded the PAE PDPTE registers (SDM Vol. 3A §4.4.1)
+    std::uint64_t pdpte_reserved = 0;  ///< predicted #GP: the reserved bits set in the present PDPTEs (OR of all)
 };
 
 /// A documented deviation.

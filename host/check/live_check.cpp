@@ -39,10 +39,20 @@ void LiveChecker::fail(std::uint32_t step, std::string message, std::string deta
 
 void LiveChecker::on_record(const harness::DecodedRecord& r, LiveGuest& guest) {
     if (const auto* h = r.hello(); h != nullptr && !cpu_) cpu_ = cpu_from_hello(*h, vouched_);
+    if (const auto* w = r.control_write(); w != nullptr && w->loads_pdptes != 0) track_pdpte_load(*w);
     if (const auto* a = r.announce()) check_announce(*a, guest);
 }
 
 namespace {
+
+/// The PDPT as the guest read it just before a PDPTE load: what Context::load_pdptes reads.
+struct ReportedPdpt {
+    const std::uint64_t* entries;
+    bool read_entry(const EntryLocation& loc, std::uint64_t& out) const {
+        out = entries[loc.index & 3];
+        return true;
+    }
+};
 
 /// The paging-relevant bits of each register (SDM Vol. 3A §2.5): what the guest and the vCPU must agree on.
 constexpr std::uint64_t kCr0Bits = cr0::pg | cr0::wp | cr0::pe;
@@ -58,6 +68,28 @@ Access access_of(const harness::AnnounceRecord& a) {
 }
 
 }  // namespace
+
+void LiveChecker::track_pdpte_load(const harness::ControlWriteRecord& w) {
+    if (!cpu_) return fail(w.step, "no hello record before a PDPTE load: cannot tell the guest's CPU");
+    ControlRegisters regs{};
+    regs.cr0 = cr0::pe | cr0::pg;
+    regs.cr4 = cr4::pae;
+    regs.cr3 = w.cr3;
+    Context ctx = Context::from_registers(regs, *cpu_);
+    if (!ctx) return fail(w.step, std::string("the host cannot model a PAE CR3 of ") + hex(w.cr3));
+    ReportedPdpt pdpt{w.pdpt};
+    const PdpteLoad load = ctx.load_pdptes(pdpt);
+    const bool gp = load.status == PdpteLoad::Status::general_protection;
+    if (gp != (w.predicted_vector == 13))
+        fail(w.step,
+             std::string("the host's model of the PDPTE load says ") +
+                 (gp ? "#GP (PDPTE " + std::to_string(load.index) + " reserved bits " + hex(load.reserved_bits) + ")"
+                     : "it completes") +
+                 ", the guest predicted " + (w.predicted_vector == 13 ? "#GP" : "that it completes"));
+    // Follow the CPU (whether it agreed is the evaluation's business): a write that raised an exception left the
+    // PDPTE registers as they were (SDM Vol. 3A §4.4.1); one that completed loaded them.
+    if (w.outcome == 0) pdptes_ = std::array{w.pdpt[0], w.pdpt[1], w.pdpt[2], w.pdpt[3]};
+}
 
 void LiveChecker::check_announce(const harness::AnnounceRecord& a, LiveGuest& guest) {
     source_ = guest.source();
@@ -83,7 +115,14 @@ void LiveChecker::check_announce(const harness::AnnounceRecord& a, LiveGuest& gu
     Context ctx = Context::from_registers(regs, *cpu_);
     if (!ctx) return fail(a.step, std::string("the host cannot model these registers: ") + to_string(ctx.error()));
     Reader mem{[&](std::uint64_t pa, void* out, std::size_t n) { return guest.read_physical(pa, out, n); }};
-    if (ctx.mode() == PagingMode::pae) ctx.load_pdptes(mem);
+    if (ctx.mode() == PagingMode::pae) {
+        if (pdptes_) {
+            std::uint64_t v[4] = {(*pdptes_)[0], (*pdptes_)[1], (*pdptes_)[2], (*pdptes_)[3]};
+            ctx.set_pdptes(v);
+        } else {
+            ctx.load_pdptes(mem);  // no load reported (a guest that does not report them): memory as it is now
+        }
+    }
     const TranslateResult host = translate(ctx, mem, a.va, access_of(a));
     ++checked_;
 

@@ -206,6 +206,20 @@ std::string format_record(const harness::DecodedRecord& r) {
     } else if (const auto* sf = r.step_failed()) {
         o << "step_failed step " << sf->step << " (op " << sf->op << "): reason " << int{sf->reason} << " code "
           << int{sf->detail_code} << " address " << hex(sf->address) << " detail " << hex(sf->detail);
+    } else if (const auto* w = r.control_write()) {
+        o << "control_write step " << w->step << ": mov " << hex(w->value) << " to cr" << int{w->reg} << " → ";
+        if (w->outcome == 0)
+            o << "ok";
+        else
+            o << vector_name(w->vector) << " err=" << hex(w->error_code);
+        if (w->loads_pdptes != 0) {
+            o << "; PDPTE load from " << hex(w->cr3) << " [" << hex(w->pdpt[0]) << " " << hex(w->pdpt[1]) << " "
+              << hex(w->pdpt[2]) << " " << hex(w->pdpt[3]) << "] predicted ";
+            if (w->predicted_vector == 13)
+                o << "#GP (PDPTE " << int{w->pdpte_index} << " reserved " << hex(w->reserved_bits) << ")";
+            else
+                o << "ok";
+        }
     } else if (const auto* f = r.final_record()) {
         o << "final records=" << f->records << " steps=" << f->steps << " digest=" << hex(f->digest)
           << " status=" << f->status;

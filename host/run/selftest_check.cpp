@@ -2,7 +2,7 @@
 
 namespace pagewalk::host {
 
-std::string check_selftest(const RunResult& r) {
+std::string check_selftest(const RunResult& r, unsigned code_bits) {
     if (r.records.empty() || r.records.front().record.hello() == nullptr) return "no hello record first";
     const harness::ExceptionRecord* step[3] = {};
     const harness::FinalRecord* final = nullptr;
@@ -22,6 +22,10 @@ std::string check_selftest(const RunResult& r) {
     const auto* b = step[2];
     if (b->vector != 14 || b->error_code != 7 || b->cpl != 3 || b->cr2 < 0x100000 || b->cr2 >= 0x200000 || !b->expected)
         return "step 2: expected #PF error 7 (P W U) at CPL 3 with CR2 in the image";
+    for (const auto* x : {a, b})
+        if (x->code_bits != code_bits)
+            return "step " + std::to_string(x->step) + ": taken by " + std::to_string(x->code_bits) +
+                   "-bit code, expected " + std::to_string(code_bits) + "-bit";
     if (final == nullptr) return "no final record";
     if (final->steps != 3 || final->status != 0) return "final record: expected 3 steps, status 0";
     return "";

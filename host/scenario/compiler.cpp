@@ -31,6 +31,7 @@ public:
         p_.scenario_id = opt_.scenario_id;
         p_.controls = mode_controls(s_.controls, mode_);
         p_.features = required_features(s_, mode_);
+        controls_ = p_.controls;
         nxe_ = (p_.controls & ctl::nxe) != 0;
         if (s_.pkru && (*s_.pkru >> 30) != 0)
             error(s_.steps.empty() ? SourcePos{s_.file, 1, 1} : s_.steps.front().pos, "control.pkru",
@@ -127,7 +128,7 @@ private:
                 h.a = st.size;
                 h.rights = rights(st.rights);
                 if (!st.flush) h.flags |= harness::step_flag::no_flush;
-                tlb_.changed(st.va, st.va + st.size, any_global(st.va, st.size));
+                tlb_.changed(st.va, st.va + st.size, global_now(any_global(st.va, st.size)));
                 if (st.flush) flushed_range(st.va, st.size);
                 if (st.op == StepOp::unmap) {
                     forget_pages(st.va, st.size);
@@ -144,11 +145,16 @@ private:
                 if (h.level == 0) break;
                 const std::uint64_t span = entry_span(mode_, h.level);
                 const std::uint64_t base = st.va & ~(span - 1);
-                tlb_.changed(base, base + span, any_global(base, span) || (st.set_bits & (1u << 8)) != 0);
-                if (st.flush)
-                    tlb_.invlpg(st.va);
-                else
+                // Setting bit 8 may make a leaf global (G); PML4Es, PML5Es and PAE PDPTEs are never leaves.
+                const bool leaf_capable = h.level <= 2 || (h.level == 3 && mode_ != Mode::pae);
+                tlb_.changed(base, base + span,
+                             global_now(any_global(base, span) || (leaf_capable && (st.set_bits & (1u << 8)) != 0)));
+                if (!st.flush)
                     h.flags |= harness::step_flag::no_flush;
+                else if (mode_ == Mode::pae && h.level == 3)
+                    tlb_.reload_cr3();  // the runner reloads CR3: PAE PDPTEs are registers (SDM Vol. 3A §4.4.1)
+                else
+                    tlb_.invlpg(st.va);
                 break;
             }
             case StepOp::access:
@@ -158,6 +164,14 @@ private:
                 if (check_va(st, 1, false)) tlb_.invlpg(st.va);
                 break;
             case StepOp::reload_cr3:
+                // A MOV to CR3 that raises #GP (a PAE PDPTE with a reserved bit, SDM Vol. 3A §4.4.1) flushes nothing.
+                if (st.expect && st.expect->kind == Expectation::Kind::fault) {
+                    if (mode_ != Mode::pae)
+                        error(st.pos, key(st, "expect"),
+                              "MOV to CR3 raises #GP for a reserved PDPTE bit only in PAE paging (restrict the step "
+                              "with modes = [\"pae\"])");
+                    break;
+                }
                 tlb_.reload_cr3();
                 break;
             case StepOp::toggle_pge:
@@ -171,6 +185,17 @@ private:
                 h.b = mode_controls(st.control_clear, mode_);
                 if (h.a & ctl::nxe) nxe_ = true;
                 if (h.b & ctl::nxe) nxe_ = false;
+                {
+                    const std::uint32_t next =
+                        (controls_ & ~static_cast<std::uint32_t>(h.b)) | static_cast<std::uint32_t>(h.a);
+                    const std::uint32_t flipped = next ^ controls_;
+                    // A TLB entry holds the protection key only if it was made with CR4.PKE = 1, and XD only with
+                    // EFER.NXE = 1 (SDM Vol. 3A §4.10.2.2); none of these writes, nor one changing CR4.PSE, flushes
+                    // (§4.10.4.1): every translation cached before may be stale until a flush.
+                    if ((flipped & (ctl::nxe | ctl::pse)) != 0 || (flipped & next & ctl::pke) != 0)
+                        tlb_.changed(0, ~std::uint64_t{0}, global_now(true));
+                    controls_ = next;
+                }
                 if ((h.a | h.b) & ctl::pge) tlb_.flush_all();  // MOV to CR4 changing PGE flushes all (§4.10.4.1)
                 if (st.pkru) {
                     if ((*st.pkru >> 30) != 0)
@@ -237,7 +262,7 @@ private:
             forget_pages(st.va, st.size);
         }
         if (st.replace) {
-            tlb_.changed(st.va, st.va + st.size, st.global || any_global(st.va, st.size));
+            tlb_.changed(st.va, st.va + st.size, global_now(st.global || any_global(st.va, st.size)));
             if (st.flush) flushed_range(st.va, st.size);
         }
         for (std::uint64_t o = 0; o < st.size && o < (64ull << 20); o += 4096) {
@@ -280,6 +305,10 @@ private:
                 use_frames(f, 1);
             }
     }
+
+    /// A translation is global only if G = 1 and CR4.PGE = 1 (SDM Vol. 3A §4.10.2.4). With PGE = 0 no global TLB
+    /// entry exists: those made while it was 1 went when it was cleared (a MOV to CR4 changing PGE flushes all).
+    bool global_now(bool g) const { return g && (controls_ & ctl::pge) != 0; }
 
     /// Whether a page in [va, va + size) was mapped global (a CR3 reload may keep its old translation).
     bool any_global(std::uint64_t va, std::uint64_t size) const {
@@ -355,7 +384,8 @@ private:
     std::map<std::uint64_t, std::uint64_t> pages_;  ///< 4 KiB page va → data offset (frame-based maps so far)
     std::set<std::uint64_t> globals_;               ///< 4 KiB pages mapped with G = 1
     std::uint32_t data_frames_ = 0;
-    bool nxe_ = false;  ///< EFER.NXE at the current step
+    bool nxe_ = false;            ///< EFER.NXE at the current step
+    std::uint32_t controls_ = 0;  ///< harness::control bits at the current step
 };
 
 }  // namespace

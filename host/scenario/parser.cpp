@@ -35,7 +35,7 @@ const std::vector<OpInfo>& ops() {
         {"fetch", StepOp::access, AccessKind::fetch, {"va", "cpl", "stale", "expect"}},
         {"implicit", StepOp::access, AccessKind::read, {"va", "cpl", "ac", "stale", "expect"}},
         {"invlpg", StepOp::invlpg, AccessKind::read, {"va"}},
-        {"reload_cr3", StepOp::reload_cr3, AccessKind::read, {}},
+        {"reload_cr3", StepOp::reload_cr3, AccessKind::read, {"expect"}},
         {"toggle_pge", StepOp::toggle_pge, AccessKind::read, {}},
         {"read_entry", StepOp::read_entry, AccessKind::read, {"va", "entry", "expect"}},
         {"control", StepOp::set_control, AccessKind::read, {"wp", "pse", "pge", "smep", "smap", "pke", "nxe", "pkru"}},
@@ -279,19 +279,21 @@ private:
     std::optional<Expectation> expectation(const toml::node& n, const std::string& key, StepOp op) {
         Expectation e;
         e.pos = r_.pos(n);
+        const bool outcome_op = op == StepOp::access || op == StepOp::reload_cr3;
         if (const auto* s = n.as_string()) {
-            if (s->get() == "ok" && op == StepOp::access) {
+            if (s->get() == "ok" && outcome_op) {
                 e.kind = Expectation::Kind::ok;
                 return e;
             }
-            if (s->get() == "model" && op == StepOp::access) {
+            if (s->get() == "model" && outcome_op) {
                 e.kind = Expectation::Kind::model;
                 return e;
             }
             r_.error(n, key,
                      op == StepOp::access
                          ? "expected \"ok\", \"model\", or a table ({ fault = \"PF\", error = \"P|W\" } …)"
-                         : "expected a table ({ accessed = true, dirty = false })");
+                     : op == StepOp::reload_cr3 ? "expected \"ok\", \"model\", or { fault = \"GP\", error = 0 }"
+                                                : "expected a table ({ accessed = true, dirty = false })");
             return std::nullopt;
         }
         const auto* t = n.as_table();
@@ -306,8 +308,23 @@ private:
             if (const auto* d = t->get("dirty")) e.dirty = r_.boolean(*d, key + ".dirty");
             return e;
         }
+        if (op == StepOp::reload_cr3) {
+            // SDM Vol. 3A §4.4.1: in PAE paging a present PDPTE with a reserved bit makes MOV to CR3 raise #GP(0).
+            r_.check_keys(*t, key, {"fault", "error"});
+            e.kind = Expectation::Kind::fault;
+            const auto* f = t->get("fault");
+            if (f == nullptr) {
+                r_.error(n, key, "give fault = \"GP\" (or write expect = \"ok\")");
+                return std::nullopt;
+            }
+            if (auto v = r_.vector(*f, key + ".fault")) e.vector = *v;
+            if (e.vector != 13)
+                r_.error(*f, key + ".fault", "a MOV to CR3 raises only #GP here (a PAE PDPTE with a reserved bit)");
+            if (const auto* c = t->get("error")) e.error_code = r_.error_code(*c, key + ".error");
+            return e;
+        }
         if (op != StepOp::access) {
-            r_.error(n, key, "only access steps and read_entry have expectations");
+            r_.error(n, key, "only access steps, read_entry and reload_cr3 have expectations");
             return std::nullopt;
         }
         r_.check_keys(*t, key, {"ok", "value", "frame", "frames", "fault", "error", "cr2"});

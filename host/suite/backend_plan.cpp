@@ -54,6 +54,12 @@ bool kvm_supports(const kvm::KvmCapabilities& caps, scenario::Mode mode, std::ui
         return true;
     };
     if (lacks(mode_row, std::string(scenario::mode_name(mode)) + " paging")) return false;
+    // The guest runs 32-bit and PAE programs in its protected-mode world, reached only through the multiboot
+    // 32-bit entry (the launcher takes it when the probe says it can).
+    if ((mode == scenario::Mode::legacy32 || mode == scenario::Mode::pae) && !caps.can_enter_32bit()) {
+        if (why != nullptr) *why = "KVM cannot run the guest's multiboot 32-bit entry (probe rows pm32, long_from32)";
+        return false;
+    }
     static const std::pair<std::uint32_t, const char*> rows[] = {
         {harness::feature::nx, "nx"},    {harness::feature::smep, "smep"}, {harness::feature::smap, "smap"},
         {harness::feature::pku, "pku"},  {harness::feature::la57, "la57"}, {harness::feature::page1gb, "1gb_pages"},

@@ -24,10 +24,22 @@ struct StubPlatform {
     CpuFeatures cpu() const { return {}; }
     std::uint32_t cpuid_features() const { return static_cast<std::uint32_t>(sink); }
     ControlRegisters registers() const { return {}; }
-    void enter(const ControlRegisters& r) { sink = r.cr3; }
-    void write_cr0(std::uint64_t v) { sink = v; }
-    void write_cr3(std::uint64_t v) { sink = v; }
-    void write_cr4(std::uint64_t v) { sink = v; }
+    arch::Trap enter(const ControlRegisters& r) {
+        sink = r.cr3;
+        return {};
+    }
+    arch::Trap write_cr0(std::uint64_t v) {
+        sink = v;
+        return {};
+    }
+    arch::Trap write_cr3(std::uint64_t v) {
+        sink = v;
+        return {};
+    }
+    arch::Trap write_cr4(std::uint64_t v) {
+        sink = v;
+        return {};
+    }
     void write_efer(std::uint64_t v) { sink = v; }
     void write_pkru(std::uint32_t v) { sink = v; }
     void invlpg(std::uint64_t v) { sink = v; }

@@ -282,6 +282,29 @@ TEST(KnownDeviations, MatcherIsExact) {
     EXPECT_STREQ(check::match_known_deviation(smap)->id, "qemu-smap-implicit-ac");
     smap.ac = false;  // without AC, QEMU applies SMAP: a miss would be unknown
     EXPECT_FALSE(check::match_known_deviation(smap));
+    // QEMU (vendor AMD) accepting bit 8 of a PML4E: only when the walk stopped at level 4/5 on an entry with bit 8
+    // and the CPU completed the access.
+    check::Disagreement bit8;
+    bit8.backend = "qemu";
+    bit8.backend_version = "QEMU emulator version 7.2.22";
+    bit8.expected_vector = 14;
+    bit8.expected_error = 0x9;
+    bit8.fault_causes = 1u << 1;  // reserved bit
+    bit8.fault_level = 4;
+    bit8.fault_entry = 0x205103;  // P RW G(8)
+    ASSERT_TRUE(check::match_known_deviation(bit8));
+    EXPECT_STREQ(check::match_known_deviation(bit8)->id, "qemu-amd-pml4e-bit8");
+    auto not8 = bit8;
+    not8.fault_level = 2;  // a PDE: bit 8 is G there, never reserved
+    EXPECT_FALSE(check::match_known_deviation(not8));
+    not8 = bit8;
+    not8.fault_entry = 0x205003;
+    EXPECT_FALSE(check::match_known_deviation(not8));
+    not8 = bit8;
+    not8.observed_exception = true;  // a fault of another kind is a different disagreement
+    not8.observed_vector = 14;
+    not8.observed_error = 0x1;
+    EXPECT_FALSE(check::match_known_deviation(not8));
     for (const auto& k : check::known_deviations()) {
         EXPECT_NE(std::string(k.rule).find("SDM"), std::string::npos) << k.id;
         EXPECT_FALSE(std::string(k.evidence).empty()) << k.id;

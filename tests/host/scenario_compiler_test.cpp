@@ -154,13 +154,69 @@ TEST(ScenarioCompiler, RefusesAccessesAStaleTlbCouldAnswer) {
     const std::string global_map =
         "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"4K\"\n"
         "rights = \"rw\"\nglobal = true\n";
-    d = compile_error(with_modes("[\"4level\"]", global_map + remap + "[[step]]\nop = \"reload_cr3\"\n" + read),
+    d = compile_error(with_modes("[\"4level\"]", global_map + remap + "[[step]]\nop = \"reload_cr3\"\n" + read,
+                                 "[control]\npge = true\n"),
                       Mode::long4);
     EXPECT_EQ(d.key, "step[4]");
     // Another page of the table is not affected by a PTE change.
     const Scenario other = parse_ok(
         with_modes("[\"4level\"]", kMap + remap + "[[step]]\nop = \"read\"\nva = 0x4000_1000\nexpect = \"ok\"\n"));
     EXPECT_TRUE(compile(other, Mode::long4).ok());
+}
+
+TEST(ScenarioCompiler, GlobalNeedsCr4Pge) {
+    // G = 1 makes a translation global only with CR4.PGE = 1 (SDM §4.10.2.4): without PGE a CR3 reload flushes it.
+    const std::string global_map =
+        "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"4K\"\nrights = \"rw\"\nglobal = true\n";
+    const std::string remap =
+        "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 1\nsize = \"4K\"\nrights = \"rw\"\nglobal = true\n"
+        "replace = true\nflush = false\n[[step]]\nop = \"reload_cr3\"\n";
+    const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_0008\nexpect = \"ok\"\n";
+    const Scenario without = parse_ok(with_modes("[\"4level\"]", global_map + remap + read));
+    EXPECT_TRUE(compile(without, Mode::long4).ok());
+    EXPECT_EQ(
+        compile_error(with_modes("[\"4level\"]", global_map + remap + read, "[control]\npge = true\n"), Mode::long4)
+            .key,
+        "step[4]");
+}
+
+TEST(ScenarioCompiler, PaePdpteEditIsFlushedByTheCr3ReloadTheRunnerMakes) {
+    // The runner reloads CR3 after a PAE PDPTE edit (the PDPTEs are registers, SDM §4.4.1): every non-global page of
+    // the PDPTE's 1 GiB is fresh afterwards, and bit 8 of a PDPTE (reserved, never G) does not make anything global.
+    const std::string edit =
+        "[[step]]\nop = \"edit\"\nva = 0x4000_0000\nentry = \"PDPTE\"\nclear = \"P\"\nset = [1, 8]\n";
+    const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_1000\nexpect = \"model\"\n";
+    const Scenario s = parse_ok(with_modes("[\"pae\"]", kMap + edit + read));
+    EXPECT_TRUE(compile(s, Mode::pae).ok());
+    // In 4-level paging an edit flushes only its own page (INVLPG), so the other page may still be stale.
+    const std::string edit4 = "[[step]]\nop = \"edit\"\nva = 0x4000_0000\nentry = \"PDPTE\"\nclear = \"US\"\n";
+    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + edit4 + read), Mode::long4).key, "step[3]");
+}
+
+TEST(ScenarioCompiler, ControlChangesTheTlbMayNotReflectNeedAFlush) {
+    // SDM §4.10.2.2: a TLB entry holds the protection key only if made with CR4.PKE = 1, XD only with EFER.NXE = 1;
+    // MOV to CR4 (PKE, PSE) and WRMSR EFER do not flush (§4.10.4.1).
+    const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_0000\nexpect = \"model\"\n";
+    for (const std::string control : {"pke = true", "nxe = false"}) {
+        const std::string step = "[[step]]\nop = \"control\"\n" + control + "\n";
+        EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + read + step + read), Mode::long4).key, "step[4]")
+            << control;
+        const Scenario flushed = parse_ok(
+            with_modes("[\"4level\"]", kMap + read + step + "[[step]]\nop = \"invlpg\"\nva = 0x4000_0000\n" + read));
+        EXPECT_TRUE(compile(flushed, Mode::long4).ok()) << control;
+    }
+    // Clearing PKE needs no flush (keys are then ignored at access time), nor do WP, SMAP or SMEP changes.
+    for (const std::string control : {"pke = false", "wp = false", "smap = true", "smep = false"}) {
+        const Scenario s =
+            parse_ok(with_modes("[\"4level\"]", kMap + read + "[[step]]\nop = \"control\"\n" + control + "\n" + read,
+                                "[control]\npke = true\nsmep = true\n"));
+        EXPECT_TRUE(compile(s, Mode::long4).ok()) << control;
+    }
+    // CR4.PSE in 32-bit paging: 4 MiB translations may outlive the change.
+    EXPECT_EQ(compile_error(with_modes("[\"32bit\"]", kMap + read + "[[step]]\nop = \"control\"\npse = false\n" + read),
+                            Mode::legacy32)
+                  .key,
+              "step[4]");
 }
 
 TEST(ScenarioCompiler, RefusesWhatTheGuestCannotCheck) {

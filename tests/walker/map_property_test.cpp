@@ -15,7 +15,6 @@ namespace {
 struct PageInfo {
     std::uint64_t pa;
     MapRights rights;
-    friend bool operator==(const PageInfo&, const PageInfo&) = default;
 };
 using Reference = std::map<std::uint64_t, PageInfo>;  // virtual page address → what it maps
 

@@ -65,6 +65,9 @@ public:
     [[nodiscard]] const AccessRecord* access() const { return as<AccessRecord>(RecordType::access); }
     [[nodiscard]] const EntryRecord* entry() const { return as<EntryRecord>(RecordType::entry); }
     [[nodiscard]] const StepFailedRecord* step_failed() const { return as<StepFailedRecord>(RecordType::step_failed); }
+    [[nodiscard]] const ControlWriteRecord* control_write() const {
+        return as<ControlWriteRecord>(RecordType::control_write);
+    }
 
 private:
     friend DecodeResult decode(const std::uint8_t* data, std::size_t size);
@@ -134,6 +137,18 @@ constexpr DecodeError check_runner_payload(const std::uint8_t* p, std::uint16_t 
             if (p[offsetof(StepFailedRecord, reason)] < 1 || p[offsetof(StepFailedRecord, reason)] > kMaxStepFailure)
                 return DecodeError::bad_field;
             return DecodeError::ok;
+        case RecordType::control_write: {
+            if (length != sizeof(ControlWriteRecord)) return DecodeError::bad_payload_length;
+            const std::uint8_t reg = p[offsetof(ControlWriteRecord, reg)];
+            const std::uint8_t mode = p[offsetof(ControlWriteRecord, mode)];
+            const std::uint8_t predicted = p[offsetof(ControlWriteRecord, predicted_vector)];
+            if ((reg != 0 && reg != 3 && reg != 4) || mode < 1 || mode > 4 ||
+                p[offsetof(ControlWriteRecord, loads_pdptes)] > 1 || p[offsetof(ControlWriteRecord, outcome)] > 1 ||
+                p[offsetof(ControlWriteRecord, vector)] > 31 || p[offsetof(ControlWriteRecord, has_error_code)] > 1 ||
+                (predicted != 0 && predicted != 13) || p[offsetof(ControlWriteRecord, pdpte_index)] > 3)
+                return DecodeError::bad_field;
+            return DecodeError::ok;
+        }
         default:
             return DecodeError::unknown_type;
     }

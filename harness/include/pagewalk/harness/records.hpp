@@ -20,7 +20,7 @@
 namespace pagewalk::harness {
 
 inline constexpr std::uint32_t kRecordMagic = 0x4b4c5750;  // bytes "PWLK"
-inline constexpr std::uint16_t kProtocolVersion = 2;       // 2: the scenario runner's records (runner_records.hpp)
+inline constexpr std::uint16_t kProtocolVersion = 3;       // 2: the scenario runner's records; 3: control_write
 /// Largest record any side may send or accept (bounds the host's guest-memory read and the serial line).
 inline constexpr std::uint32_t kMaxRecordSize = 512;
 /// Longest text in a LogRecord.
@@ -34,12 +34,13 @@ enum class RecordType : std::uint16_t {
     final = 4,      ///< last record: counts and digest of everything before it
     // 0x10..0x3f: the scenario runner (runner_records.hpp).
     first_runner_type = 0x10,
-    run_info = 0x10,     ///< the program started: where its data and tables are, the registers it runs with
-    announce = 0x11,     ///< an access is about to happen (the vCPU stops; the host walks the live tables)
-    access = 0x12,       ///< what an access did, what the guest predicted, the entries before and after
-    entry = 0x13,        ///< an entry read back (A/D bits)
-    step_failed = 0x14,  ///< a step could not be carried out (mapper error, missing feature…)
-    last_known_runner_type = 0x14,
+    run_info = 0x10,       ///< the program started: where its data and tables are, the registers it runs with
+    announce = 0x11,       ///< an access is about to happen (the vCPU stops; the host walks the live tables)
+    access = 0x12,         ///< what an access did, what the guest predicted, the entries before and after
+    entry = 0x13,          ///< an entry read back (A/D bits)
+    step_failed = 0x14,    ///< a step could not be carried out (mapper error, missing feature…)
+    control_write = 0x15,  ///< a control-register write that loads the PAE PDPTE registers, or a reload_cr3 step
+    last_known_runner_type = 0x15,
     last_runner_type = 0x3f,
 };
 

@@ -2,7 +2,8 @@
 //
 // A program run sends: run_info (once the tables are live), then per access step an announce (before — the host
 // launcher walks the guest's live tables while the vCPU is stopped) and an access record (after), an entry record
-// per A/D readback, and a step_failed record for a step that could not be carried out. Same layout rules as
+// per A/D readback, a control_write record per PAE PDPTE load and reload_cr3 step, and a step_failed record for a
+// step that could not be carried out. Same layout rules as
 // records.hpp: 64-bit fields 8-aligned, explicit padding, every size and offset pinned.
 #pragma once
 
@@ -139,6 +140,33 @@ struct alignas(8) StepFailedRecord {
     std::uint64_t detail;
 };
 
+/// Which control register a ControlWriteRecord names.
+enum class ControlRegisterId : std::uint8_t { cr0 = 0, cr3 = 3, cr4 = 4 };
+
+/// A control-register write a program made (Intel SDM Vol. 3A §4.4.1): every write that loads the four PAE PDPTE
+/// registers — MOV to CR3 in PAE paging, MOV to CR0/CR4 after which PAE paging is in use that changes CR0.CD/NW/PG
+/// or CR4.PAE/PGE/PSE/SMEP (the runner's own turning paging on is step 0) — and every reload_cr3 step in any mode.
+/// A PDPTE load finding a reserved bit in a present PDPTE raises #GP(0) and leaves the register and the PDPTE
+/// registers unchanged: `predicted_vector` is the guest walker's answer from the PDPT as read just before the write.
+struct alignas(8) ControlWriteRecord {
+    RecordHeader header;
+    std::uint32_t scenario_id;
+    std::uint32_t step;         ///< the scenario's step; 0 = the runner's own (turning paging on)
+    std::uint8_t reg;           ///< ControlRegisterId
+    std::uint8_t mode;          ///< ProgramMode
+    std::uint8_t loads_pdptes;  ///< 1: the write loads the PAE PDPTE registers (pdpt[] is what it read)
+    std::uint8_t outcome;       ///< AccessOutcome
+    std::uint8_t vector;        ///< exception: 0..31
+    std::uint8_t has_error_code;
+    std::uint8_t predicted_vector;  ///< 0: completes; 13: #GP(0) (a PDPTE with a reserved bit)
+    std::uint8_t pdpte_index;       ///< predicted #GP: the first PDPTE with a reserved bit set
+    std::uint64_t value;            ///< the value written
+    std::uint64_t error_code;
+    std::uint64_t reserved_bits;  ///< predicted #GP: the reserved bits set in the present PDPTEs (OR of all 4)
+    std::uint64_t cr3;            ///< the CR3 the PDPTEs are loaded from
+    std::uint64_t pdpt[4];        ///< the PDPT in memory just before the write (loads_pdptes)
+};
+
 // ---- layout pins (checked in every build: -m32 guest, -m64 guest, host) ----
 static_assert(sizeof(Prediction) == 32);
 static_assert(offsetof(Prediction, error_code) == 4 && offsetof(Prediction, pa) == 8);
@@ -169,6 +197,12 @@ static_assert(offsetof(EntryRecord, level) == 32 && offsetof(EntryRecord, entry_
 static_assert(sizeof(StepFailedRecord) == 48);
 static_assert(offsetof(StepFailedRecord, reason) == 24 && offsetof(StepFailedRecord, op) == 26);
 static_assert(offsetof(StepFailedRecord, address) == 32 && offsetof(StepFailedRecord, detail) == 40);
+
+static_assert(sizeof(ControlWriteRecord) == 96);
+static_assert(offsetof(ControlWriteRecord, reg) == 24 && offsetof(ControlWriteRecord, predicted_vector) == 30);
+static_assert(offsetof(ControlWriteRecord, pdpte_index) == 31 && offsetof(ControlWriteRecord, value) == 32);
+static_assert(offsetof(ControlWriteRecord, error_code) == 40 && offsetof(ControlWriteRecord, reserved_bits) == 48);
+static_assert(offsetof(ControlWriteRecord, cr3) == 56 && offsetof(ControlWriteRecord, pdpt) == 64);
 
 static_assert(sizeof(AccessRecord) <= kMaxRecordSize);
 

@@ -1,0 +1,103 @@
+// pagewalk guest, 32-bit world: the C++ side of every exception (vectors 0-31) in protected mode, and this world's
+// arch::try_call / arch::try_user (arch/trap.hpp).
+//
+// Inside try_call / try_user: capture the trap and resume at the recovery point (arch32/trap32.S). Outside: an
+// unexpected exception — report it (expected = 0, code_bits 32), send the final record with status panic, exit.
+#include <pagewalk/harness/ports.hpp>
+
+#include "arch/cpu.hpp"
+#include "arch/trap.hpp"
+#include "report/reporter.hpp"
+
+namespace pagewalk::guest::arch32 {
+
+/// The frame arch32/isr32.S builds, lowest address first (Intel SDM Vol. 3A §6.12.1, Figure 6-4, for the part the
+/// CPU pushes: error code … EFLAGS, then ESP and SS only when the exception interrupted CPL 3).
+struct ExceptionFrame32 {
+    std::uint32_t es, ds;
+    std::uint32_t edi, esi, ebp, esp_pushad, ebx, edx, ecx, eax;  // PUSHAD
+    std::uint32_t vector, error_code;
+    std::uint32_t eip, cs, eflags;
+    std::uint32_t esp, ss;  // from CPL 3 only
+};
+static_assert(sizeof(ExceptionFrame32) == 17 * 4);
+
+}  // namespace pagewalk::guest::arch32
+
+extern "C" {
+extern std::uint32_t pw_recovery32_armed;
+extern pagewalk::guest::BootContext pw_boot_context;
+extern const char pw_user_return32[];
+[[noreturn]] void pw_recover32(std::uint32_t result);
+std::uint32_t pw_try_call32(pagewalk::guest::arch::GuardedFn fn, void* arg);
+std::uint32_t pw_try_user32(pagewalk::guest::arch::GuardedFn fn, void* arg, std::uint32_t eflags);
+void pw_exception32(pagewalk::guest::arch32::ExceptionFrame32* f);
+}
+
+namespace pagewalk::guest::arch {
+namespace {
+
+Trap g_last_trap;
+bool g_in_unexpected = false;
+
+Trap capture(const arch32::ExceptionFrame32& f) {
+    Trap t;
+    t.taken = true;
+    t.vector = static_cast<std::uint8_t>(f.vector);
+    t.has_error_code = has_error_code(f.vector);
+    t.error_code = f.error_code;
+    t.cr2 = read_cr2();
+    t.rip = f.eip;
+    t.cs = static_cast<std::uint16_t>(f.cs);
+    t.cpl = static_cast<std::uint8_t>(f.cs & 3);
+    t.rflags = f.eflags;
+    // Without a privilege change the CPU pushed no ESP: the interrupted stack ends where the frame does.
+    t.rsp = t.cpl == 3 ? f.esp : static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(&f.esp));
+    return t;
+}
+
+}  // namespace
+
+Trap try_call(GuardedFn fn, void* arg) {
+    return pw_try_call32(fn, arg) != 0 ? g_last_trap : Trap{};
+}
+
+Trap try_user(GuardedFn fn, void* arg, bool ac) {
+    const std::uint32_t eflags = 0x2 | (ac ? (1u << 18) : 0);
+    return pw_try_user32(fn, arg, eflags) != 0 ? g_last_trap : Trap{};
+}
+
+}  // namespace pagewalk::guest::arch
+
+using namespace pagewalk;
+
+extern "C" void pw_exception32(guest::arch32::ExceptionFrame32* f) {
+    if (pw_recovery32_armed != 0) {
+        const bool user_return =
+            f->vector == 6 && (f->cs & 3) == 3 &&
+            f->eip == static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(pw_user_return32));
+        if (user_return) pw_recover32(0);
+        guest::arch::g_last_trap = guest::arch::capture(*f);
+        pw_recover32(1);
+    }
+    guest::Reporter r(&pw_boot_context.reporter);
+    if (guest::arch::g_in_unexpected) r.exit(harness::ExitStatus::panic);  // fault while reporting a fault
+    guest::arch::g_in_unexpected = true;
+    const guest::arch::Trap t = guest::arch::capture(*f);
+    harness::ExceptionRecord rec{};
+    rec.header = harness::make_header(harness::RecordType::exception, sizeof rec);
+    rec.vector = t.vector;
+    rec.cpl = t.cpl;
+    rec.cs = t.cs;
+    rec.error_code = t.error_code;
+    rec.has_error_code = t.has_error_code ? 1 : 0;
+    rec.cr2 = t.cr2;
+    rec.rip = t.rip;
+    rec.rflags = t.rflags;
+    rec.rsp = t.rsp;
+    rec.code_bits = 32;
+    rec.expected = 0;
+    r.send(rec.header);
+    r.final(0, harness::ExitStatus::panic);
+    r.exit(harness::ExitStatus::panic);
+}

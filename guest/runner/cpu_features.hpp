@@ -1,0 +1,29 @@
+// pagewalk guest runner: what this CPU's CPUID says, as the walker and the program format want it. Portable
+// (-m32 and -m64): each world's Platform answers cpu() and cpuid_features() with these.
+#pragma once
+
+#include <cstdint>
+#include <pagewalk/harness/program.hpp>
+#include <pagewalk/pagewalk.hpp>
+
+#include "arch/cpu.hpp"
+
+namespace pagewalk::guest::runner {
+
+/// CpuFeatures from the CPUID instruction (Intel SDM Vol. 2A "CPUID").
+inline CpuFeatures cpu_features() {
+    return CpuFeatures::from_cpuid([](unsigned leaf, unsigned sub) {
+        const arch::CpuidResult r = arch::cpuid(leaf, sub);
+        return CpuidResult{r.eax, r.ebx, r.ecx, r.edx};
+    });
+}
+
+/// The harness::feature bits for `c`.
+inline std::uint32_t harness_features(const CpuFeatures& c) {
+    namespace f = harness::feature;
+    return (c.nx ? f::nx : 0) | (c.smep ? f::smep : 0) | (c.smap ? f::smap : 0) | (c.pku ? f::pku : 0) |
+           (c.la57 ? f::la57 : 0) | (c.page1gb ? f::page1gb : 0) | (c.pse ? f::pse : 0) | (c.pse36 ? f::pse36 : 0) |
+           (c.pge ? f::pge : 0) | (c.pcid ? f::pcid : 0) | (c.pat ? f::pat : 0);
+}
+
+}  // namespace pagewalk::guest::runner

@@ -1,0 +1,197 @@
+// pagewalk guest runner, 32-bit world: the Platform for 32-bit and PAE programs, and run_program32().
+//
+// Runs from the 32-bit entry in protected mode with paging off: installs the 32-bit TSS and IDT
+// (arch32/descriptors32.cpp), lets ProgramRunner build the tables with the walker's Mapper while paging is still
+// off (physical = linear, so run_unprivileged just calls), then turns paging on (arch32/paging32.cpp) and runs
+// the steps. Accesses go through this world's arch::try_call / arch::try_user (arch32/trap32.S) and the stubs
+// of runner/access32.S.
+#include "runner/runner32.hpp"
+
+#include "arch/cpu.hpp"
+#include "arch/trap.hpp"
+#include "arch32/descriptors32.hpp"
+#include "arch32/paging32.hpp"
+#include "boot/boot_context.h"
+#include "report/serial.hpp"
+#include "runner/cpu_features.hpp"
+#include "runner/runner_core.hpp"
+
+extern "C" {
+extern std::uint64_t pw_gdt[PW_GDT_ENTRIES];
+extern const char pw_image_start[], pw_image_end[], pw_user_start[], pw_user_end[];
+void pw_k32_read(void*);
+void pw_k32_read_ac(void*);
+void pw_k32_write(void*);
+void pw_k32_write_ac(void*);
+void pw_k32_implicit(void*);
+void pw_k32_implicit_ac(void*);
+void pw_u32_read(void*);
+void pw_u32_write(void*);
+void pw_u32_implicit(void*);
+}
+
+namespace pagewalk::guest::runner {
+namespace {
+
+/// What the access stubs (access32.S) take.
+struct AccessArgs {
+    std::uint64_t va;
+    std::uint64_t value;
+};
+AccessArgs g_kernel_args;
+PW_USER_DATA AccessArgs g_user_args;  // CPL 3 code reads and writes it: a user page
+
+constexpr std::uint32_t kMsrPat = 0x277;
+constexpr std::uint32_t kLeaf1EdxPae = 1u << 6;
+constexpr std::uint32_t kLeaf1EdxPat = 1u << 16;
+
+// EFLAGS.AC around the runner's own accesses to user pages (SMAP may be on): POPF, not STAC.
+inline void ac_on() {
+    asm volatile("pushfl; orl $0x40000, (%%esp); popfl" ::: "memory", "cc");
+}
+inline void ac_off() {
+    asm volatile("pushfl; andl $~0x40000, (%%esp); popfl" ::: "memory", "cc");
+}
+
+/// LDT descriptor for base `va`, limit 7 (one descriptor): SDM Vol. 3A §3.5 (type 2 = LDT, P = 1); 8 bytes in
+/// protected mode (the slot's second qword is unused here).
+void load_ldt(std::uint64_t va) {
+    pw_gdt[PW_SEL_LDT32 / 8] = 7 | ((va & 0xffffff) << 16) | (std::uint64_t{0x82} << 40) | ((va >> 24 & 0xff) << 56);
+    asm volatile("lldt %w0" ::"r"(PW_SEL_LDT32) : "memory");
+}
+void clear_ldt() {
+    asm volatile("lldt %w0" ::"r"(0) : "memory");
+}
+
+class Platform32 {
+public:
+    static constexpr std::uint8_t code_bits = 32;
+
+    bool supports(harness::ProgramMode m) const {
+        if (m == harness::ProgramMode::legacy32) return true;
+        return m == harness::ProgramMode::pae && (arch::cpuid(1).edx & kLeaf1EdxPae) != 0;
+    }
+
+    CpuFeatures cpu() const { return cpu_features(); }
+    std::uint32_t cpuid_features() const { return harness_features(cpu_features()); }
+
+    ControlRegisters registers() const {
+        ControlRegisters r;
+        r.cr0 = arch::read_cr0();
+        r.cr3 = arch::read_cr3();
+        r.cr4 = arch::read_cr4();
+        r.efer = arch32::read_efer();
+        if ((arch::cpuid(1).edx & kLeaf1EdxPat) != 0) r.pat = arch::rdmsr(kMsrPat);
+        return r;
+    }
+
+    /// Turns paging on with the scenario's tables and controls (arch32::enable_paging), guarded: in PAE paging the
+    /// MOV to CR0 loads the PDPTE registers (Intel SDM Vol. 3A §4.4.1).
+    arch::Trap enter(const ControlRegisters& r) {
+        ControlRegisters copy = r;
+        return arch::try_call(arch32::enable_paging_thunk, &copy);
+    }
+
+    // Guarded: in PAE paging MOV to CR3 (and MOV to CR0/CR4 changing PG/CD/NW or PAE/PGE/PSE/SMEP) loads the PDPTE
+    // registers and raises #GP(0) when a present PDPTE has a reserved bit set (SDM Vol. 3A §4.4.1).
+    arch::Trap write_cr0(std::uint64_t v) { return guarded(write_cr0_thunk, v); }
+    arch::Trap write_cr3(std::uint64_t v) { return guarded(write_cr3_thunk, v); }
+    arch::Trap write_cr4(std::uint64_t v) { return guarded(write_cr4_thunk, v); }
+    void write_efer(std::uint64_t v) { arch32::write_efer(v); }
+    void write_pkru(std::uint32_t v) {
+        asm volatile(".byte 0x0f, 0x01, 0xef" ::"a"(v), "c"(0), "d"(0) : "memory");  // WRPKRU
+    }
+    void invlpg(std::uint64_t va) {
+        arch::invlpg(reinterpret_cast<const volatile void*>(static_cast<std::uintptr_t>(va)));
+    }
+
+    AccessResult access(const harness::Step& s, std::uint64_t value) {
+        const bool user = s.cpl == 3;
+        const bool ac = (s.access_flags & harness::access_flag::ac) != 0;
+        const bool implicit = (s.access_flags & harness::access_flag::implicit) != 0;
+        const auto kind = static_cast<harness::AccessKind>(s.access);
+        AccessResult out;
+        if (kind == harness::AccessKind::fetch) {
+            // The tags put RET (0xC3) at every tagged qword: the call returns at once when the fetch succeeds.
+            const auto fn = reinterpret_cast<arch::GuardedFn>(static_cast<std::uintptr_t>(s.va));
+            out.trap = user ? arch::try_user(fn, nullptr, ac) : arch::try_call(fn, nullptr);
+            return out;
+        }
+        if (implicit) load_ldt(s.va);
+        if (user) {
+            ac_on();
+            g_user_args = {s.va, value};
+            ac_off();
+            arch::GuardedFn fn = implicit                             ? pw_u32_implicit
+                                 : kind == harness::AccessKind::write ? pw_u32_write
+                                                                      : pw_u32_read;
+            out.trap = arch::try_user(fn, &g_user_args, ac);
+            ac_on();
+            out.value = g_user_args.value;
+            ac_off();
+        } else {
+            g_kernel_args = {s.va, value};
+            arch::GuardedFn fn = implicit                             ? (ac ? pw_k32_implicit_ac : pw_k32_implicit)
+                                 : kind == harness::AccessKind::write ? (ac ? pw_k32_write_ac : pw_k32_write)
+                                                                      : (ac ? pw_k32_read_ac : pw_k32_read);
+            out.trap = arch::try_call(fn, &g_kernel_args);
+            out.value = g_kernel_args.value;
+        }
+        if (implicit) clear_ldt();
+        if (out.trap.taken && kind == harness::AccessKind::read) out.value = 0;
+        return out;
+    }
+
+    /// The tables are built while paging is still off: linear = physical, nothing to gain from CPL 3.
+    arch::Trap run_unprivileged(void (*fn)(void*), void* arg) { return arch::try_call(fn, arg); }
+
+    /// Waits for the host's byte on COM1 (LSR.DR, bit 0): the host walked the live tables meanwhile.
+    void wait_host() {
+        while ((arch::inb(serial::kBase + 5) & 1) == 0) asm volatile("pause");
+        (void)arch::inb(serial::kBase);
+    }
+
+private:
+    static void write_cr0_thunk(void* v) { arch::write_cr0(*static_cast<const arch::ureg*>(v)); }
+    static void write_cr3_thunk(void* v) { arch::write_cr3(*static_cast<const arch::ureg*>(v)); }
+    static void write_cr4_thunk(void* v) { arch::write_cr4(*static_cast<const arch::ureg*>(v)); }
+    static arch::Trap guarded(arch::GuardedFn fn, std::uint64_t v) {
+        arch::ureg value = static_cast<arch::ureg>(v);
+        return arch::try_call(fn, &value);
+    }
+};
+
+std::uint64_t addr(const char* p) {
+    return reinterpret_cast<std::uintptr_t>(p);
+}
+
+}  // namespace
+
+bool is_program32(const BootInfo& info) {
+    if (info.module_end < info.module_start + sizeof(harness::ProgramHeader)) return false;
+    const auto* h = reinterpret_cast<const harness::ProgramHeader*>(static_cast<std::uintptr_t>(info.module_start));
+    if (h->magic != harness::kProgramMagic) return false;
+    return h->mode == static_cast<std::uint8_t>(harness::ProgramMode::legacy32) ||
+           h->mode == static_cast<std::uint8_t>(harness::ProgramMode::pae);
+}
+
+void run_program32(Reporter& r, const BootInfo& info) {
+    arch32::init_descriptors();
+    GuestMemoryMap map;
+    map.image_start = addr(pw_image_start);
+    map.user_start = addr(pw_user_start);
+    map.user_end = addr(pw_user_end);
+    map.image_end = addr(pw_image_end);
+    map.module_start = info.module_start;
+    map.module_end = info.module_end;
+    map.memory_end = info.memory_end;
+    Platform32 platform;
+    ProgramRunner<Platform32> runner(platform, r, map);
+    const harness::ExitStatus status =
+        runner.run(reinterpret_cast<const std::uint8_t*>(static_cast<std::uintptr_t>(info.module_start)),
+                   info.module_end - info.module_start);
+    r.final(runner.executed(), status);
+    r.exit(status);
+}
+
+}  // namespace pagewalk::guest::runner
