@@ -18,7 +18,8 @@ Usage: ./run.sh [subcommand]
   test          build and run every ctest test in build/ (Release), and the unit/host tests again in
                 build-asan/ (AddressSanitizer + UBSan)
   bench         Release build, then run every benchmark program
-  iso           build a bootable ISO (not yet implemented)
+  iso           build build/pagewalk.iso: a GRUB ISO that runs every scenario in every paging mode on a
+                physical machine (BIOS boot from a USB stick or CD), results on the screen and on COM1
   format        clang-format -i every C/C++ source of the project
   format-check  fail if clang-format would change any source
   deps          install every Debian package any subcommand needs
@@ -183,8 +184,9 @@ cmd_default() {
 }
 
 cmd_test() {
-    # QEMU too: the scenario suite's ctest entries run on it (label scenarios-qemu), and the boot tests.
-    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_COMPILER[@]}"
+    # QEMU too: the scenario suite's ctest entries run on it (label scenarios-qemu), and the boot tests; GRUB and
+    # xorriso for the ISO tests (label iso, and the GRUB multiboot2 boot test).
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_ISO[@]}" "${PKGS_COMPILER[@]}"
     local mode="${PAGEWALK_BUILD_MODE:-all}"
     case "$mode" in
         all | release | sanitize) ;;
@@ -228,8 +230,12 @@ cmd_bench() {
 }
 
 cmd_iso() {
-    echo "run.sh iso: not yet implemented" >&2
-    exit 2
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_ISO[@]}" "${PKGS_COMPILER[@]}"
+    build_release
+    # `pagewalk iso` compiles every scenario × mode, packs the guest and the programs with grub-mkrescue, and
+    # prints where the ISO is and how to write it to a USB stick (host/iso/).
+    log "Building the ISO"
+    "$BUILD_DIR/pagewalk" iso -o "$BUILD_DIR/pagewalk.iso"
 }
 
 cmd_format() {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "inspect/inspect_command.hpp"
+#include "iso/iso_command.hpp"
 #include "kvm/kvm.hpp"
 #include "kvm/launcher.hpp"
 #include "kvm/probe.hpp"
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
     boot->add_option("--timeout", timeout, "watchdog, seconds")->capture_default_str()->check(CLI::PositiveNumber);
     boot->add_option("--test", test,
                      "guest program: selftest, selftest32 (32-bit paging), selftest-pae, bench, la57, program (runs "
-                     "--module), triple-fault, hang, garbage, early-stop, mmio")
+                     "--module), triple-fault, hang, garbage, early-stop, mmio, stray-exception")
         ->capture_default_str();
     boot->add_option("--cmdline", extra, "extra guest command line words");
     boot->add_option("--entry", entry, "KVM entry path: auto (probe), 32 (multiboot), 64 (direct long mode)")
@@ -136,6 +137,37 @@ int main(int argc, char** argv) {
     compile->add_option("--mode", compile_mode, "paging mode")->capture_default_str();
     compile->add_option("-o,--output", compile_out, "program file")->required();
 
+    // iso: the bootable image for a physical machine (host/iso/).
+    pagewalk::host::iso::IsoCommandOptions iso_options;
+    iso_options.scenario_dir = default_scenarios();
+    iso_options.guest_path = default_guest();
+    std::string iso_mode;
+    auto* iso_cmd = app.add_subcommand(
+        "iso", "build a bootable GRUB ISO that runs every scenario × mode on a physical machine (no host needed)");
+    iso_cmd->add_option("files", iso_options.files, "scenario files (default: every *.toml of --scenarios)");
+    iso_cmd->add_option("--scenarios", iso_options.scenario_dir, "scenario directory")->capture_default_str();
+    iso_cmd->add_option("--mode", iso_mode, "only this paging mode: 32bit, pae, 4level, 5level")
+        ->check(CLI::IsMember({"32bit", "pae", "4level", "5level"}));
+    iso_cmd->add_option("-o,--output", iso_options.output, "the ISO file")->capture_default_str();
+    iso_cmd->add_option("--guest", iso_options.guest_path, "guest ELF image")->capture_default_str();
+    iso_cmd->add_option("--work-dir", iso_options.work_dir, "directory tree packed into the ISO (default: OUTPUT.d)");
+    iso_cmd->add_option("--grub-timeout", iso_options.grub_timeout, "seconds the GRUB menu waits")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 600u));
+    iso_cmd->add_flag("--check", iso_options.check,
+                      "then boot it under QEMU (-cdrom) and check every program, the guest's verdicts and lines");
+    iso_cmd
+        ->add_option("--serial-log", iso_options.serial_log,
+                     "check this capture of COM1 from a boot of the ISO (a physical machine) instead of building "
+                     "one; give the same scenario files and --mode as for the ISO")
+        ->excludes("--check");
+    iso_cmd->add_option("--timeout", iso_options.timeout_s, "--check: watchdog for the whole boot, seconds")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    iso_cmd->add_flag("-v,--verbose", iso_options.verbose, "--check: every program and every guest line");
+    iso_cmd->add_flag("--skip-if-unavailable", iso_options.skip_if_unavailable,
+                      "exit 77 (ctest SKIP) with the reason when GRUB/xorriso (or, with --check, QEMU) are missing");
+
     pagewalk::host::inspect::InspectCommand inspect(app);  // `inspect translate`, `inspect maps`
 
     CLI11_PARSE(app, argc, argv);
@@ -145,6 +177,10 @@ int main(int argc, char** argv) {
     run_options.qemu_live = !no_live;
     if (app.got_subcommand("run")) return pagewalk::host::suite::run_command(run_options, reports);
     if (app.got_subcommand("list")) return pagewalk::host::suite::list_command(run_options);
+    if (app.got_subcommand("iso")) {
+        if (!iso_mode.empty()) iso_options.mode = pagewalk::host::scenario::mode_from_name(iso_mode);
+        return pagewalk::host::iso::iso_command(iso_options);
+    }
     if (app.got_subcommand("compile"))
         return pagewalk::host::suite::compile_command(compile_file, compile_mode, compile_out);
 

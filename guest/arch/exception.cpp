@@ -7,8 +7,10 @@
 #include "arch/cpu.hpp"
 #include "arch/trap.hpp"
 #include "report/reporter.hpp"
+#include "report/screen.hpp"
 
 extern "C" {
+extern char pw_boot_pml4[], pw_boot_pml5[];  // boot/page_tables.S
 extern std::uint32_t pw_recovery_armed;
 extern pagewalk::guest::BootContext pw_boot_context;
 extern const char pw_user_return[];
@@ -80,6 +82,10 @@ extern "C" void pw_exception64(guest::arch::ExceptionFrame* f) {
     rec.code_bits = 64;
     rec.expected = 0;
     r.send(rec.header);
+    // The guest's own identity map again (a scenario's tables do not map the screen), in the current paging depth.
+    const bool la57 = (guest::arch::read_cr4() & guest::arch::kCr4La57) != 0;
+    guest::arch::write_cr3(reinterpret_cast<std::uintptr_t>(la57 ? pw_boot_pml5 : pw_boot_pml4));
+    guest::panic_on_screen(r, t.vector, t.error_code, t.rip, t.cr2);
     r.final(0, harness::ExitStatus::panic);
     r.exit(harness::ExitStatus::panic);
 }

@@ -8,6 +8,7 @@
 #include "arch/cpu.hpp"
 #include "arch/trap.hpp"
 #include "report/reporter.hpp"
+#include "report/screen.hpp"
 
 namespace pagewalk::guest::arch32 {
 
@@ -98,6 +99,9 @@ extern "C" void pw_exception32(guest::arch32::ExceptionFrame32* f) {
     rec.code_bits = 32;
     rec.expected = 0;
     r.send(rec.header);
+    // Paging off (this code is identity-mapped): a scenario's tables do not map the screen.
+    guest::arch::write_cr0(guest::arch::read_cr0() & ~guest::arch::ureg{0x8000'0000u});
+    guest::panic_on_screen(r, t.vector, t.error_code, t.rip, t.cr2);
     r.final(0, harness::ExitStatus::panic);
     r.exit(harness::ExitStatus::panic);
 }

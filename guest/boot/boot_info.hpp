@@ -1,4 +1,5 @@
-// pagewalk guest: what the boot loader handed over — command line and the first module (the scenario program).
+// pagewalk guest: what the boot loader handed over — command line, the modules (scenario programs) and where the
+// boot information itself lies (programs' memory must avoid all of it).
 #pragma once
 
 #include <cstdint>
@@ -7,18 +8,35 @@
 
 namespace pagewalk::guest {
 
+/// One module as the boot loader placed it: [start, end).
+struct BootModule {
+    std::uint64_t start = 0;
+    std::uint64_t end = 0;
+};
+
 /// Parsed boot information; empty fields when the loader gave none.
 struct BootInfo {
     const char* cmdline = "";
-    std::uint64_t module_start = 0;
+    std::uint64_t module_start = 0;  ///< the first module
     std::uint64_t module_end = 0;
-    std::uint64_t memory_end = 0;  ///< end of the RAM above 1 MiB (multiboot mem_upper), 0 when not given
-    bool valid = false;            ///< the information structure was found and understood
+    std::uint32_t module_count = 0;  ///< every module (module_at)
+    std::uint64_t memory_end = 0;    ///< end of the RAM above 1 MiB (multiboot mem_upper), 0 when not given
+    /// The bytes of the boot information the guest reads later: the structure, the module list and the command
+    /// line ([info_start, info_end), identity-mapped physical addresses).
+    std::uint64_t info_start = 0;
+    std::uint64_t info_end = 0;
+    std::uint32_t magic = 0;  ///< multiboot1 or multiboot2 (module_at walks the structure again)
+    std::uint32_t info = 0;   ///< physical address of the structure (EBX at entry)
+    bool valid = false;       ///< the information structure was found and understood
 };
 
 /// Reads multiboot1 (EAX = 0x2BADB002, also the direct 64-bit entry) or multiboot2 (EAX = 0x36D76289)
 /// information at EBX (Multiboot 0.6.96 §3.3; Multiboot2 §3.6). Identity-mapped addresses only.
 BootInfo parse_boot_info(const BootContext& ctx);
+
+/// Module `index` (0-based, the boot loader's order: multiboot1's module list, multiboot2's module tags); an
+/// empty module when index >= module_count.
+BootModule module_at(const BootInfo& info, std::uint32_t index);
 
 /// The value of `key` (e.g. "pw.test=") in a space-separated command line, copied into out (NUL-terminated);
 /// false when absent.

@@ -1,7 +1,7 @@
 // pagewalk guest: the 32-bit world's entry, compiled -m32 and called from pw_start32 (protected mode, no paging).
-// It sends the hello record; then either stays in this world — 32-bit and PAE scenario programs
-// (runner/runner32.cpp), their self-tests (selftest/selftest32.cpp), the 32-bit and PAE inspect-demo — or returns,
-// and pw_start32 enters long mode for the 64-bit world (guest/README.md).
+// It sends the hello record; runs the 32-bit and PAE scenario programs among the modules (runner/runner32.cpp), or
+// stays in this world for good — the self-tests of 32-bit and PAE paging (selftest/selftest32.cpp), the 32-bit and
+// PAE inspect-demo — and returns, so that pw_start32 enters long mode for the 64-bit world (guest/README.md).
 #include <pagewalk/harness/boot_header.hpp>
 
 #include "boot/boot_info.hpp"
@@ -23,7 +23,7 @@ extern "C" void pw_main32(guest::BootContext* ctx) {
     char test[32] = "";
     const guest::BootInfo info = guest::parse_boot_info(*ctx);
     if (info.valid && guest::cmdline_option(info.cmdline, "pw.test=", test, sizeof test)) {
-        if (guest::equals(test, "program") && guest::runner::is_program32(info)) guest::runner::run_program32(r, info);
+        if (guest::equals(test, "program")) guest::runner::run_programs32(r, info);
         if (guest::equals(test, "selftest32")) guest::run_selftest32(r, info, false);
         if (guest::equals(test, "selftest-pae")) guest::run_selftest32(r, info, true);
         // inspect-demo in 32-bit or PAE paging stays in this world and halts there (guest/inspect_demo/).

@@ -19,6 +19,24 @@ struct alignas(8) ReporterState {
     std::uint32_t reserved;
 };
 
+/// Where the next character goes on the VGA text screen (report/screen.hpp), whichever world writes it.
+struct alignas(8) ScreenState {
+    std::uint16_t row;  ///< 1..24 (row 0 is the status line)
+    std::uint16_t col;
+    std::uint8_t on;  ///< 1: the screen is in use (serial transport: QEMU or bare metal, not the host launcher)
+    std::uint8_t reserved[3];
+};
+
+/// Programs run so far in this boot, by either world (runner/program_loop.hpp): the status line, the summary and
+/// the final record come from these.
+struct alignas(8) RunTally {
+    std::uint32_t modules;  ///< modules the boot loader gave
+    std::uint32_t done;     ///< programs handled (any verdict)
+    std::uint32_t passed, failed, skipped, errors;
+    std::uint32_t steps;         ///< steps executed, every program
+    std::uint32_t world32_done;  ///< 1: the 32-bit world has run the 32-bit and PAE programs
+};
+
 /// Entry registers, entry path and the record stream state: pw_boot_context (boot/entry.S), one per boot.
 struct alignas(8) BootContext {
     std::uint32_t eax;         ///< at entry: multiboot magic
@@ -26,11 +44,14 @@ struct alignas(8) BootContext {
     std::uint32_t ecx;         ///< at entry: harness::kLauncherMarker under the host launcher
     std::uint32_t entry_path;  ///< harness::EntryPath
     ReporterState reporter;
-    std::uint32_t reserved[4];
+    ScreenState screen;
+    RunTally tally;
+    std::uint32_t reserved[2];
 };
 
 static_assert(offsetof(BootContext, eax) == PW_BC_EAX && offsetof(BootContext, ebx) == PW_BC_EBX);
 static_assert(offsetof(BootContext, ecx) == PW_BC_ECX && offsetof(BootContext, entry_path) == PW_BC_ENTRY_PATH);
-static_assert(offsetof(BootContext, reporter) == 16 && sizeof(BootContext) == PW_BC_SIZE);
+static_assert(offsetof(BootContext, reporter) == 16 && offsetof(BootContext, screen) == 32);
+static_assert(offsetof(BootContext, tally) == 40 && sizeof(BootContext) == PW_BC_SIZE);
 
 }  // namespace pagewalk::guest

@@ -13,6 +13,7 @@ public:
         while (*s != 0) put(*s++);
         return *this;
     }
+    /// A decimal number (64-bit division: the -m64 world only; use dec() in code both worlds compile).
     Text& operator<<(std::uint64_t v) {
         char digits[20];
         int n = 0;
@@ -21,6 +22,26 @@ public:
             v /= 10;
         } while (v != 0);
         while (n > 0) put(digits[--n]);
+        return *this;
+    }
+    /// A decimal number with 32-bit arithmetic only (the -m32 world has no 64-bit division), right-aligned in
+    /// `width` characters.
+    Text& dec(std::uint32_t v, unsigned width = 0) {
+        char digits[10];
+        unsigned n = 0;
+        do {
+            digits[n++] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        for (unsigned i = n; i < width; ++i) put(' ');
+        while (n > 0) put(digits[--n]);
+        return *this;
+    }
+    /// `s` left-aligned in `width` characters (cut at `width` when longer, `width` 0: as it is).
+    Text& pad(const char* s, unsigned width) {
+        unsigned i = 0;
+        for (; s[i] != 0 && (width == 0 || i < width); ++i) put(s[i]);
+        for (; i < width; ++i) put(' ');
         return *this;
     }
     Text& hex(std::uint64_t v) {

@@ -17,6 +17,7 @@
 
 #include "arch/trap.hpp"
 #include "report/reporter.hpp"
+#include "runner/judge.hpp"
 #include "runner/pdpte_load.hpp"
 #include "runner/records.hpp"
 
@@ -34,8 +35,13 @@ public:
         scenario_ = scenario;
         mode_ = mode;
     }
-    /// Writes whose outcome differed from the prediction (the guest's own check; the host checks again).
-    [[nodiscard]] std::uint32_t mismatches() const { return mismatches_; }
+    /// The guest's judgement of the writes reported since the last call (prediction; a reload_cr3 step's
+    /// expectation), OR-ed, and clears it: the runner adds it to the step that made the writes.
+    harness::GuestJudgement take_judgement() {
+        const harness::GuestJudgement j = judgement_;
+        judgement_ = {};
+        return j;
+    }
     /// Why the context could not follow the last write that returned false.
     [[nodiscard]] ContextError error() const { return error_; }
 
@@ -138,7 +144,12 @@ private:
                 const PdptSnapshot* pdpt, const PdptePrediction& predicted, const arch::Trap& t) {
         harness::ControlWriteRecord rec =
             make_control_write(scenario_, s, reg, mode_, value_of(reg, next), next.cr3, pdpt, predicted, t);
-        if (!as_predicted(rec)) ++mismatches_;
+        // A reload_cr3 step's own MOV to CR3 has the step's expectation; every other write only its prediction.
+        const bool reload_step = s != nullptr && s->op == static_cast<std::uint16_t>(harness::StepOp::reload_cr3) &&
+                                 reg == harness::ControlRegisterId::cr3;
+        rec.guest = judge_control_write(rec, reload_step ? &s->expect : nullptr);
+        judgement_.judged |= rec.guest.judged;
+        judgement_.failed |= rec.guest.failed;
         r_.send(rec.header);
     }
 
@@ -149,7 +160,7 @@ private:
     const CpuFeatures& cpu_;
     std::uint32_t scenario_ = 0;
     std::uint8_t mode_ = 0;
-    std::uint32_t mismatches_ = 0;
+    harness::GuestJudgement judgement_{};
     ContextError error_ = ContextError::none;
 };
 

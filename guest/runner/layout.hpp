@@ -12,10 +12,18 @@ struct GuestMemoryMap {
     std::uint64_t user_start = 0;   ///< pw_user_start: the only pages ring 3 may touch
     std::uint64_t user_end = 0;
     std::uint64_t image_end = 0;     ///< pw_image_end
-    std::uint64_t module_start = 0;  ///< the program (multiboot module)
-    std::uint64_t module_end = 0;
-    std::uint64_t memory_end = 0;  ///< end of RAM (multiboot mem_upper), 0 = unknown
+    std::uint64_t module_start = 0;  ///< the modules (every program of the boot), lowest start …
+    std::uint64_t module_end = 0;    ///< … highest end: identity-mapped for the program, which reads its steps there
+    std::uint64_t reserved_end = 0;  ///< end of everything else the guest must keep (the boot information), 0 = none
+    std::uint64_t memory_end = 0;    ///< end of RAM (multiboot mem_upper), 0 = unknown
 };
+
+/// Linear addresses from 1 GiB up belong to the scenarios (the host's compiler refuses lower ones): the guest's own
+/// identity map — and so the RAM a program may use — ends there, however much RAM the machine has.
+inline constexpr std::uint64_t kIdentityLimit = 1ull << 30;
+/// The modules and the boot information must end below this: scenarios write absolute physical addresses from
+/// 32 MiB up (e.g. `pa = 0x0200_0000`, "free RAM"), and programs' tables and data go just above the boot data.
+inline constexpr std::uint64_t kBootDataLimit = 16ull << 20;
 
 /// The areas a program gets: page-table frames for the mapper, then the data area (2 MiB-aligned, so data frames
 /// can back 2 MiB pages), both above everything the guest already uses.
@@ -38,7 +46,9 @@ inline constexpr std::uint64_t kDefaultMemoryEnd = 64ull << 20;
 
 constexpr ProgramAreas plan_areas(const GuestMemoryMap& m, std::uint32_t table_frames, std::uint32_t data_frames) {
     ProgramAreas a;
-    const std::uint64_t used_end = align_up(m.module_end > m.image_end ? m.module_end : m.image_end, 4096);
+    std::uint64_t used_end = m.module_end > m.image_end ? m.module_end : m.image_end;
+    if (m.reserved_end > used_end) used_end = m.reserved_end;
+    used_end = align_up(used_end, 4096);
     a.identity_low_end = used_end;
     a.identity_high = align_up(used_end, 2ull << 20);
     a.tables_base = a.identity_high;

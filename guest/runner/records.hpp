@@ -9,6 +9,7 @@
 
 #include "arch/trap.hpp"
 #include "report/reporter.hpp"
+#include "runner/layout.hpp"
 #include "runner/pdpte_load.hpp"
 
 namespace pagewalk::guest::runner {
@@ -58,19 +59,29 @@ inline harness::Prediction to_prediction(const TranslateResult& r) {
     return p;
 }
 
-/// Whether what happened is what the walker predicted: the guest's own check (the host checks again, and more).
-/// An implicit access completes when its descriptor read does not page-fault — the load itself may then raise
-/// #GP/#NP, because the data it reads is no descriptor.
-inline bool matches(const harness::AccessRecord& a) {
-    const harness::Prediction& p = a.prediction;
-    const bool implicit = (a.access_flags & harness::access_flag::implicit) != 0;
-    const bool completed =
-        a.outcome == static_cast<std::uint8_t>(harness::AccessOutcome::completed) || (implicit && a.vector != 14);
-    if (p.kind == 0) return completed;
-    if (completed) return false;
-    if (p.kind == 1) return a.vector == 14 && a.error_code == p.error_code && a.cr2 == a.va;
-    if (p.kind == 2) return a.vector == 13;
-    return false;
+/// The run_info record: where the program's data and tables are, the registers it runs with.
+inline harness::RunInfoRecord make_run_info(std::uint32_t scenario, const harness::ProgramHeader& h,
+                                            std::uint8_t code_bits, const ProgramAreas& areas, std::uint64_t memory_end,
+                                            const ControlRegisters& now, std::uint32_t pkru,
+                                            std::uint32_t cpu_features) {
+    harness::RunInfoRecord rec{};
+    rec.header = harness::make_header(harness::RecordType::run_info, sizeof rec);
+    rec.scenario_id = scenario;
+    rec.mode = h.mode;
+    rec.code_bits = code_bits;
+    rec.data_base = areas.data_base;
+    rec.data_bytes = areas.data_bytes;
+    rec.tables_base = areas.tables_base;
+    rec.table_bytes = areas.table_bytes;
+    rec.memory_end = memory_end;
+    rec.cr0 = now.cr0;
+    rec.cr3 = now.cr3;
+    rec.cr4 = now.cr4;
+    rec.efer = now.efer;
+    rec.pkru = pkru;
+    rec.cpu_features = cpu_features;
+    rec.step_count = h.step_count;
+    return rec;
 }
 
 inline void send_step_failed(Reporter& r, std::uint32_t scenario, const harness::Step* s, harness::StepFailure reason,
@@ -87,8 +98,9 @@ inline void send_step_failed(Reporter& r, std::uint32_t scenario, const harness:
     r.send(rec.header);
 }
 
-inline void send_entry(Reporter& r, std::uint32_t scenario, const harness::Step& s, bool found, std::uint64_t pa,
-                       std::uint64_t value) {
+/// The entry record of a read_entry step (send it after judging it: judge_entry).
+inline harness::EntryRecord make_entry(std::uint32_t scenario, const harness::Step& s, bool found, std::uint64_t pa,
+                                       std::uint64_t value) {
     harness::EntryRecord rec{};
     rec.header = harness::make_header(harness::RecordType::entry, sizeof rec);
     rec.scenario_id = scenario;
@@ -98,7 +110,7 @@ inline void send_entry(Reporter& r, std::uint32_t scenario, const harness::Step&
     rec.found = found ? 1 : 0;
     rec.entry_pa = pa;
     rec.value = value;
-    r.send(rec.header);
+    return rec;
 }
 
 /// The announce record of an access step: what is about to happen, the registers, the walker's prediction.
@@ -179,12 +191,6 @@ inline harness::ControlWriteRecord make_control_write(std::uint32_t scenario, co
     rec.cr3 = cr3;
     for (unsigned i = 0; pdpt != nullptr && i < 4; ++i) rec.pdpt[i] = pdpt->entries[i];
     return rec;
-}
-
-/// Whether the CPU did what the record's prediction says (the guest's own check of a control write).
-inline bool as_predicted(const harness::ControlWriteRecord& w) {
-    const bool faulted = w.outcome != static_cast<std::uint8_t>(harness::AccessOutcome::completed);
-    return w.predicted_vector == 13 ? faulted && w.vector == 13 && w.error_code == 0 : !faulted;
 }
 
 /// The entries the predicted walk read (values before the access) and their values now (the A/D bits the CPU

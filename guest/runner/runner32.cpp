@@ -1,10 +1,10 @@
 // pagewalk guest runner, 32-bit world: the Platform for 32-bit and PAE programs, and run_program32().
 //
 // Runs from the 32-bit entry in protected mode with paging off: installs the 32-bit TSS and IDT
-// (arch32/descriptors32.cpp), lets ProgramRunner build the tables with the walker's Mapper while paging is still
-// off (physical = linear, so run_unprivileged just calls), then turns paging on (arch32/paging32.cpp) and runs
-// the steps. Accesses go through this world's arch::try_call / arch::try_user (arch32/trap32.S) and the stubs
-// of runner/access32.S.
+// (arch32/descriptors32.cpp), and for each 32-bit or PAE module (runner/program_loop.hpp) lets ProgramRunner build the
+// tables with the walker's Mapper while paging is still off (physical = linear, so run_unprivileged just calls),
+// turns paging on (arch32/paging32.cpp), runs the steps, and turns paging off again (Platform32::leave). Accesses go
+// through this world's arch::try_call / arch::try_user (arch32/trap32.S) and the stubs of runner/access32.S.
 #include "runner/runner32.hpp"
 
 #include "arch/cpu.hpp"
@@ -14,10 +14,12 @@
 #include "boot/boot_context.h"
 #include "report/serial.hpp"
 #include "runner/cpu_features.hpp"
+#include "runner/program_loop.hpp"
 #include "runner/runner_core.hpp"
 
 extern "C" {
 extern std::uint64_t pw_gdt[PW_GDT_ENTRIES];
+extern pagewalk::guest::BootContext pw_boot_context;
 extern const char pw_image_start[], pw_image_end[], pw_user_start[], pw_user_end[];
 void pw_k32_read(void*);
 void pw_k32_read_ac(void*);
@@ -66,6 +68,9 @@ void clear_ldt() {
 class Platform32 {
 public:
     static constexpr std::uint8_t code_bits = 32;
+
+    /// Remembers the state between programs (protected mode, paging off) for leave().
+    Platform32() : base_(registers()) {}
 
     bool supports(harness::ProgramMode m) const {
         if (m == harness::ProgramMode::legacy32) return true;
@@ -151,7 +156,20 @@ public:
         (void)arch::inb(serial::kBase);
     }
 
+    /// After a program: paging off again (from identity-mapped code, SDM Vol. 3A §9.9.2), then CR4 (PSE/PAE/PGE/
+    /// SMEP/SMAP/PKE), CR3 and IA32_EFER as before the first program; PKRU 0 first (WRPKRU needs CR4.PKE).
+    void leave() {
+        ac_off();
+        if ((arch::read_cr4() & cr4::pke) != 0) write_pkru(0);
+        arch::write_cr0(arch::read_cr0() & ~static_cast<arch::ureg>(cr0::pg));
+        arch::write_cr4(static_cast<arch::ureg>(base_.cr4));
+        arch::write_cr3(static_cast<arch::ureg>(base_.cr3));
+        write_efer(base_.efer);
+        arch::write_cr0(static_cast<arch::ureg>(base_.cr0));
+    }
+
 private:
+    ControlRegisters base_;
     static void write_cr0_thunk(void* v) { arch::write_cr0(*static_cast<const arch::ureg*>(v)); }
     static void write_cr3_thunk(void* v) { arch::write_cr3(*static_cast<const arch::ureg*>(v)); }
     static void write_cr4_thunk(void* v) { arch::write_cr4(*static_cast<const arch::ureg*>(v)); }
@@ -165,33 +183,36 @@ std::uint64_t addr(const char* p) {
     return reinterpret_cast<std::uintptr_t>(p);
 }
 
-}  // namespace
-
-bool is_program32(const BootInfo& info) {
-    if (info.module_end < info.module_start + sizeof(harness::ProgramHeader)) return false;
-    const auto* h = reinterpret_cast<const harness::ProgramHeader*>(static_cast<std::uintptr_t>(info.module_start));
-    if (h->magic != harness::kProgramMagic) return false;
-    return h->mode == static_cast<std::uint8_t>(harness::ProgramMode::legacy32) ||
-           h->mode == static_cast<std::uint8_t>(harness::ProgramMode::pae);
+bool takes32(const ModulePeek& k) {
+    return is_world32_program(k);
+}
+bool takes_all(const ModulePeek&) {
+    return true;
 }
 
-void run_program32(Reporter& r, const BootInfo& info) {
-    arch32::init_descriptors();
+/// CPUID.80000001H:EDX.LM (Intel SDM Vol. 2A "CPUID"): whether the 64-bit world can be reached at all.
+bool has_long_mode() {
+    return arch::cpuid(0x8000'0000u).eax >= 0x8000'0001u && (arch::cpuid(0x8000'0001u).edx & arch::kExt1EdxLm) != 0;
+}
+
+}  // namespace
+
+void run_programs32(Reporter& r, const BootInfo& info) {
+    RunTally& tally = pw_boot_context.tally;
+    const bool long_mode = has_long_mode();
+    bool any = !long_mode;
+    for (std::uint32_t i = 0; i < info.module_count && !any; ++i) any = takes32(peek_module(module_at(info, i)));
+    if (any) arch32::init_descriptors();
     GuestMemoryMap map;
     map.image_start = addr(pw_image_start);
     map.user_start = addr(pw_user_start);
     map.user_end = addr(pw_user_end);
     map.image_end = addr(pw_image_end);
-    map.module_start = info.module_start;
-    map.module_end = info.module_end;
-    map.memory_end = info.memory_end;
     Platform32 platform;
-    ProgramRunner<Platform32> runner(platform, r, map);
-    const harness::ExitStatus status =
-        runner.run(reinterpret_cast<const std::uint8_t*>(static_cast<std::uintptr_t>(info.module_start)),
-                   info.module_end - info.module_start);
-    r.final(runner.executed(), status);
-    r.exit(status);
+    // Without long mode this world is the only one: it takes every module (4/5-level ones are SKIP) and finishes.
+    const bool ok = run_modules(platform, r, tally, info, map, long_mode ? takes32 : takes_all);
+    tally.world32_done = 1;
+    if (!ok || !long_mode) finish_programs(r, tally, ok, info.module_count != 0);
 }
 
 }  // namespace pagewalk::guest::runner

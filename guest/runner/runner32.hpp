@@ -8,12 +8,10 @@
 
 namespace pagewalk::guest::runner {
 
-/// True when the multiboot module is a program this world runs (mode 32-bit or PAE); the header is only peeked
-/// at — run_program32 validates the whole program.
-bool is_program32(const BootInfo& info);
-
-/// Runs the program in the first multiboot module in 32-bit or PAE paging, from protected mode with paging off
-/// (the 32-bit entry), sends the final record and exits. Never returns.
-[[noreturn]] void run_program32(Reporter& r, const BootInfo& info);
+/// Runs every 32-bit and PAE program among the multiboot modules, in order, from protected mode with paging off (the
+/// 32-bit entry), and returns with paging off for the switch to long mode (the 64-bit world runs the rest). On a CPU
+/// without long mode, or when the boot layout leaves programs no safe memory, it reports every module itself, sends
+/// the final record and exits instead.
+void run_programs32(Reporter& r, const BootInfo& info);
 
 }  // namespace pagewalk::guest::runner

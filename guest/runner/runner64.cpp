@@ -1,5 +1,5 @@
 // pagewalk guest runner, 64-bit world: the Platform for 4-level and 5-level programs, and the entry point that
-// runs the multiboot module (pw.test=program).
+// runs the multiboot modules the 32-bit world left to it (pw.test=program; runner/program_loop.hpp).
 #include "runner/runner64.hpp"
 
 #include "arch/cpu.hpp"
@@ -7,10 +7,12 @@
 #include "boot/boot_context.h"
 #include "report/serial.hpp"
 #include "runner/cpu_features.hpp"
+#include "runner/program_loop.hpp"
 #include "runner/runner_core.hpp"
 
 extern "C" {
 extern std::uint64_t pw_gdt[PW_GDT_ENTRIES];
+extern pagewalk::guest::BootContext pw_boot_context;
 extern const char pw_image_start[], pw_image_end[], pw_user_start[], pw_user_end[];
 extern char pw_boot_user_pml4[];  // boot/page_tables.S: the identity map with U/S = 1 everywhere
 void pw_k_read(void*);
@@ -59,6 +61,9 @@ void clear_ldt() {
 class Platform64 {
 public:
     static constexpr std::uint8_t code_bits = 64;
+
+    /// Remembers the guest's own state (boot identity map, CR0/CR4/EFER as pw_main64 set them) for leave().
+    Platform64() : base_(registers()) {}
 
     bool supports(harness::ProgramMode m) const {
         if (m == harness::ProgramMode::long4) return true;
@@ -164,34 +169,56 @@ public:
         while ((arch::inb(serial::kBase + 5) & 1) == 0) asm volatile("pause");
         (void)arch::inb(serial::kBase);
     }
+
+    /// After a program: back to the guest's own state — PKRU 0 (WRPKRU needs CR4.PKE, so before PKE goes), the
+    /// boot identity map (a 5-level program: leave IA-32e mode to clear CR4.LA57, SDM Vol. 3A §9.8.5.4), CR4 (SMEP,
+    /// SMAP, PKE, PGE off: the PGE change flushes global translations too, §4.10.4.1), CR0.WP and EFER.NXE as at boot.
+    void leave() {
+        ac_off();
+        const std::uint64_t cr4 = arch::read_cr4();
+        if ((cr4 & cr4::pke) != 0) write_pkru(0);
+        if ((cr4 & cr4::la57) != 0)
+            arch::pw_relaunch_long_mode(base_.cr3, base_.cr4);
+        else
+            arch::write_cr3(base_.cr3);
+        arch::write_cr4(base_.cr4);
+        arch::write_cr0(base_.cr0);
+        write_efer(base_.efer);
+    }
+
+private:
+    ControlRegisters base_;
 };
 
 std::uint64_t addr(const char* p) {
     return reinterpret_cast<std::uint64_t>(p);
 }
 
+bool takes64(const ModulePeek& k) {
+    return !is_world32_program(k);
+}
+bool takes_all(const ModulePeek&) {
+    return true;
+}
+
 }  // namespace
 
-void run_program(Reporter& r, const BootInfo& info) {
-    if (info.module_end <= info.module_start) {
+void run_programs64(Reporter& r, const BootInfo& info) {
+    RunTally& tally = pw_boot_context.tally;
+    if (info.module_count == 0) {
         send_step_failed(r, 0, nullptr, harness::StepFailure::no_program, 0, 0, 0);
-        r.final(0, harness::ExitStatus::bad_boot);
-        r.exit(harness::ExitStatus::bad_boot);
+        finish_programs(r, tally, true, false);
     }
     GuestMemoryMap map;
     map.image_start = addr(pw_image_start);
     map.user_start = addr(pw_user_start);
     map.user_end = addr(pw_user_end);
     map.image_end = addr(pw_image_end);
-    map.module_start = info.module_start;
-    map.module_end = info.module_end;
-    map.memory_end = info.memory_end;
     Platform64 platform;
-    ProgramRunner<Platform64> runner(platform, r, map);
-    const harness::ExitStatus status =
-        runner.run(reinterpret_cast<const std::uint8_t*>(info.module_start), info.module_end - info.module_start);
-    r.final(runner.executed(), status);
-    r.exit(status);
+    // The 32-bit world ran the 32-bit and PAE programs already; without it (the direct 64-bit entry) they are
+    // reported here as unsupported_mode (SKIP).
+    const bool ok = run_modules(platform, r, tally, info, map, tally.world32_done != 0 ? takes64 : takes_all);
+    finish_programs(r, tally, ok, true);
 }
 
 }  // namespace pagewalk::guest::runner

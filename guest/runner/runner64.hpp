@@ -1,4 +1,4 @@
-// pagewalk guest runner, 64-bit world: runs the scenario program handed over as the multiboot module.
+// pagewalk guest runner, 64-bit world: runs the scenario programs handed over as multiboot modules.
 #pragma once
 
 #include "boot/boot_info.hpp"
@@ -6,8 +6,9 @@
 
 namespace pagewalk::guest::runner {
 
-/// Runs the program in the first multiboot module (4-level and 5-level programs; others are reported as
-/// unsupported_mode until the 32-bit world runs them), sends the final record and exits. Never returns.
-[[noreturn]] void run_program(Reporter& r, const BootInfo& info);
+/// Runs every module the 32-bit world did not (4-level and 5-level programs; 32-bit and PAE ones too, as
+/// unsupported_mode, when the 32-bit world never ran: the direct 64-bit entry), then the summary line and the final
+/// record for the whole boot, and exits. Never returns.
+[[noreturn]] void run_programs64(Reporter& r, const BootInfo& info);
 
 }  // namespace pagewalk::guest::runner

@@ -37,8 +37,10 @@
 #include "report/reporter.hpp"
 #include "runner/control_writes.hpp"
 #include "runner/controls.hpp"
+#include "runner/judge.hpp"
 #include "runner/layout.hpp"
 #include "runner/records.hpp"
+#include "runner/verdict.hpp"
 
 namespace pagewalk::guest::runner {
 
@@ -59,37 +61,29 @@ public:
     ProgramRunner(Platform& platform, Reporter& reporter, const GuestMemoryMap& memory)
         : p_(platform), r_(reporter), mem_map_(memory) {}
 
-    /// Runs the program and returns the exit status (ok: it ran and every access did what the walker predicted).
+    /// Runs the program; its verdict and counts are outcome() afterwards. Returns the exit status of a boot that
+    /// ran only this program (ok: it passed, or it was skipped because the CPU cannot run it).
     harness::ExitStatus run(const std::uint8_t* program, std::uint64_t size) {
         const harness::ProgramCheck check = harness::validate_program(program, static_cast<std::size_t>(size));
-        if (!check) {
-            fail(nullptr, harness::StepFailure::bad_program, static_cast<std::uint8_t>(check.error), 0,
-                 check.step_index);
-            send_pending();
-            return harness::ExitStatus::check_failed;
-        }
+        if (!check)
+            return stop(harness::StepFailure::bad_program, static_cast<std::uint8_t>(check.error), 0, check.step_index);
         const harness::ProgramHeader& h = harness::program_header(program);
         scenario_ = h.scenario_id;
-        const std::uint32_t missing = h.features & ~(p_.cpuid_features() | h.vouched_features);
-        if (missing != 0) {
-            fail(nullptr, harness::StepFailure::feature_missing, 0, 0, missing);
-            send_pending();
-            return harness::ExitStatus::ok;  // not a failure of the CPU: the host reports SKIP
-        }
-        const auto mode = static_cast<harness::ProgramMode>(h.mode);
-        if (!p_.supports(mode)) {
-            fail(nullptr, harness::StepFailure::unsupported_mode, h.mode, 0, 0);
-            send_pending();
-            return harness::ExitStatus::ok;
-        }
-        areas_ = plan_areas(mem_map_, h.table_frames, h.data_frames);
-        if (!areas_.fits) {
-            fail(nullptr, harness::StepFailure::memory_too_small, 0, areas_.data_base + areas_.data_bytes,
-                 mem_map_.memory_end);
-            send_pending();
-            return harness::ExitStatus::check_failed;
-        }
         cpu_ = p_.cpu();
+        // CPUID before any control bit (QEMU 7.2 hangs on a MOV to CR4 with an unsupported bit).
+        const std::uint32_t cpuid = p_.cpuid_features();
+        const std::uint32_t missing = h.features & ~(cpuid | h.vouched_features);
+        if (missing != 0) return stop(harness::StepFailure::feature_missing, 0, 0, missing);
+        if ((h.absent_features & cpuid) != 0)
+            return stop(harness::StepFailure::cpu_mismatch, 0, 0, h.absent_features & cpuid);
+        if (h.maxphyaddr != 0 && h.maxphyaddr != cpu_.maxphyaddr)
+            return stop(harness::StepFailure::cpu_mismatch, 1, h.maxphyaddr, cpu_.maxphyaddr);
+        const auto mode = static_cast<harness::ProgramMode>(h.mode);
+        if (!p_.supports(mode)) return stop(harness::StepFailure::unsupported_mode, h.mode, 0, 0);
+        areas_ = plan_areas(mem_map_, h.table_frames, h.data_frames);
+        if (!areas_.fits)
+            return stop(harness::StepFailure::memory_too_small, 0, areas_.data_base + areas_.data_bytes,
+                        mem_map_.memory_end);
         cpu_.smep = cpu_.smep || (h.vouched_features & harness::feature::smep) != 0;
         cpu_.smap = cpu_.smap || (h.vouched_features & harness::feature::smap) != 0;
         header_ = &h;
@@ -98,23 +92,47 @@ public:
         regs_ = target_registers(p_.registers(), h);
         const arch::Trap t = p_.run_unprivileged(&ProgramRunner::build_thunk, this);
         if (t.taken) fail(nullptr, harness::StepFailure::build_trapped, t.vector, t.rip, t.cr2);
-        if (send_pending()) return harness::ExitStatus::check_failed;
-        if (!enter()) return harness::ExitStatus::check_failed;
+        if (send_pending()) return outcome_.status();
+        const bool entered = enter();
+        outcome_.judge_step(0, cw_.take_judgement());  // turning PAE paging on loads the PDPTE registers
+        if (!entered) return outcome_.status();
         pkru_ = h.pkru;
         if ((h.controls & harness::control::pke) != 0) p_.write_pkru(pkru_);
         send_run_info(h);
         for (std::uint32_t i = first_live_; i < h.step_count; ++i) {
             const bool ok = execute(steps_[i], h, true);
-            if (send_pending() || !ok) return harness::ExitStatus::check_failed;
-            if (steps_[i].op != static_cast<std::uint16_t>(harness::StepOp::tag)) ++executed_;
+            judge_step(steps_[i]);
+            if (send_pending() || !ok) break;
+            if (steps_[i].op != static_cast<std::uint16_t>(harness::StepOp::tag)) ++outcome_.steps_executed;
         }
-        return mismatches_ + cw_.mismatches() == 0 ? harness::ExitStatus::ok : harness::ExitStatus::check_failed;
+        return outcome_.status();
     }
 
-    [[nodiscard]] std::uint32_t executed() const { return executed_; }
+    /// The guest's verdict on the program and its step counts (valid after run()).
+    [[nodiscard]] const ProgramOutcome& outcome() const { return outcome_; }
 
 private:
     static void build_thunk(void* self) { static_cast<ProgramRunner*>(self)->build(); }
+
+    /// The step's judgement: its access or entry record's, and its control-register writes' (OR-ed).
+    void judge_step(const harness::Step& s) {
+        harness::GuestJudgement j = cw_.take_judgement();
+        j.judged |= judgement_.judged;
+        j.failed |= judgement_.failed;
+        judgement_ = {};
+        outcome_.judge_step(s.id, j);
+    }
+    void add_judgement(const harness::GuestJudgement& j) {
+        judgement_.judged |= j.judged;
+        judgement_.failed |= j.failed;
+    }
+
+    /// Ends the program before it ran: a step failure (skip or error), sent now.
+    harness::ExitStatus stop(harness::StepFailure why, std::uint8_t code, std::uint64_t address, std::uint64_t detail) {
+        fail(nullptr, why, code, address, detail);
+        send_pending();
+        return outcome_.status();
+    }
 
     /// Table-only steps: they may run before the tables are live (no flush to make). Not an edit of a PAE PDPTE:
     /// run live, its flush is the CR3 load that may raise #GP as the step's outcome (before, turning paging on
@@ -169,7 +187,7 @@ private:
         }
         for (first_live_ = 0; first_live_ < header_->step_count && table_only(steps_[first_live_]); ++first_live_) {
             if (!execute(steps_[first_live_], *header_, false)) return;
-            if (steps_[first_live_].op != static_cast<std::uint16_t>(harness::StepOp::tag)) ++executed_;
+            if (steps_[first_live_].op != static_cast<std::uint16_t>(harness::StepOp::tag)) ++outcome_.steps_executed;
         }
     }
 
@@ -189,24 +207,8 @@ private:
     }
 
     void send_run_info(const harness::ProgramHeader& h) {
-        harness::RunInfoRecord rec{};
-        rec.header = harness::make_header(harness::RecordType::run_info, sizeof rec);
-        rec.scenario_id = scenario_;
-        rec.mode = h.mode;
-        rec.code_bits = Platform::code_bits;
-        rec.data_base = areas_.data_base;
-        rec.data_bytes = areas_.data_bytes;
-        rec.tables_base = areas_.tables_base;
-        rec.table_bytes = areas_.table_bytes;
-        rec.memory_end = mem_map_.memory_end;
-        const ControlRegisters now = p_.registers();
-        rec.cr0 = now.cr0;
-        rec.cr3 = now.cr3;
-        rec.cr4 = now.cr4;
-        rec.efer = now.efer;
-        rec.pkru = pkru_;
-        rec.cpu_features = p_.cpuid_features();
-        rec.step_count = h.step_count;
+        harness::RunInfoRecord rec = make_run_info(scenario_, h, Platform::code_bits, areas_, mem_map_.memory_end,
+                                                   p_.registers(), pkru_, p_.cpuid_features());
         r_.send(rec.header);
     }
 
@@ -216,10 +218,12 @@ private:
         if (pending_.set) return;  // the first failure counts
         pending_ = {true, s, why, code, address, detail};
     }
-    /// Sends the pending failure, if any; true when there was one.
+    /// Sends the pending failure, if any (it ends the program: a skip or an error); true when there was one.
     bool send_pending() {
         if (!pending_.set) return false;
         send_step_failed(r_, scenario_, pending_.step, pending_.why, pending_.code, pending_.address, pending_.detail);
+        outcome_.stop(pending_.why, pending_.code, pending_.step != nullptr ? pending_.step->id : 0, pending_.address,
+                      pending_.detail);
         return true;
     }
 
@@ -289,7 +293,16 @@ private:
         const Fallible<EntryLocation> loc = m.locate(s.va, s.level);
         std::uint64_t e = 0;
         const bool found = loc && memory_.read_entry(*loc, e);
-        send_entry(r_, scenario_, s, found, found ? loc->pa() : 0, e);
+        harness::EntryRecord rec = make_entry(scenario_, s, found, found ? loc->pa() : 0, e);
+        rec.guest = judge_entry(rec, s.expect);
+        add_judgement(rec.guest);
+        r_.send(rec.header);
+    }
+
+    /// What data frame `frame` holds at page offset `offset` now (the data area is identity-mapped).
+    std::uint64_t data_value(std::uint32_t frame, std::uint32_t offset) const {
+        const std::uint64_t pa = areas_.data_base + (std::uint64_t{frame} << 12) + offset;
+        return *reinterpret_cast<const volatile std::uint64_t*>(static_cast<std::uintptr_t>(pa));
     }
 
     /// EFER, then CR4, then CR0 (a CR4 write changing PGE/PSE/SMEP loads the PAE PDPTE registers, §4.4.1).
@@ -333,7 +346,9 @@ private:
 
         harness::AccessRecord rec = make_access(scenario_, s, got.trap, got.value, ann.prediction);
         add_chain(rec, predicted.chain(), memory_, ctx_.shape().entry_bytes);
-        if (!matches(rec)) ++mismatches_;
+        rec.guest = judge_access(rec, s.expect, h.mode,
+                                 [this](std::uint32_t f, std::uint32_t off) { return data_value(f, off); });
+        add_judgement(rec.guest);
         r_.send(rec.header);
     }
 
@@ -389,8 +404,8 @@ private:
     ControlWrites<Platform> cw_{p_, r_, memory_, ctx_, cpu_};
     std::uint32_t scenario_ = 0;
     std::uint32_t pkru_ = 0;
-    std::uint32_t executed_ = 0;
-    std::uint32_t mismatches_ = 0;
+    ProgramOutcome outcome_{};
+    harness::GuestJudgement judgement_{};  ///< the current step's access / entry record judgement
     const harness::ProgramHeader* header_ = nullptr;
     const harness::Step* steps_ = nullptr;
     ControlRegisters regs_{};       ///< the registers the program starts with (CR3 set by build())

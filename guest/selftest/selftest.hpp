@@ -5,7 +5,9 @@
 // bench: #PF and ring-3 round trips timed with RDTSC, reported as log lines.
 // la57: 4-level → 5-level → 4-level paging through pw_relaunch_long_mode (a no-op pass without LA57).
 // Deliberately broken guests, which the host must report as failures: triple-fault, hang, garbage (a record
-//   with a bad magic), early-stop (exit without a final record), mmio (touch unbacked guest-physical memory).
+//   with a bad magic), early-stop (exit without a final record), mmio (touch unbacked guest-physical memory),
+//   stray-exception (a #PF outside any guarded call: exception record, PANIC line on the screen and COM1, final
+//   record with status panic).
 #pragma once
 
 #include "report/reporter.hpp"

@@ -6,6 +6,7 @@
 
 #include "check/chain.hpp"
 #include "check/control_write.hpp"
+#include "check/guest_verdict.hpp"
 #include "check/known_deviations.hpp"
 #include "scenario/scenario.hpp"
 
@@ -113,6 +114,16 @@ private:
             out_.reason = "the guest's CPUID lacks " + scenario::feature_names(static_cast<std::uint32_t>(s.detail));
             return;
         }
+        if (reason == harness::StepFailure::cpu_mismatch && s.step == 0) {
+            out_.verdict = Verdict::skip;
+            out_.reason = s.detail_code == 0
+                              ? "the guest's CPUID has " +
+                                    scenario::feature_names(static_cast<std::uint32_t>(s.detail)) +
+                                    ", which the rule needs absent (qemu_cpu)"
+                              : "the guest's MAXPHYADDR is " + std::to_string(s.detail) + ", the steps assume " +
+                                    std::to_string(s.address) + " (qemu_cpu phys-bits)";
+            return;
+        }
         if (reason == harness::StepFailure::unsupported_mode) {
             out_.verdict = Verdict::skip;
             out_.reason = std::string("the guest cannot run ") + scenario::mode_name(p_.mode) +
@@ -130,8 +141,10 @@ private:
                                             "memory too small",
                                             "register set rejected by the walker",
                                             "no program",
-                                            "the runner's table building trapped"};
-        std::string detail = names[s.reason < 10 ? s.reason : 0];
+                                            "the runner's table building trapped",
+                                            "CPU mismatch",
+                                            "the boot loader put modules where programs need memory"};
+        std::string detail = names[s.reason < 12 ? s.reason : 0];
         if (reason == harness::StepFailure::mapper_error)
             detail += std::string(": ") + to_string(static_cast<MapError>(s.detail_code)) + " at " + hex(s.address);
         else if (s.address != 0)
@@ -323,6 +336,10 @@ Evaluation evaluate(const scenario::Program& program, const RunResult& run, cons
                     const BackendInfo& backend) {
     Evaluation out;
     Evaluator(program, run, backend, out).run();
+    const bool skipped = out.verdict == Verdict::skip;
+    cross_check_guest(program, run.records, run.outcome == Outcome::passed || run.outcome == Outcome::guest_failed,
+                      out);
+    if (skipped && !out.guest_agrees) out.verdict = Verdict::fail;  // conclude() would keep a skip
     if (live != nullptr && out.verdict != Verdict::skip) {
         for (const Finding& f : live->findings()) out.add(f);
         out.live_checked = live->checked();

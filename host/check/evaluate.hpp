@@ -5,7 +5,9 @@
 //   (c) live         the host's own walk of the live tables (live_check.hpp), merged in here;
 //   (d) A/D          accessed/dirty bits after each access (SDM Vol. 3A §4.8): A in every entry a successful
 //                    access used, D in its leaf for a write, no D for a read, nothing else changed; an A set
-//                    above a fault is a "may" and accepted either way.
+//                    above a fault is a "may" and accepted either way;
+//   (e) guest verdict the guest's own judgement of (a), (b), (d) and of the program, against the host's
+//                    (guest_verdict.hpp).
 // A disagreement about an exception that matches a known backend deviation becomes "deviation (known)".
 #pragma once
 

@@ -25,9 +25,11 @@ struct Evaluation {
     Verdict verdict = Verdict::pass;
     std::string reason;  ///< skip: why; fail: the first failure in one line
     std::vector<Finding> findings;
-    unsigned accesses = 0;      ///< access records checked
-    unsigned live_checked = 0;  ///< accesses walked from outside while the guest waited
-    std::string live_source;    ///< where the live walk got registers ("KVM_GET_SREGS + KVM_TRANSLATE", …)
+    unsigned accesses = 0;           ///< access records checked
+    unsigned live_checked = 0;       ///< accesses walked from outside while the guest waited
+    std::string live_source;         ///< where the live walk got registers ("KVM_GET_SREGS + KVM_TRANSLATE", …)
+    std::uint8_t guest_verdict = 0;  ///< the guest's own verdict (harness::ProgramVerdict), 0: none received
+    bool guest_agrees = true;        ///< the guest's judgements match the host's findings (check/guest_verdict.hpp)
 
     void add(Finding f) { findings.push_back(std::move(f)); }
     /// Sets the verdict from the findings (fail > known deviation > pass); skip stays skip.

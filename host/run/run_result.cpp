@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <pagewalk/harness/framing.hpp>
 #include <sstream>
 
@@ -220,6 +221,20 @@ std::string format_record(const harness::DecodedRecord& r) {
             else
                 o << "ok";
         }
+    } else if (const auto* b = r.program_begin()) {
+        static const char* const modes[] = {"?", "32bit", "pae", "4level", "5level"};
+        o << "program_begin module " << b->module_index + 1 << "/" << b->module_count << ": scenario " << b->scenario_id
+          << " " << modes[b->mode <= 4 ? b->mode : 0] << " '" << std::string(b->name, strnlen(b->name, sizeof b->name))
+          << "' " << b->module_bytes << " bytes at " << hex(b->module_start) << ", " << int{b->code_bits}
+          << "-bit world";
+    } else if (const auto* pe = r.program_end()) {
+        static const char* const verdicts[] = {"?", "PASS", "FAIL", "SKIP", "ERROR"};
+        o << "program_end module " << pe->module_index + 1 << ": scenario " << pe->scenario_id << " "
+          << verdicts[pe->verdict <= 4 ? pe->verdict : 0] << " (" << pe->steps_executed << " steps run, "
+          << pe->steps_judged << " judged, " << pe->steps_failed << " failed";
+        if (pe->steps_failed != 0) o << ", first " << pe->first_failed_step << " checks " << hex(pe->failed_checks);
+        if (pe->reason != 0) o << ", reason " << int{pe->reason} << " detail " << hex(pe->detail);
+        o << ")";
     } else if (const auto* f = r.final_record()) {
         o << "final records=" << f->records << " steps=" << f->steps << " digest=" << hex(f->digest)
           << " status=" << f->status;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <optional>
 
+#include "scenario/cpu_condition.hpp"
 #include "scenario/mode_rules.hpp"
 #include "scenario/tlb_tracker.hpp"
 
@@ -31,6 +32,16 @@ public:
         p_.scenario_id = opt_.scenario_id;
         p_.controls = mode_controls(s_.controls, mode_);
         p_.features = required_features(s_, mode_);
+        const CpuCondition cpu = cpu_condition(s_.qemu_cpu);
+        const SourcePos top{s_.file, 1, 1};
+        if (!cpu.error.empty()) error(top, "qemu_cpu", cpu.error);
+        p_.features |= cpu.present;
+        p_.absent_features = cpu.absent;
+        p_.maxphyaddr = cpu.maxphyaddr;
+        if ((cpu.absent & p_.features) != 0)
+            error(top, "qemu_cpu",
+                  "the CPU model turns off " + feature_names(cpu.absent & p_.features) +
+                      ", which the scenario's modes, controls or steps need");
         controls_ = p_.controls;
         nxe_ = (p_.controls & ctl::nxe) != 0;
         if (s_.pkru && (*s_.pkru >> 30) != 0)
@@ -219,8 +230,62 @@ private:
             case StepOp::tag:
                 break;
         }
+        if (st.op == StepOp::access || st.op == StepOp::reload_cr3 || st.op == StepOp::read_entry)
+            h.expect = expectation(st);
         if (out_.errors.size() != errors_before) return std::nullopt;
         return h;
+    }
+
+    /// The step's expectation as the guest judges it (harness/step_expect.hpp): the fields the host's evaluator
+    /// reads from the same StepSpec (check/evaluate.cpp, check/control_write.cpp).
+    harness::StepExpect expectation(const StepSpec& st) {
+        harness::StepExpect e{};
+        if (st.op == StepOp::access && st.stale) e.flags |= harness::expect_flag::stale;
+        if (!st.expect) return e;
+        const Expectation& x = *st.expect;
+        switch (x.kind) {
+            case Expectation::Kind::ok:
+                e.kind = static_cast<std::uint8_t>(harness::ExpectKind::ok);
+                if (x.value) {
+                    e.flags |= harness::expect_flag::value;
+                    e.value = *x.value;
+                }
+                if (x.frames.size() > harness::kMaxExpectFrames) {
+                    error(x.pos, key(st, "expect"),
+                          "at most " + std::to_string(harness::kMaxExpectFrames) + " frames (the program format)");
+                    break;
+                }
+                e.frame_count = static_cast<std::uint8_t>(x.frames.size());
+                for (std::size_t i = 0; i < x.frames.size(); ++i) e.frames[i] = x.frames[i];
+                break;
+            case Expectation::Kind::fault:
+                e.kind = static_cast<std::uint8_t>(harness::ExpectKind::fault);
+                e.vector = x.vector;
+                if (x.error_code) {
+                    e.flags |= harness::expect_flag::error_code;
+                    e.error_code = *x.error_code;
+                }
+                if (x.cr2) {
+                    e.flags |= harness::expect_flag::cr2;
+                    e.value = *x.cr2;
+                }
+                break;
+            case Expectation::Kind::model:
+                e.kind = static_cast<std::uint8_t>(harness::ExpectKind::model);
+                break;
+            case Expectation::Kind::entry:
+                e.kind = static_cast<std::uint8_t>(harness::ExpectKind::entry);
+                if (x.accessed) {
+                    e.flags |= harness::expect_flag::accessed;
+                    e.value |= *x.accessed ? 0x20 : 0;
+                }
+                if (x.dirty) {
+                    e.flags |= harness::expect_flag::dirty;
+                    e.value |= *x.dirty ? 0x40 : 0;
+                }
+                break;
+        }
+        return e;
     }
 
     void encode_map(const StepSpec& st, harness::Step& h) {
@@ -364,6 +429,8 @@ private:
         hdr.features = p_.features;
         hdr.data_frames = p_.data_frames;
         hdr.table_frames = s_.table_frames;
+        hdr.absent_features = p_.absent_features;
+        hdr.maxphyaddr = p_.maxphyaddr;
         p_.bytes.resize(hdr.total_size);
         std::memcpy(p_.bytes.data(), &hdr, sizeof hdr);
         if (!steps.empty())

@@ -35,8 +35,10 @@ struct Program {
     const Scenario* scenario = nullptr;
     Mode mode = Mode::long4;
     std::uint32_t scenario_id = 0;
-    std::uint32_t features = 0;  ///< everything the program needs from the CPU
-    std::uint32_t controls = 0;  ///< control bits on at start (mode-adjusted)
+    std::uint32_t features = 0;         ///< everything the program needs from the CPU
+    std::uint32_t absent_features = 0;  ///< features the CPU must not have (from qemu_cpu: "-pdpe1gb")
+    std::uint8_t maxphyaddr = 0;        ///< the MAXPHYADDR the steps assume (qemu_cpu "phys-bits=N"), 0 = any
+    std::uint32_t controls = 0;         ///< control bits on at start (mode-adjusted)
     std::uint32_t data_frames = 0;
     std::set<std::uint32_t> tagged_frames;           ///< data frames the guest tags before the first step
     std::map<std::uint32_t, const StepSpec*> steps;  ///< by step id: the steps this mode runs

@@ -14,6 +14,7 @@
 #include "check/evaluate.hpp"
 #include "check/known_deviations.hpp"
 #include "check/live_check.hpp"
+#include "guest_judgement.hpp"
 #include "run/selftest_check.hpp"
 #include "scenario/compiler.hpp"
 #include "scenario/parser.hpp"
@@ -172,8 +173,10 @@ TEST(ControlWrite, MissingReloadRecordFailsTheStep) {
     auto e = check::evaluate(c.program, run, nullptr, kKvm);
     EXPECT_EQ(e.verdict, check::Verdict::fail);
     EXPECT_TRUE(has(e.findings, check::Finding::Severity::failure, "run", "no control_write record"));
-    const auto w = pdpte_load(3, 0x2, true);
+    auto w = pdpte_load(3, 0x2, true);
+    w.guest = test::judgement(h::guest_check::prediction | h::guest_check::expectation);
     run.records.push_back({h::decode(reinterpret_cast<const std::uint8_t*>(&w), sizeof w).record, 0});
+    ASSERT_TRUE(test::end_program(run));
     e = check::evaluate(c.program, run, nullptr, kKvm);
     EXPECT_EQ(e.verdict, check::Verdict::pass) << (e.findings.empty() ? "" : e.findings.front().message);
 }

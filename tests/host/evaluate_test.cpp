@@ -9,6 +9,7 @@
 #include <pagewalk/harness/program.hpp>
 
 #include "check/known_deviations.hpp"
+#include "guest_judgement.hpp"
 #include "scenario/compiler.hpp"
 #include "scenario/parser.hpp"
 
@@ -75,6 +76,7 @@ h::AccessRecord read_ok(std::uint32_t step, std::uint64_t va, std::uint64_t pa, 
         a.chain_before[i] = 0x20'1000 + i * 0x1000 + 3;
         a.chain_after[i] = a.chain_before[i] | 0x20;
     }
+    a.guest = test::access_judgement();
     return a;
 }
 
@@ -91,6 +93,9 @@ h::AccessRecord fault(std::uint32_t step, std::uint64_t va, std::uint32_t predic
     a.error_code = observed;
     a.cr2 = va;
     for (unsigned i = 0; i < 4; ++i) a.chain_after[i] = a.chain_before[i];
+    // The guest judges by the SDM: an error code other than the one predicted (and expected) fails both.
+    if (observed != predicted)
+        a.guest = test::access_judgement(h::guest_check::expectation | h::guest_check::prediction);
     return a;
 }
 
@@ -135,9 +140,11 @@ TEST(Evaluate, AgreeingRunPasses) {
     RunResult run = passed_run();
     add(run, read_ok(2, 0x4000'0008, kDataBase + 8, h::data_tag(8)));
     add(run, fault(4, 0x4000'0008, 0x9, 0x9));
+    ASSERT_TRUE(test::end_program(run));
     const auto e = evaluate(c, run);
     EXPECT_EQ(e.verdict, check::Verdict::pass) << e.reason;
     EXPECT_EQ(e.accesses, 2u);
+    EXPECT_EQ(e.guest_verdict, static_cast<std::uint8_t>(h::ProgramVerdict::passed));
 }
 
 TEST(Evaluate, WrongValueFailsExpectationAndValueChecks) {
@@ -167,8 +174,11 @@ TEST(Evaluate, QemuRsvdWithoutPIsAKnownDeviation) {
     RunResult run = passed_run();
     add(run, read_ok(2, 0x4000'0008, kDataBase + 8, h::data_tag(8)));
     add(run, fault(4, 0x4000'0008, 0x9, 0x8));
+    ASSERT_TRUE(test::end_program(run));  // the guest, judging by the SDM: FAIL
     const auto e = evaluate(c, run, "qemu", "QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7)");
-    EXPECT_EQ(e.verdict, check::Verdict::known_deviation);
+    EXPECT_EQ(e.verdict, check::Verdict::known_deviation) << e.reason;
+    EXPECT_TRUE(e.guest_agrees);
+    EXPECT_EQ(e.guest_verdict, static_cast<std::uint8_t>(h::ProgramVerdict::failed));
     EXPECT_TRUE(has_finding(e, "expectation", "qemu-rsvd-without-p"));
     // Another QEMU version is not covered by the entry.
     EXPECT_EQ(evaluate(c, run, "qemu", "QEMU emulator version 8.2.0").verdict, check::Verdict::fail);
@@ -195,7 +205,9 @@ TEST(Evaluate, AccessedAboveAFaultIsAMay) {
     h::AccessRecord f = fault(4, 0x4000'0008, 0x9, 0x9);
     f.chain_after[0] |= 0x20;  // QEMU sets A while descending: allowed
     add(run, f);
+    ASSERT_TRUE(test::end_program(run));
     EXPECT_EQ(evaluate(c, run).verdict, check::Verdict::pass);
+    run.records.pop_back();
     f.chain_after[1] |= 0x4;  // but U/S changing is not
     run.records.pop_back();
     add(run, f);
@@ -225,8 +237,9 @@ TEST(Evaluate, MissingFeatureIsASkipWithTheReason) {
     sf.reason = static_cast<std::uint8_t>(h::StepFailure::feature_missing);
     sf.detail = h::feature::smap;
     add(run, sf);
+    ASSERT_TRUE(test::end_program(run, 0, static_cast<std::uint8_t>(h::ProgramVerdict::skipped)));
     const auto e = evaluate(c, run);
-    EXPECT_EQ(e.verdict, check::Verdict::skip);
+    EXPECT_EQ(e.verdict, check::Verdict::skip) << e.reason;
     EXPECT_NE(e.reason.find("smap"), std::string::npos);
 }
 

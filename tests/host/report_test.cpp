@@ -66,6 +66,13 @@ TEST(Report, ConsoleEndsWithTheSummaryLine) {
     EXPECT_NE(out.find("4 scenario runs (3 run, 1 skipped) in 1.50 s: 2.0 runs per second"), std::string::npos);
 }
 
+TEST(Report, ACaptureCheckedAfterwardsHasNoTiming) {
+    // `pagewalk iso --serial-log`: nothing was timed, so no "0.0 runs per second".
+    const std::string out = report::console_report(sample(), 0, false);
+    EXPECT_NE(out.find("4 scenario runs (3 run, 1 skipped); 1 known"), std::string::npos);
+    EXPECT_EQ(out.find("runs per second"), std::string::npos);
+}
+
 TEST(Report, TapHasOnePointPerResultAndDirectives) {
     const std::string tap = report::tap_report(sample());
     EXPECT_EQ(tap.rfind("TAP version 13\n1..4\n", 0), 0u);

@@ -68,6 +68,10 @@ public:
     [[nodiscard]] const ControlWriteRecord* control_write() const {
         return as<ControlWriteRecord>(RecordType::control_write);
     }
+    [[nodiscard]] const ProgramBeginRecord* program_begin() const {
+        return as<ProgramBeginRecord>(RecordType::program_begin);
+    }
+    [[nodiscard]] const ProgramEndRecord* program_end() const { return as<ProgramEndRecord>(RecordType::program_end); }
 
 private:
     friend DecodeResult decode(const std::uint8_t* data, std::size_t size);
@@ -101,6 +105,10 @@ constexpr DecodeError check_runner_payload(const std::uint8_t* p, std::uint16_t 
     auto access_ok = [](const std::uint8_t* q) {  // kind, cpl, access_flags
         return q[0] <= 2 && (q[1] == 0 || q[1] == 3) && (q[2] & ~3u) == 0;
     };
+    auto judgement_ok = [](const std::uint8_t* q) {  // judged, failed: known bits, failed within judged
+        return (q[0] & ~guest_check::all) == 0 && (q[1] & ~q[0]) == 0;
+    };
+    auto mode_ok = [](std::uint8_t m) { return m >= 1 && m <= 4; };
     switch (static_cast<RecordType>(type)) {
         case RecordType::run_info:
             if (length != sizeof(RunInfoRecord)) return DecodeError::bad_payload_length;
@@ -123,13 +131,13 @@ constexpr DecodeError check_runner_payload(const std::uint8_t* p, std::uint16_t 
                 return DecodeError::bad_field;
             if (p[offsetof(AccessRecord, outcome)] > 1 || p[offsetof(AccessRecord, vector)] > 31 ||
                 p[offsetof(AccessRecord, has_error_code)] > 1 || p[offsetof(AccessRecord, trap_cpl)] > 3 ||
-                p[offsetof(AccessRecord, chain_count)] > 5)
+                p[offsetof(AccessRecord, chain_count)] > 5 || !judgement_ok(p + offsetof(AccessRecord, guest)))
                 return DecodeError::bad_field;
             return DecodeError::ok;
         case RecordType::entry:
             if (length != sizeof(EntryRecord)) return DecodeError::bad_payload_length;
             if (p[offsetof(EntryRecord, level)] < 1 || p[offsetof(EntryRecord, level)] > 5 ||
-                p[offsetof(EntryRecord, found)] > 1)
+                p[offsetof(EntryRecord, found)] > 1 || !judgement_ok(p + offsetof(EntryRecord, guest)))
                 return DecodeError::bad_field;
             return DecodeError::ok;
         case RecordType::step_failed:
@@ -145,7 +153,33 @@ constexpr DecodeError check_runner_payload(const std::uint8_t* p, std::uint16_t 
             if ((reg != 0 && reg != 3 && reg != 4) || mode < 1 || mode > 4 ||
                 p[offsetof(ControlWriteRecord, loads_pdptes)] > 1 || p[offsetof(ControlWriteRecord, outcome)] > 1 ||
                 p[offsetof(ControlWriteRecord, vector)] > 31 || p[offsetof(ControlWriteRecord, has_error_code)] > 1 ||
-                (predicted != 0 && predicted != 13) || p[offsetof(ControlWriteRecord, pdpte_index)] > 3)
+                (predicted != 0 && predicted != 13) || p[offsetof(ControlWriteRecord, pdpte_index)] > 3 ||
+                !judgement_ok(p + offsetof(ControlWriteRecord, guest)))
+                return DecodeError::bad_field;
+            return DecodeError::ok;
+        }
+        case RecordType::program_begin: {
+            if (length != sizeof(ProgramBeginRecord)) return DecodeError::bad_payload_length;
+            const std::uint8_t mode = p[offsetof(ProgramBeginRecord, mode)];
+            const std::uint8_t bits = p[offsetof(ProgramBeginRecord, code_bits)];
+            if ((mode != 0 && !mode_ok(mode)) || (bits != 32 && bits != 64) ||
+                load_le(p + offsetof(ProgramBeginRecord, module_index), 4) >=
+                    load_le(p + offsetof(ProgramBeginRecord, module_count), 4))
+                return DecodeError::bad_field;
+            return DecodeError::ok;
+        }
+        case RecordType::program_end: {
+            if (length != sizeof(ProgramEndRecord)) return DecodeError::bad_payload_length;
+            const std::uint8_t verdict = p[offsetof(ProgramEndRecord, verdict)];
+            const std::uint8_t mode = p[offsetof(ProgramEndRecord, mode)];
+            const std::uint8_t bits = p[offsetof(ProgramEndRecord, code_bits)];
+            const std::uint32_t judged = load_le(p + offsetof(ProgramEndRecord, steps_judged), 4);
+            const std::uint32_t passed = load_le(p + offsetof(ProgramEndRecord, steps_passed), 4);
+            const std::uint32_t failed = load_le(p + offsetof(ProgramEndRecord, steps_failed), 4);
+            if (verdict < 1 || verdict > kMaxProgramVerdict || (mode != 0 && !mode_ok(mode)) ||
+                (bits != 32 && bits != 64) || p[offsetof(ProgramEndRecord, reason)] > kMaxStepFailure ||
+                static_cast<std::uint64_t>(passed) + failed != judged ||
+                (load_le(p + offsetof(ProgramEndRecord, failed_checks), 4) & ~std::uint32_t{guest_check::all}) != 0)
                 return DecodeError::bad_field;
             return DecodeError::ok;
         }

@@ -4,7 +4,10 @@
 //
 //   ProgramHeader   magic "PWPG", version, sizes, scenario id and name, paging mode, control bits to turn on,
 //                   PKRU, the CPU features the host assumes, how much data and page-table memory to set aside
-//   Step[count]     fixed-size steps, each with an id (the scenario's step number), executed in order
+//   Step[count]     fixed-size steps, each with an id (the scenario's step number), executed in order, and
+//                   for every access, reload_cr3 and read_entry step what it must do (StepExpect): the guest judges
+//                   its own run with these (so a boot with no host still says PASS or FAIL); the host checks again
+//                   from the scenario file, independently
 //
 // Freestanding and identical in -m32 and -m64 builds (every 64-bit field 8-aligned, explicit padding,
 // static_asserts below). `validate_program()` bounds-checks a whole program before the guest touches a step;
@@ -14,10 +17,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "step_expect.hpp"
+
 namespace pagewalk::harness {
 
 inline constexpr std::uint32_t kProgramMagic = 0x47505750;  // bytes "PWPG"
-inline constexpr std::uint16_t kProgramVersion = 1;
+/// 1: the first format; 2: StepExpect in every step (88 bytes), CPU conditions (absent features, MAXPHYADDR).
+inline constexpr std::uint16_t kProgramVersion = 2;
 inline constexpr std::uint32_t kMaxProgramSteps = 4096;
 inline constexpr std::uint32_t kMaxScenarioName = 48;  ///< bytes of the name, NUL-padded (not necessarily terminated)
 /// Frames of scenario data the guest will set aside (64 MiB): bounds the guest's allocation and fill work.
@@ -118,7 +124,7 @@ inline constexpr std::uint8_t implicit = 1u << 1;
 inline constexpr std::uint8_t all = 3;
 }  // namespace access_flag
 
-/// One step (56 bytes). Which fields matter depends on `op` (see StepOp); unused fields are 0.
+/// One step (88 bytes). Which fields matter depends on `op` (see StepOp); unused fields are 0.
 struct alignas(8) Step {
     std::uint16_t op;           ///< StepOp
     std::uint8_t flags;         ///< step_flag::… (access steps: unused)
@@ -140,6 +146,7 @@ struct alignas(8) Step {
     // `c` is used by set_control (PKRU) only.
     std::uint32_t c;
     std::uint32_t reserved1;
+    StepExpect expect;  ///< access, reload_cr3, read_entry: what the step must do (kind none elsewhere)
 };
 
 /// The program header (128 bytes). Steps follow at `step_offset`.
@@ -164,17 +171,25 @@ struct alignas(8) ProgramHeader {
     /// Features the host's backend probe saw working although CPUID may not report them (kvm_pvm enforces SMEP
     /// and SMAP with CPUID bits clear): the guest accepts these without its CPUID check.
     std::uint32_t vouched_features;
-    std::uint64_t reserved2[3];
+    /// feature::… bits the CPU must NOT have ("feature absent" rules, e.g. PS in a PDPTE without 1 GiB pages): the
+    /// guest skips the program where CPUID reports one of them. Disjoint from `features`.
+    std::uint32_t absent_features;
+    /// The MAXPHYADDR the program's steps assume (CPUID.80000008H:EAX[7:0]; e.g. a reserved bit 36), 0 = any: the
+    /// guest skips the program on a CPU with another value.
+    std::uint8_t maxphyaddr;
+    std::uint8_t reserved3[3];
+    std::uint64_t reserved2[2];
 };
 
 // ---- layout pins (checked in every build: -m32 guest, -m64 guest, host) ----
-static_assert(sizeof(Step) == 56 && alignof(Step) == 8);
+static_assert(sizeof(Step) == 88 && alignof(Step) == 8);
 static_assert(offsetof(Step, op) == 0 && offsetof(Step, flags) == 2 && offsetof(Step, level) == 3);
 static_assert(offsetof(Step, id) == 4 && offsetof(Step, va) == 8 && offsetof(Step, pa) == 16);
 static_assert(offsetof(Step, a) == 24 && offsetof(Step, b) == 32 && offsetof(Step, rights) == 40);
 static_assert(offsetof(Step, sizes) == 41 && offsetof(Step, pat) == 42 && offsetof(Step, pkey) == 43);
 static_assert(offsetof(Step, access) == 44 && offsetof(Step, cpl) == 45 && offsetof(Step, access_flags) == 46);
 static_assert(offsetof(Step, reserved0) == 47 && offsetof(Step, c) == 48 && offsetof(Step, reserved1) == 52);
+static_assert(offsetof(Step, expect) == 56);
 static_assert(sizeof(ProgramHeader) == 128 && alignof(ProgramHeader) == 8);
 static_assert(offsetof(ProgramHeader, total_size) == 8 && offsetof(ProgramHeader, step_count) == 12);
 static_assert(offsetof(ProgramHeader, step_offset) == 16 && offsetof(ProgramHeader, step_size) == 20);
@@ -183,7 +198,8 @@ static_assert(offsetof(ProgramHeader, flags) == 29 && offsetof(ProgramHeader, na
 static_assert(offsetof(ProgramHeader, controls) == 80 && offsetof(ProgramHeader, pkru) == 84);
 static_assert(offsetof(ProgramHeader, features) == 88 && offsetof(ProgramHeader, data_frames) == 92);
 static_assert(offsetof(ProgramHeader, table_frames) == 96 && offsetof(ProgramHeader, vouched_features) == 100);
-static_assert(offsetof(ProgramHeader, reserved2) == 104);
+static_assert(offsetof(ProgramHeader, absent_features) == 104 && offsetof(ProgramHeader, maxphyaddr) == 108);
+static_assert(offsetof(ProgramHeader, reserved2) == 112);
 
 /// The tag a tag step writes at data-area offset `offset` (8-aligned, within the first kTaggedBytes of a frame): low
 /// byte 0xC3 (RET, so a fetch from a tagged address returns at once), the offset above it — every tagged qword is
@@ -258,7 +274,11 @@ constexpr bool step_fields_ok(const Step& s, std::uint8_t mode) {
                          : mode == static_cast<std::uint8_t>(ProgramMode::long4) ? 4
                          : mode == static_cast<std::uint8_t>(ProgramMode::pae)   ? 3
                                                                                  : 2;
-    if ((s.flags & ~step_flag::all) != 0) return false;
+    const bool access = s.op == static_cast<std::uint16_t>(StepOp::access);
+    const bool reload = s.op == static_cast<std::uint16_t>(StepOp::reload_cr3);
+    const bool read_entry = s.op == static_cast<std::uint16_t>(StepOp::read_entry);
+    if ((s.flags & ~step_flag::all) != 0 || !expect_fields_ok(s.expect, access, reload, read_entry, kMaxDataFrames))
+        return false;
     switch (static_cast<StepOp>(s.op)) {
         case StepOp::map:
             return s.a != 0 && (s.rights & ~step_rights::all) == 0 && s.sizes != 0 && (s.sizes & ~7u) == 0 &&
@@ -316,9 +336,13 @@ inline ProgramCheck validate_program(const std::uint8_t* data, std::size_t size)
     const std::uint32_t features = load_le32(data + offsetof(ProgramHeader, features));
     const std::uint32_t data_frames = load_le32(data + offsetof(ProgramHeader, data_frames));
     const std::uint32_t table_frames = load_le32(data + offsetof(ProgramHeader, table_frames));
+    const std::uint32_t absent = load_le32(data + offsetof(ProgramHeader, absent_features));
+    const std::uint8_t maxphyaddr = data[offsetof(ProgramHeader, maxphyaddr)];
     if ((flags & ~program_flag::all) != 0 || (controls & ~control::all) != 0 || (features & ~feature::all) != 0 ||
         (load_le32(data + offsetof(ProgramHeader, vouched_features)) & ~feature::all) != 0 || (pkru >> 30) != 0 ||
-        data_frames > kMaxDataFrames || table_frames == 0 || table_frames > kMaxTableFrames)
+        data_frames > kMaxDataFrames || table_frames == 0 || table_frames > kMaxTableFrames ||
+        (absent & ~feature::all) != 0 || (absent & features) != 0 ||
+        (maxphyaddr != 0 && (maxphyaddr < 32 || maxphyaddr > 52)))
         return {ProgramError::bad_header_field, 0};
     for (std::uint32_t i = 0; i < count; ++i) {
         Step s{};

@@ -20,7 +20,9 @@
 namespace pagewalk::harness {
 
 inline constexpr std::uint32_t kRecordMagic = 0x4b4c5750;  // bytes "PWLK"
-inline constexpr std::uint16_t kProtocolVersion = 3;       // 2: the scenario runner's records; 3: control_write
+/// 2: the scenario runner's records; 3: control_write; 4: the guest's own verdicts (GuestJudgement in access, entry and
+/// control_write records; program_begin / program_end around every program of a boot).
+inline constexpr std::uint16_t kProtocolVersion = 4;
 /// Largest record any side may send or accept (bounds the host's guest-memory read and the serial line).
 inline constexpr std::uint32_t kMaxRecordSize = 512;
 /// Longest text in a LogRecord.
@@ -40,7 +42,9 @@ enum class RecordType : std::uint16_t {
     entry = 0x13,          ///< an entry read back (A/D bits)
     step_failed = 0x14,    ///< a step could not be carried out (mapper error, missing feature…)
     control_write = 0x15,  ///< a control-register write that loads the PAE PDPTE registers, or a reload_cr3 step
-    last_known_runner_type = 0x15,
+    program_begin = 0x16,  ///< a program (multiboot module) starts: which module, which scenario and mode
+    program_end = 0x17,    ///< a program ended: the guest's own verdict and step counts
+    last_known_runner_type = 0x17,
     last_runner_type = 0x3f,
 };
 

@@ -1,18 +1,38 @@
 // pagewalk harness: the scenario runner's records (types 0x10-0x3f), bit-exact in -m32 and -m64 builds.
 //
-// A program run sends: run_info (once the tables are live), then per access step an announce (before — the host
-// launcher walks the guest's live tables while the vCPU is stopped) and an access record (after), an entry record
-// per A/D readback, a control_write record per PAE PDPTE load and reload_cr3 step, and a step_failed record for a
-// step that could not be carried out. Same layout rules as
-// records.hpp: 64-bit fields 8-aligned, explicit padding, every size and offset pinned.
+// A boot runs every program (multiboot module) it was given; each program's records sit between a program_begin and
+// a program_end (the guest's own verdict). A program run sends: run_info (once the tables are live), then per access
+// step an announce (before — the host launcher walks the guest's live tables while the vCPU is stopped) and an access
+// record (after), an entry record per A/D readback, a control_write record per PAE PDPTE load and reload_cr3 step,
+// and a step_failed record for a step that could not be carried out. Access, entry and control_write records carry
+// the guest's judgement of them (GuestJudgement). Same layout rules as records.hpp: 64-bit fields 8-aligned,
+// explicit padding, every size and offset pinned.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "program.hpp"
 #include "records.hpp"
 
 namespace pagewalk::harness {
+
+/// The guest's own checks of a step (guest/runner/judge.hpp), as bits. The host makes the same checks independently
+/// (host/check/evaluate.cpp: "expectation", "prediction", "A/D") and compares its findings with these.
+namespace guest_check {
+inline constexpr std::uint8_t expectation = 1u << 0;     ///< the outcome against the program's StepExpect
+inline constexpr std::uint8_t prediction = 1u << 1;      ///< the outcome against the guest walker's prediction
+inline constexpr std::uint8_t accessed_dirty = 1u << 2;  ///< the A/D bits after an access (SDM Vol. 3A §4.8)
+inline constexpr std::uint8_t all = 7;
+}  // namespace guest_check
+
+/// Which of the guest's checks it made on a record and which failed (8 bytes).
+struct alignas(8) GuestJudgement {
+    std::uint8_t judged;  ///< guest_check bits evaluated
+    std::uint8_t failed;  ///< guest_check bits that failed (a subset of judged)
+    std::uint16_t reserved0;
+    std::uint32_t reserved1;
+};
 
 /// What the walker predicted for one access (pagewalk::translate in the guest). `kind` follows
 /// pagewalk::TranslateResult::Kind: 0 mapping, 1 page fault, 2 general protection, 3 memory error.
@@ -97,6 +117,7 @@ struct alignas(8) AccessRecord {
     std::uint64_t chain_pa[5];      ///< physical address of each entry the predicted walk read, top level first
     std::uint64_t chain_before[5];  ///< its value just before the access
     std::uint64_t chain_after[5];   ///< its value just after (A/D bits the CPU set)
+    GuestJudgement guest;           ///< the guest's own verdict on this access
 };
 
 /// An entry read back (read_entry step).
@@ -111,6 +132,7 @@ struct alignas(8) EntryRecord {
     std::uint32_t reserved1;
     std::uint64_t entry_pa;
     std::uint64_t value;
+    GuestJudgement guest;  ///< the guest's own verdict (expectation: the A/D bits the step expects)
 };
 
 /// Why a step could not be carried out.
@@ -125,8 +147,14 @@ enum class StepFailure : std::uint8_t {
     no_program = 8,        ///< no multiboot module
     build_trapped = 9,     ///< the runner's own table building took an exception (detail_code = vector,
                            ///< address = RIP, detail = CR2): a runner bug, not a finding about the CPU
+    /// The CPU is not the one the program needs: detail_code 0 — it has features the program needs absent (detail =
+    /// the feature bits); 1 — its MAXPHYADDR differs (address = the program's, detail = the CPU's). A SKIP.
+    cpu_mismatch = 10,
+    /// The boot loader put a module or its information where programs need free memory (address = the end of the
+    /// boot data, detail = the limit): the boot runs no program.
+    boot_layout = 11,
 };
-inline constexpr std::uint8_t kMaxStepFailure = 9;
+inline constexpr std::uint8_t kMaxStepFailure = 11;
 
 struct alignas(8) StepFailedRecord {
     RecordHeader header;
@@ -165,6 +193,51 @@ struct alignas(8) ControlWriteRecord {
     std::uint64_t reserved_bits;  ///< predicted #GP: the reserved bits set in the present PDPTEs (OR of all 4)
     std::uint64_t cr3;            ///< the CR3 the PDPTEs are loaded from
     std::uint64_t pdpt[4];        ///< the PDPT in memory just before the write (loads_pdptes)
+    GuestJudgement guest;         ///< the guest's own verdict (prediction; expectation for a reload_cr3 step)
+};
+
+/// A program starts (before anything else of it is sent): module `module_index` of `module_count`.
+struct alignas(8) ProgramBeginRecord {
+    RecordHeader header;
+    std::uint32_t module_index;  ///< 0-based, in the boot loader's order
+    std::uint32_t module_count;  ///< modules the boot loader gave
+    std::uint32_t scenario_id;   ///< ProgramHeader::scenario_id (0 when the module is no valid program)
+    std::uint8_t mode;           ///< ProgramHeader::mode (0 when the module is no valid program)
+    std::uint8_t code_bits;      ///< 32 or 64: the world running it
+    std::uint16_t reserved0;
+    std::uint64_t module_start;  ///< physical address of the module
+    std::uint32_t module_bytes;
+    std::uint32_t step_count;     ///< ProgramHeader::step_count (tag steps included)
+    char name[kMaxScenarioName];  ///< ProgramHeader::name (NUL-padded)
+};
+
+/// The guest's verdict on a program it ran (or skipped).
+enum class ProgramVerdict : std::uint8_t {
+    passed = 1,   ///< every step it judged did what the expectation and the walker's prediction say
+    failed = 2,   ///< at least one judged step did not
+    skipped = 3,  ///< not run: the CPU lacks a feature, has one the program needs absent, or another MAXPHYADDR
+    error = 4,    ///< a step could not be carried out, or the module is no valid program (reason: the StepFailure)
+};
+inline constexpr std::uint8_t kMaxProgramVerdict = 4;
+
+/// A program ended: the guest's own verdict and its step counts. A "judged" step is one with an expectation the
+/// guest checked or a control-register write it predicted (step 0: turning PAE paging on).
+struct alignas(8) ProgramEndRecord {
+    RecordHeader header;
+    std::uint32_t module_index;
+    std::uint32_t scenario_id;
+    std::uint8_t verdict;  ///< ProgramVerdict
+    std::uint8_t mode;
+    std::uint8_t code_bits;
+    std::uint8_t reason;              ///< skipped / error: the StepFailure; 0 otherwise
+    std::uint32_t steps_executed;     ///< steps carried out (tag steps not counted)
+    std::uint32_t steps_judged;       ///< distinct steps with a GuestJudgement
+    std::uint32_t steps_passed;       ///< judged steps whose checks all held
+    std::uint32_t steps_failed;       ///< judged steps with a failed check
+    std::uint32_t first_failed_step;  ///< the first failed step's id (valid when steps_failed > 0)
+    std::uint32_t failed_checks;      ///< guest_check bits that failed anywhere in the program
+    std::uint32_t reserved0;
+    std::uint64_t detail;  ///< skipped: the StepFailedRecord's detail (feature bits, CPU's MAXPHYADDR)
 };
 
 // ---- layout pins (checked in every build: -m32 guest, -m64 guest, host) ----
@@ -184,25 +257,44 @@ static_assert(offsetof(AnnounceRecord, step) == 20 && offsetof(AnnounceRecord, v
 static_assert(offsetof(AnnounceRecord, kind) == 32 && offsetof(AnnounceRecord, pkru) == 36);
 static_assert(offsetof(AnnounceRecord, cr0) == 40 && offsetof(AnnounceRecord, prediction) == 72);
 
-static_assert(sizeof(AccessRecord) == 224);
+static_assert(sizeof(GuestJudgement) == 8);
+static_assert(sizeof(AccessRecord) == 232);
 static_assert(offsetof(AccessRecord, step) == 20 && offsetof(AccessRecord, va) == 24);
 static_assert(offsetof(AccessRecord, kind) == 32 && offsetof(AccessRecord, chain_count) == 39);
 static_assert(offsetof(AccessRecord, error_code) == 40 && offsetof(AccessRecord, rip) == 64);
 static_assert(offsetof(AccessRecord, prediction) == 72 && offsetof(AccessRecord, chain_pa) == 104);
 static_assert(offsetof(AccessRecord, chain_before) == 144 && offsetof(AccessRecord, chain_after) == 184);
+static_assert(offsetof(AccessRecord, guest) == 224);
 
-static_assert(sizeof(EntryRecord) == 56);
+static_assert(sizeof(EntryRecord) == 64);
 static_assert(offsetof(EntryRecord, level) == 32 && offsetof(EntryRecord, entry_pa) == 40);
+static_assert(offsetof(EntryRecord, guest) == 56);
 
 static_assert(sizeof(StepFailedRecord) == 48);
 static_assert(offsetof(StepFailedRecord, reason) == 24 && offsetof(StepFailedRecord, op) == 26);
 static_assert(offsetof(StepFailedRecord, address) == 32 && offsetof(StepFailedRecord, detail) == 40);
 
-static_assert(sizeof(ControlWriteRecord) == 96);
+static_assert(sizeof(ControlWriteRecord) == 104);
 static_assert(offsetof(ControlWriteRecord, reg) == 24 && offsetof(ControlWriteRecord, predicted_vector) == 30);
 static_assert(offsetof(ControlWriteRecord, pdpte_index) == 31 && offsetof(ControlWriteRecord, value) == 32);
 static_assert(offsetof(ControlWriteRecord, error_code) == 40 && offsetof(ControlWriteRecord, reserved_bits) == 48);
 static_assert(offsetof(ControlWriteRecord, cr3) == 56 && offsetof(ControlWriteRecord, pdpt) == 64);
+static_assert(offsetof(ControlWriteRecord, guest) == 96);
+
+static_assert(sizeof(ProgramBeginRecord) == 96);
+static_assert(offsetof(ProgramBeginRecord, module_index) == 16 && offsetof(ProgramBeginRecord, module_count) == 20);
+static_assert(offsetof(ProgramBeginRecord, scenario_id) == 24 && offsetof(ProgramBeginRecord, mode) == 28);
+static_assert(offsetof(ProgramBeginRecord, code_bits) == 29 && offsetof(ProgramBeginRecord, module_start) == 32);
+static_assert(offsetof(ProgramBeginRecord, module_bytes) == 40 && offsetof(ProgramBeginRecord, step_count) == 44);
+static_assert(offsetof(ProgramBeginRecord, name) == 48);
+
+static_assert(sizeof(ProgramEndRecord) == 64);
+static_assert(offsetof(ProgramEndRecord, module_index) == 16 && offsetof(ProgramEndRecord, scenario_id) == 20);
+static_assert(offsetof(ProgramEndRecord, verdict) == 24 && offsetof(ProgramEndRecord, reason) == 27);
+static_assert(offsetof(ProgramEndRecord, steps_executed) == 28 && offsetof(ProgramEndRecord, steps_judged) == 32);
+static_assert(offsetof(ProgramEndRecord, steps_passed) == 36 && offsetof(ProgramEndRecord, steps_failed) == 40);
+static_assert(offsetof(ProgramEndRecord, first_failed_step) == 44 && offsetof(ProgramEndRecord, failed_checks) == 48);
+static_assert(offsetof(ProgramEndRecord, detail) == 56);
 
 static_assert(sizeof(AccessRecord) <= kMaxRecordSize);
 

@@ -1,0 +1,106 @@
+// pagewalk guest: the VGA text screen (80×25 cells at physical 0xB8000), for a physical machine with no serial
+// cable: a status line (row 0) and a scrolling region (rows 1–24) of progress lines. Write-only (nothing is read
+// back from video memory except to scroll), no cursor. Compiled into both worlds; the cursor position lives in
+// the shared BootContext (ScreenState), so the 32-bit and 64-bit worlds write one screen.
+//
+// Header-only and free of port I/O so that the host's unit tests run it over an ordinary array
+// (tests/guest/screen_test.cpp); report/vga.cpp has the parts that touch hardware. Cell format: IBM VGA text
+// mode 3, character byte then attribute byte (foreground bits 3:0, background bits 6:4).
+#pragma once
+
+#include <cstdint>
+
+#include "report/boot_context.hpp"
+#include "report/reporter.hpp"
+
+namespace pagewalk::guest {
+
+/// Text attributes (foreground | background << 4).
+namespace attr {
+inline constexpr std::uint8_t normal = 0x07;  ///< light grey on black
+inline constexpr std::uint8_t pass = 0x0a;    ///< light green
+inline constexpr std::uint8_t fail = 0x0c;    ///< light red
+inline constexpr std::uint8_t skip = 0x0e;    ///< yellow
+inline constexpr std::uint8_t status = 0x1f;  ///< white on blue
+inline constexpr std::uint8_t panic = 0x4f;   ///< white on red
+}  // namespace attr
+
+/// A text screen over `cells` (kColumns × kRows 16-bit cells) with its cursor in `state`.
+class Screen {
+public:
+    static constexpr unsigned kColumns = 80;
+    static constexpr unsigned kRows = 25;
+    static constexpr unsigned kFirstRow = 1;  ///< row 0 is the status line
+
+    Screen(ScreenState* state, volatile std::uint16_t* cells) : s_(state), cells_(cells) {}
+
+    [[nodiscard]] bool on() const { return s_->on != 0; }
+
+    /// Turns the screen on and clears it (cursor at the top of the scrolling region).
+    void start() {
+        s_->on = 1;
+        for (unsigned i = 0; i < kColumns * kRows; ++i) cells_[i] = cell(' ', attr::normal);
+        s_->row = kFirstRow;
+        s_->col = 0;
+    }
+
+    /// Row 0: `text`, cut or padded to the width.
+    void status(const char* text, std::uint8_t a = attr::status) {
+        if (!on()) return;
+        unsigned c = 0;
+        for (; c < kColumns && text[c] != 0; ++c) cells_[c] = cell(text[c], a);
+        for (; c < kColumns; ++c) cells_[c] = cell(' ', a);
+    }
+
+    /// `text` from the cursor on ('\n' ends a line; at the right edge it wraps, or with `wrap` false the rest of
+    /// the line is cut), then a new line.
+    void line(const char* text, std::uint8_t a = attr::normal, bool wrap = true) {
+        if (!on()) return;
+        for (; *text != 0; ++text) {
+            if (*text == '\n') {
+                newline();
+                continue;
+            }
+            if (s_->col >= kColumns) {
+                if (!wrap) continue;
+                newline();
+            }
+            cells_[s_->row * kColumns + s_->col] = cell(*text, a);
+            ++s_->col;
+        }
+        newline();
+    }
+
+private:
+    static std::uint16_t cell(char ch, std::uint8_t a) {
+        const auto c = static_cast<std::uint8_t>(ch);
+        return static_cast<std::uint16_t>((c >= 0x20 && c < 0x7f ? c : '?') | a << 8);
+    }
+
+    void newline() {
+        s_->col = 0;
+        if (s_->row + 1u < kRows) {
+            ++s_->row;
+            return;
+        }
+        for (unsigned r = kFirstRow; r + 1 < kRows; ++r)  // scroll the region up one row
+            for (unsigned c = 0; c < kColumns; ++c) cells_[r * kColumns + c] = cells_[(r + 1) * kColumns + c];
+        for (unsigned c = 0; c < kColumns; ++c) cells_[(kRows - 1) * kColumns + c] = cell(' ', attr::normal);
+    }
+
+    ScreenState* s_;
+    volatile std::uint16_t* cells_;
+};
+
+/// The screen at physical 0xB8000 (VGA text mode, as GRUB leaves it on a BIOS boot) — identity-mapped in both
+/// worlds' own view of memory, but not in a scenario's tables: write it only between programs (report/vga.cpp).
+Screen vga_screen();
+/// Hides the hardware cursor (CRT controller, ports 0x3D4/0x3D5: cursor start register bit 5).
+void vga_hide_cursor();
+
+/// An unexpected exception, in words, on the screen (when it is on) and on COM1: "PANIC: unexpected #14 err=0x…
+/// rip=0x… cr2=0x… in program K of N; the rest did not run". The caller has made 0xB8000 reachable again (the
+/// guest's own identity map, or paging off).
+void panic_on_screen(Reporter& r, std::uint8_t vector, std::uint64_t error_code, std::uint64_t rip, std::uint64_t cr2);
+
+}  // namespace pagewalk::guest

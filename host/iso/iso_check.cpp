@@ -1,0 +1,189 @@
+#include "iso/iso_check.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "check/evaluate.hpp"
+#include "check/guest_verdict.hpp"
+#include "check/program_stream.hpp"
+#include "iso/guest_lines.hpp"
+#include "qemu/qemu_backend.hpp"
+#include "report/report.hpp"
+
+namespace pagewalk::host::iso {
+namespace {
+
+std::string ms(double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.0f ms", v);
+    return b;
+}
+
+check::Evaluation did_not_run(const std::string& why) {
+    check::Evaluation e;
+    check::Finding f;
+    f.check = "run";
+    f.message = why;
+    e.add(std::move(f));
+    e.guest_agrees = false;
+    e.conclude();
+    return e;
+}
+
+}  // namespace
+
+bool IsoCheckResult::ok() const {
+    return agree && problems.empty() && report::totals(programs).failed == 0;
+}
+
+namespace {
+
+/// The checks of one boot's records and console text (`run`), whichever way they were obtained.
+IsoCheckResult check_run(const IsoPlan& plan, const RunResult& run, const check::BackendInfo& backend,
+                         const std::string& title, bool verbose) {
+    IsoCheckResult out;
+
+    // Every program, by its scenario id (the ISO's order is the id order).
+    const std::vector<check::ProgramSlice> slices = check::split_programs(run);
+    std::map<std::uint32_t, const check::ProgramSlice*> by_id;
+    for (const auto& s : slices) by_id.emplace(s.begin.scenario_id, &s);
+    if (slices.size() != plan.programs.size())
+        out.problems.push_back(std::to_string(slices.size()) + " programs ran, the ISO has " +
+                               std::to_string(plan.programs.size()));
+    std::size_t expect_passed = 0, expect_failed = 0, expect_skipped = 0;
+    for (std::size_t i = 0; i < plan.programs.size(); ++i) {
+        const IsoProgram& p = plan.programs[i];
+        suite::JobResult r;
+        r.file = p.scenario->file;
+        r.scenario = p.scenario->name;
+        r.rule = p.scenario->rule;
+        r.mode = p.mode;
+        r.backend = backend.name + "-iso";
+        const auto it = by_id.find(p.program.scenario_id);
+        if (it == by_id.end()) {
+            r.eval = did_not_run("the program did not run (no program_begin record for scenario id " +
+                                 std::to_string(p.program.scenario_id) + ")");
+        } else {
+            const check::ProgramSlice& s = *it->second;
+            r.ms = s.ms;
+            r.eval = check::evaluate(p.program, check::program_run(run, s), nullptr, backend);
+            if (s.begin.module_index != i)
+                out.problems.push_back(r.scenario + " [" + scenario::mode_name(p.mode) + "] ran as module " +
+                                       std::to_string(s.begin.module_index + 1) + ", the ISO lists it " +
+                                       std::to_string(i + 1) + "th");
+        }
+        switch (check::expected_guest_verdict(r.eval)) {
+            case harness::ProgramVerdict::passed:
+                ++expect_passed;
+                break;
+            case harness::ProgramVerdict::skipped:
+                ++expect_skipped;
+                break;
+            default:
+                ++expect_failed;
+                break;
+        }
+        out.agree = out.agree && r.eval.guest_agrees;
+        out.programs.push_back(std::move(r));
+    }
+
+    // The guest's human lines against its own records and the host's expectations.
+    const std::vector<GuestLine> lines = parse_program_lines(run.console);
+    std::map<std::uint32_t, const GuestLine*> line_at;
+    for (const auto& l : lines) line_at.emplace(l.index, &l);
+    std::size_t lines_agree = 0;
+    for (const auto& s : slices) {
+        const auto l = line_at.find(s.begin.module_index + 1);
+        const std::string want_name = std::string(s.begin.name, strnlen(s.begin.name, sizeof s.begin.name));
+        const std::string what = "module " + std::to_string(s.begin.module_index + 1);
+        if (l == line_at.end()) {
+            out.problems.push_back(what + ": no line on the serial console");
+            continue;
+        }
+        const GuestLine& g = *l->second;
+        const std::string verdict = s.ended ? check::verdict_word(s.end.verdict) : "?";
+        if (g.verdict != verdict || g.name != want_name.substr(0, kNameWidth) || g.total != plan.programs.size())
+            out.problems.push_back(what + ": the line says " + g.verdict + " " + g.mode + " '" + g.name + "' (of " +
+                                   std::to_string(g.total) + "), the records " + verdict + " '" + want_name + "'");
+        else
+            ++lines_agree;
+    }
+    const std::string want_summary = summary_line(expect_passed, expect_failed, expect_skipped, plan.programs.size());
+    const std::optional<std::string> summary = find_summary_line(run.console);
+    if (!summary)
+        out.problems.push_back("no summary line on the serial console (the guest did not finish)");
+    else if (*summary != want_summary)
+        out.problems.push_back("the guest's summary line is \"" + *summary + "\", the host's checks say \"" +
+                               want_summary + "\"");
+    if (!out.problems.empty()) out.agree = false;
+
+    // The report.
+    std::ostringstream r;
+    r << title << "\n";
+    r << "  boot: " << to_string(run.outcome) << (run.detail.empty() ? "" : " (" + run.detail + ")");
+    if (run.total_ms > 0)  // 0: a capture (--serial-log), nothing was timed
+        r << "; BIOS + GRUB to the guest's first record " << (run.first_record_ms >= 0 ? ms(run.first_record_ms) : "-")
+          << ", every program " << ms(run.total_ms - std::max(0.0, run.first_record_ms)) << ", total "
+          << ms(run.total_ms);
+    r << "\n";
+    if (verbose)
+        for (const auto& l : lines)
+            r << "  guest: [" << l.index << "/" << l.total << "] " << l.verdict << " " << l.mode << " " << l.name << " "
+              << l.detail << "\n";
+    r << report::console_report(out.programs, run.total_ms, verbose);
+    std::size_t agreeing = 0;
+    for (const auto& p : out.programs) agreeing += p.eval.guest_agrees ? 1 : 0;
+    r << "\nguest verdicts: the guest's own checks agree with the host's on " << agreeing << " of "
+      << out.programs.size() << " programs; " << lines_agree << " of " << slices.size()
+      << " program lines match their records\n";
+    r << "guest summary: " << (summary ? "\"" + *summary + "\"" : std::string("(none)"))
+      << (summary && *summary == want_summary ? " — as the host's checks predict" : "") << "\n";
+    for (const auto& p : out.problems) r << "ISO PROBLEM: " << p << "\n";
+    if (!run.passed() && run.outcome != Outcome::guest_failed) r << format_result(run, false);
+    r << (out.ok() ? "ISO check passed" : "ISO check FAILED") << "\n";
+    out.report = r.str();
+    return out;
+}
+
+}  // namespace
+
+IsoCheckResult check_iso(const IsoPlan& plan, const IsoCheckOptions& o) {
+    const qemu::QemuInfo q = qemu::probe_qemu();
+    BootOptions b;
+    b.iso_path = o.iso;
+    b.timeout_s = o.timeout_s;
+    b.memory_bytes = plan.memory_bytes;
+    b.qemu_cpu = o.qemu_cpu;
+    const RunResult run = qemu::boot_qemu(b);
+    return check_run(plan, run, {"qemu", q.version},
+                     "pagewalk iso --check: " + o.iso + " under qemu-system-x86_64 -cpu " + o.qemu_cpu + " -m " +
+                         std::to_string(plan.memory_bytes >> 20) + " (" + q.version + ")",
+                     o.verbose);
+}
+
+IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bool verbose) {
+    RunResult run;
+    run.backend = "serial";
+    run.entry = "a capture of COM1";
+    RecordCollector collector(run);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        IsoCheckResult out;
+        out.problems.push_back("cannot read " + path);
+        out.agree = false;
+        out.report = "pagewalk iso --serial-log: cannot read " + path + "\n";
+        return out;
+    }
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!collector.add_line(line, 0)) break;
+    }
+    collector.finish(false);
+    return check_run(plan, run, {"serial", "a physical machine or any other"},
+                     "pagewalk iso --serial-log: " + path + " (no backend deviations known: the SDM decides)", verbose);
+}
+
+}  // namespace pagewalk::host::iso

@@ -1,0 +1,42 @@
+// pagewalk host: booting the ISO under QEMU (`-cdrom`, GRUB's multiboot2 loader, every program in one boot) and
+// checking it from the serial stream alone, as a physical machine's serial cable would deliver it:
+//   - every program on the ISO ran, in order (a program_begin and a program_end for each);
+//   - the host's own checks of each program's records (check/evaluate.hpp) — and the guest's verdicts agree with
+//     them, step by step and per program (check/guest_verdict.hpp);
+//   - the guest's human lines (one per program, and the summary) say what its records say, and the summary is the
+//     one the host's checks predict.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "iso/iso_plan.hpp"
+#include "suite/suite.hpp"
+
+namespace pagewalk::host::iso {
+
+/// How to boot it.
+struct IsoCheckOptions {
+    std::string iso;
+    double timeout_s = 120;
+    std::string qemu_cpu = "max";
+    bool verbose = false;  ///< print every guest line and every program's result
+};
+
+/// What the check found.
+struct IsoCheckResult {
+    std::vector<suite::JobResult> programs;  ///< per program, the host's evaluation (with the cross-check)
+    std::vector<std::string> problems;       ///< everything wrong with the boot as a whole, in words
+    std::string report;                      ///< the whole report, for the console
+    bool agree = true;                       ///< the guest's verdicts (records and lines) agree with the host's
+    [[nodiscard]] bool ok() const;           ///< nothing failed, everything agrees, every program ran
+};
+
+/// Boots `plan`'s ISO and checks it.
+IsoCheckResult check_iso(const IsoPlan& plan, const IsoCheckOptions& options);
+
+/// Checks a capture of COM1 from a boot of `plan`'s ISO (a physical machine's serial cable, `-serial file:`): the
+/// same checks, with no backend deviations known (the guest's CPU is whatever it was).
+IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bool verbose);
+
+}  // namespace pagewalk::host::iso

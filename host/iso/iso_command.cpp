@@ -1,0 +1,107 @@
+#include "iso/iso_command.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "iso/iso_check.hpp"
+#include "iso/iso_image.hpp"
+#include "iso/iso_plan.hpp"
+#include "qemu/qemu_backend.hpp"
+#include "suite/suite.hpp"
+
+namespace pagewalk::host::iso {
+namespace {
+
+constexpr int kSkip = 77;
+
+/// This program's own path, for the commands it suggests.
+std::string self() {
+    std::error_code ec;
+    const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string("pagewalk") : p.string();
+}
+
+std::string megabytes(std::uint64_t bytes) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.1f MB", static_cast<double>(bytes) / 1e6);
+    return b;
+}
+
+}  // namespace
+
+int iso_command(const IsoCommandOptions& o) {
+    if (!o.serial_log.empty()) {
+        // A capture from a boot of the ISO: the same programs (the scenario files are compiled again, in the ISO's
+        // order and with its scenario ids), checked from the log alone.
+        const IsoPlan plan = plan_iso(suite::scenario_files(o.files, o.scenario_dir), o.mode);
+        for (const std::string& e : plan.errors) std::cerr << e << "\n";
+        if (!plan.errors.empty()) return 1;
+        const IsoCheckResult r = check_serial_log(plan, o.serial_log, o.verbose);
+        std::cout << r.report;
+        return r.ok() ? 0 : 1;
+    }
+    if (const std::string why = iso_tools_missing(); !why.empty()) {
+        if (o.skip_if_unavailable) {
+            std::cout << "SKIP: cannot make an ISO here: " << why << "\n";
+            return kSkip;
+        }
+        std::cerr << "pagewalk iso: " << why << " (Debian: apt-get install grub-common grub-pc-bin xorriso mtools)\n";
+        return 1;
+    }
+    if (o.check && o.skip_if_unavailable) {
+        if (const qemu::QemuInfo q = qemu::probe_qemu(); !q.found) {
+            std::cout << "SKIP: qemu unavailable: " << q.reason << "\n";
+            return kSkip;
+        }
+    }
+    const std::vector<std::string> files = suite::scenario_files(o.files, o.scenario_dir);
+    const IsoPlan plan = plan_iso(files, o.mode);
+    for (const std::string& e : plan.errors) std::cerr << e << "\n";
+    if (!plan.errors.empty()) {
+        std::cerr << "pagewalk iso: " << plan.errors.size() << " error(s) in the scenario files: no ISO made\n";
+        return 1;
+    }
+    IsoBuildOptions b;
+    b.output = o.output;
+    b.guest_path = o.guest_path;
+    b.work_dir = o.work_dir;
+    b.grub_timeout = o.grub_timeout;
+    const Expected<IsoImage> image = build_iso(plan, b);
+    if (!image) {
+        std::cerr << "pagewalk iso: " << image.error() << "\n";
+        return 1;
+    }
+    std::size_t per_mode[5] = {};
+    for (const IsoProgram& p : plan.programs) ++per_mode[static_cast<unsigned>(p.mode)];
+    std::cout << "pagewalk iso: " << image->path << " (" << megabytes(image->bytes) << "): " << plan.programs.size()
+              << " programs (" << per_mode[1] << " 32-bit, " << per_mode[2] << " PAE, " << per_mode[3] << " 4-level, "
+              << per_mode[4] << " 5-level paging) from " << files.size() << " scenario files\n"
+              << "  GRUB menu: every scenario in every mode (the default, after " << o.grub_timeout
+              << " s), or one paging mode; serial console on COM1, 115200 8N1\n"
+              << "  contents: " << image->tree << "/boot/grub/grub.cfg, " << image->tree << "/pagewalk/manifest.txt\n";
+    if (!o.check) {
+        const std::string iso = image->path;
+        std::cout << "\nWrite it to a USB stick (this ERASES the stick — find its device with `lsblk` first):\n"
+                  << "  sudo dd if=" << iso << " of=/dev/sdX bs=4M conv=fsync status=progress\n"
+                  << "Boot the machine from it in BIOS (legacy/CSM) mode. The screen shows one line per program and\n"
+                  << "the summary; COM1 (115200 8N1) carries the same lines and every record. To have the host check\n"
+                  << "a capture of COM1 (e.g. `picocom -b 115200 -g com1.log /dev/ttyUSB0`):\n"
+                  << "  " << self() << " iso --serial-log com1.log   (with the same scenario files and --mode)\n"
+                  << "Try it under QEMU first:\n"
+                  << "  qemu-system-x86_64 -cdrom " << iso << " -m " << (plan.memory_bytes >> 20)
+                  << " -cpu max -serial stdio\n"
+                  << "  " << self() << " iso --check -o " << iso
+                  << "   (rebuilds it, boots it under QEMU, checks every program and line)\n";
+        return 0;
+    }
+    IsoCheckOptions c;
+    c.iso = image->path;
+    c.timeout_s = o.timeout_s;
+    c.verbose = o.verbose;
+    const IsoCheckResult r = check_iso(plan, c);
+    std::cout << "\n" << r.report;
+    return r.ok() ? 0 : 1;
+}
+
+}  // namespace pagewalk::host::iso

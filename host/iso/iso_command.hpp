@@ -1,0 +1,33 @@
+// pagewalk host: `pagewalk iso` — compile every scenario × mode, pack the guest and the programs into a bootable
+// GRUB ISO, say how to write it to a USB stick; with --check, boot it under QEMU and check it (iso_check.hpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.hpp"
+
+namespace pagewalk::host::iso {
+
+/// What `pagewalk iso` was asked to do.
+struct IsoCommandOptions {
+    std::vector<std::string> files;  ///< scenario files; empty = every *.toml of scenario_dir
+    std::string scenario_dir;
+    std::optional<scenario::Mode> mode;
+    std::string output = "pagewalk.iso";
+    std::string guest_path;
+    std::string work_dir;       ///< the tree grub-mkrescue packs; "" = OUTPUT.d
+    unsigned grub_timeout = 5;  ///< seconds before GRUB boots the default entry
+    bool check = false;         ///< boot it under QEMU afterwards and check it
+    std::string serial_log;     ///< instead of building: check this capture of COM1 from a boot of the ISO
+    double timeout_s = 120;     ///< --check: the whole boot
+    bool verbose = false;
+    bool skip_if_unavailable = false;  ///< exit 77 (ctest SKIP) when grub-mkrescue/xorriso/GRUB BIOS modules or QEMU
+                                       ///< are missing
+};
+
+/// Runs the command; exit status 0 when the ISO was made (and, with check, passed its check).
+int iso_command(const IsoCommandOptions& options);
+
+}  // namespace pagewalk::host::iso

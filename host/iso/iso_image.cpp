@@ -1,0 +1,72 @@
+#include "iso/iso_image.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include "util/process.hpp"
+
+namespace pagewalk::host::iso {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Where grub-mkrescue finds GRUB's BIOS (i386-pc) modules: without them it makes no BIOS-bootable image.
+constexpr const char* kGrubBiosModules = "/usr/lib/grub/i386-pc";
+
+Status write_file(const fs::path& path, const void* data, std::size_t size) {
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out || !out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size)))
+        return Error{"cannot write " + path.string()};
+    return ok_status();
+}
+
+Status write_text(const fs::path& path, const std::string& text) {
+    return write_file(path, text.data(), text.size());
+}
+
+}  // namespace
+
+std::string iso_tools_missing() {
+    std::string missing;
+    if (find_program("grub-mkrescue").empty()) missing += " grub-mkrescue (grub-common)";
+    if (find_program("xorriso").empty()) missing += " xorriso";
+    if (!fs::is_directory(kGrubBiosModules)) missing += std::string(" ") + kGrubBiosModules + " (grub-pc-bin)";
+    return missing.empty() ? "" : "missing:" + missing;
+}
+
+Expected<IsoImage> build_iso(const IsoPlan& plan, const IsoBuildOptions& o) {
+    if (const std::string why = iso_tools_missing(); !why.empty()) return Error{"cannot make an ISO: " + why};
+    if (plan.programs.empty()) return Error{"no programs to put on the ISO"};
+    IsoImage image;
+    image.path = o.output;
+    image.tree = o.work_dir.empty() ? o.output + ".d" : o.work_dir;
+    std::error_code ec;
+    fs::remove_all(image.tree, ec);
+    fs::create_directories(fs::path(image.tree) / "boot" / "grub", ec);
+    if (ec) return Error{"cannot create " + image.tree + ": " + ec.message()};
+    const std::string guest_iso_path = "/boot/pagewalk-guest.elf";
+    fs::copy_file(o.guest_path, fs::path(image.tree) / "boot" / "pagewalk-guest.elf",
+                  fs::copy_options::overwrite_existing, ec);
+    if (ec) return Error{"cannot copy the guest " + o.guest_path + ": " + ec.message()};
+    for (const IsoProgram& p : plan.programs) {
+        const Status s =
+            write_file(fs::path(image.tree) / p.iso_path.substr(1), p.program.bytes.data(), p.program.bytes.size());
+        if (!s) return Error{s.error()};
+    }
+    for (const auto& [name, text] :
+         {std::pair<std::string, std::string>{"boot/grub/grub.cfg", grub_config(plan, guest_iso_path, o.grub_timeout)},
+          {"pagewalk/manifest.txt", manifest(plan)}}) {
+        const Status s = write_text(fs::path(image.tree) / name, text);
+        if (!s) return Error{s.error()};
+    }
+    fs::create_directories(fs::absolute(o.output).parent_path(), ec);
+    const ProcessResult r = run_process({"grub-mkrescue", "-o", o.output, image.tree});
+    if (r.exit_code != 0) return Error{"grub-mkrescue failed (exit " + std::to_string(r.exit_code) + "):\n" + r.output};
+    image.bytes = fs::file_size(o.output, ec);
+    if (ec) return Error{"grub-mkrescue wrote no " + o.output};
+    return image;
+}
+
+}  // namespace pagewalk::host::iso

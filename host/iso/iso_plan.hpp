@@ -1,0 +1,42 @@
+// pagewalk host: what goes on the bootable ISO — every scenario × mode compiled into a program, in the order the
+// guest runs them (32-bit, PAE, 4-level, 5-level: the guest's 32-bit world runs the first two before it switches to
+// long mode once), each with its scenario id (1…N, repeated in every record) and its path on the ISO. The GRUB
+// configuration that loads them (grub_config) is a pure function of the plan.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario/compiler.hpp"
+
+namespace pagewalk::host::iso {
+
+/// One program on the ISO.
+struct IsoProgram {
+    std::shared_ptr<const scenario::Scenario> scenario;
+    scenario::Mode mode = scenario::Mode::long4;
+    scenario::Program program;  ///< program.scenario points into *scenario
+    std::string iso_path;       ///< "/pagewalk/4level/not-present.pwp"
+};
+
+/// Every program, or the scenario files' errors (then no ISO is made).
+struct IsoPlan {
+    std::vector<IsoProgram> programs;  ///< in boot order; programs[i].program.scenario_id == i + 1
+    std::vector<std::string> errors;   ///< "FILE:LINE:COL: KEY: MESSAGE"
+    std::uint64_t memory_bytes = 0;    ///< RAM the largest program needs (for QEMU; a physical machine has more)
+};
+
+/// Parses `files` and compiles each for every mode it names (only `mode`, when given).
+IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<scenario::Mode> mode);
+
+/// The GRUB configuration: serial and console terminals, a menu entry that runs every program and one per mode
+/// (each loads the guest with `multiboot2` and its programs with `module2`), `timeout` seconds before the first.
+std::string grub_config(const IsoPlan& plan, const std::string& guest_iso_path, unsigned timeout);
+
+/// A text manifest for the ISO (and for people): one line per program — id, mode, name, file, path on the ISO.
+std::string manifest(const IsoPlan& plan);
+
+}  // namespace pagewalk::host::iso

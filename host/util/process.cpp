@@ -1,0 +1,57 @@
+#include "util/process.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace pagewalk::host {
+
+ProcessResult run_process(const std::vector<std::string>& argv) {
+    ProcessResult r;
+    if (argv.empty()) return r;
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return r;
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        const int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(out[1], 1);
+        dup2(out[1], 2);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+    close(out[1]);
+    if (pid < 0) {
+        close(out[0]);
+        return r;
+    }
+    char buf[4096];
+    for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) r.output.append(buf, static_cast<std::size_t>(n));
+    close(out[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+    return r;
+}
+
+std::string find_program(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+    for (std::size_t start = 0; start <= dirs.size();) {
+        const std::size_t colon = dirs.find(':', start);
+        const std::string dir = dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+        start = colon == std::string::npos ? dirs.size() + 1 : colon + 1;
+        if (dir.empty()) continue;
+        const std::filesystem::path p = std::filesystem::path(dir) / name;
+        if (access(p.c_str(), X_OK) == 0) return p.string();
+    }
+    return "";
+}
+
+}  // namespace pagewalk::host

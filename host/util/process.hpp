@@ -1,0 +1,21 @@
+// pagewalk host: running another program (no shell), its output captured.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pagewalk::host {
+
+/// What a finished process said.
+struct ProcessResult {
+    int exit_code = -1;  ///< -1: it could not be started or died from a signal
+    std::string output;  ///< stdout and stderr, interleaved
+};
+
+/// Runs argv[0] (looked up in PATH) with `argv`, stdin on /dev/null, and waits for it.
+ProcessResult run_process(const std::vector<std::string>& argv);
+
+/// The full path of `name` in PATH, or "" when it is not there.
+std::string find_program(const std::string& name);
+
+}  // namespace pagewalk::host
