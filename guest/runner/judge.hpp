@@ -49,10 +49,11 @@ namespace detail {
 constexpr std::uint64_t kA = 1u << 5, kD = 1u << 6;
 
 /// The expectation of an access; `frame_value(frame, offset)` is what data frame `frame` holds at page offset
-/// `offset` now (the guest reads its own memory; a test passes a table).
-template <class FrameValue>
+/// `offset` now, `entry_value(level, va, out)` the paging-structure entry of `level` that maps `va` now (false: there
+/// is none) — the guest reads its own memory and tables; a test passes tables.
+template <class FrameValue, class EntryValue>
 bool expectation_holds(const harness::AccessRecord& a, const harness::StepExpect& e, std::uint8_t mode,
-                       FrameValue&& frame_value) {
+                       FrameValue&& frame_value, EntryValue&& entry_value) {
     using harness::ExpectKind;
     switch (static_cast<ExpectKind>(e.kind)) {
         case ExpectKind::ok: {
@@ -69,6 +70,13 @@ bool expectation_holds(const harness::AccessRecord& a, const harness::StepExpect
                 (e.flags & harness::expect_flag::error_code) == 0 || (a.has_error_code && a.error_code == e.error_code);
             const std::uint64_t cr2 = (e.flags & harness::expect_flag::cr2) != 0 ? e.value : cr2_of(a.va, mode);
             return vector_ok && error_ok && (e.vector != 14 || a.cr2 == cr2);
+        }
+        case ExpectKind::table_entry: {  // a read through a recursive slot: exactly the entry's raw value
+            std::uint64_t entry = 0;
+            if (!completed(a) || !entry_value(static_cast<unsigned>(e.vector), e.value, entry)) return false;
+            // 32-bit paging: entries are 4 bytes (SDM Vol. 3A §4.3); the 8-byte read holds the next entry above.
+            const bool narrow = mode == static_cast<std::uint8_t>(harness::ProgramMode::legacy32);
+            return (narrow ? a.value & 0xffff'ffffu : a.value) == entry;
         }
         default:  // model, none: judge_access does not ask
             return true;
@@ -114,20 +122,28 @@ constexpr bool accessed_dirty_holds(const harness::AccessRecord& a, std::uint8_t
 
 /// Judges an access record against its step's expectation, the prediction in it and its A/D bits. A stale step
 /// (the TLB may still hold an older translation) is judged by its expectation only.
-template <class FrameValue>
+template <class FrameValue, class EntryValue>
 harness::GuestJudgement judge_access(const harness::AccessRecord& a, const harness::StepExpect& e, std::uint8_t mode,
-                                     FrameValue&& frame_value) {
+                                     FrameValue&& frame_value, EntryValue&& entry_value) {
     harness::GuestJudgement j{};
     const bool outcome_expected = e.kind == static_cast<std::uint8_t>(harness::ExpectKind::ok) ||
-                                  e.kind == static_cast<std::uint8_t>(harness::ExpectKind::fault);
+                                  e.kind == static_cast<std::uint8_t>(harness::ExpectKind::fault) ||
+                                  e.kind == static_cast<std::uint8_t>(harness::ExpectKind::table_entry);
     if (outcome_expected) j.judged = harness::guest_check::expectation;  // "model": the prediction decides alone
-    if (outcome_expected && !detail::expectation_holds(a, e, mode, frame_value))
+    if (outcome_expected && !detail::expectation_holds(a, e, mode, frame_value, entry_value))
         j.failed |= harness::guest_check::expectation;
     if ((e.flags & harness::expect_flag::stale) != 0) return j;
     j.judged |= harness::guest_check::prediction | harness::guest_check::accessed_dirty;
     if (!detail::prediction_holds(a, mode)) j.failed |= harness::guest_check::prediction;
     if (!detail::accessed_dirty_holds(a, mode)) j.failed |= harness::guest_check::accessed_dirty;
     return j;
+}
+
+/// judge_access without page tables to look entries up in: a table_entry expectation fails.
+template <class FrameValue>
+harness::GuestJudgement judge_access(const harness::AccessRecord& a, const harness::StepExpect& e, std::uint8_t mode,
+                                     FrameValue&& frame_value) {
+    return judge_access(a, e, mode, frame_value, [](unsigned, std::uint64_t, std::uint64_t&) { return false; });
 }
 
 /// Judges a read_entry step: nothing to judge without an expectation; else the entry must exist and have the

@@ -143,7 +143,7 @@ private:
         if (op == StepOp::edit_entry)
             return !(header_->mode == static_cast<std::uint8_t>(harness::ProgramMode::pae) && s.level == 3);
         return op == StepOp::map || op == StepOp::unmap || op == StepOp::protect || op == StepOp::poke ||
-               op == StepOp::tag;
+               op == StepOp::tag || op == StepOp::recursive;
     }
 
     /// Builds the scenario's root, the guest's own identity map and the leading table-only steps with the mapper.
@@ -288,6 +288,26 @@ private:
         return true;
     }
 
+    /// Entry `a` of the scenario's top-level table points to the table itself (the walker's install_recursive_slot:
+    /// P, R/W, supervisor). The top-level entry changed: a CR3 reload flushes what was cached through it (SDM Vol. 3A
+    /// §4.10.4.1).
+    bool recursive_step(const harness::Step& s, bool live) {
+        if (!install_recursive_slot(ctx_, memory_, static_cast<unsigned>(s.a))) {
+            fail(&s, harness::StepFailure::entry_not_found, static_cast<std::uint8_t>(ctx_.shape().levels), s.va, s.a);
+            return false;
+        }
+        if (live && (s.flags & harness::step_flag::no_flush) == 0) return followed(&s, cw_.reload_cr3(s, false));
+        return true;
+    }
+
+    /// The raw entry of `level` that maps `va` in the scenario's tables (identity-mapped), for table_entry
+    /// expectations.
+    bool entry_value(unsigned level, std::uint64_t va, std::uint64_t& out) {
+        Mapper<IdentityMemory, Frames> m{ctx_, memory_, frames_};
+        const Fallible<EntryLocation> loc = m.locate(va, level);
+        return loc && memory_.read_entry(*loc, out);
+    }
+
     void read_entry_step(const harness::Step& s) {
         Mapper<IdentityMemory, Frames> m{ctx_, memory_, frames_};
         const Fallible<EntryLocation> loc = m.locate(s.va, s.level);
@@ -346,8 +366,9 @@ private:
 
         harness::AccessRecord rec = make_access(scenario_, s, got.trap, got.value, ann.prediction);
         add_chain(rec, predicted.chain(), memory_, ctx_.shape().entry_bytes);
-        rec.guest = judge_access(rec, s.expect, h.mode,
-                                 [this](std::uint32_t f, std::uint32_t off) { return data_value(f, off); });
+        rec.guest = judge_access(
+            rec, s.expect, h.mode, [this](std::uint32_t f, std::uint32_t off) { return data_value(f, off); },
+            [this](unsigned level, std::uint64_t va, std::uint64_t& out) { return entry_value(level, va, out); });
         add_judgement(rec.guest);
         r_.send(rec.header);
     }
@@ -378,6 +399,8 @@ private:
                 return true;
             case StepOp::set_control:
                 return control_step(s);
+            case StepOp::recursive:
+                return recursive_step(s, live);
             case StepOp::poke:
                 *reinterpret_cast<volatile std::uint64_t*>(static_cast<std::uintptr_t>(resolve_pa(s))) = s.a;
                 return true;

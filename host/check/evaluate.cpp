@@ -47,7 +47,10 @@ public:
         std::vector<const harness::ControlWriteRecord*> writes;
         for (const ReceivedRecord& rr : run_.records) {
             const harness::DecodedRecord& r = rr.record;
-            if (const auto* ri = r.run_info()) data_base_ = ri->data_base, have_run_info_ = true;
+            if (const auto* ri = r.run_info()) {
+                data_base_ = ri->data_base, have_run_info_ = true;
+                tables_ = {ri->tables_base, ri->tables_base + ri->table_bytes};
+            }
             if (const auto* w = r.control_write()) writes.push_back(w);
             if (const auto* a = r.access()) accesses[a->step] = a;
             if (const auto* e = r.entry()) entries[e->step] = e;
@@ -191,6 +194,7 @@ private:
         if (e.kind == Expectation::Kind::ok) {
             if (!completed(a))
                 return fail(s.id, "expectation", "expected ok, the CPU raised " + got, format_chain(a, mode_));
+            if (e.table_entry) return table_entry(s, *e.table_entry, a);
             if (e.value && a.value != *e.value)
                 fail(s.id, "expectation",
                      "expected the value " + hex(*e.value) + ", read " + hex(a.value) + tag_name(a.value),
@@ -229,6 +233,37 @@ private:
                      (a.outcome != 0 ? "raised " + got : "completed the access (" + got + ")"));
     }
 
+    /// A read of the entry of a level that maps `of` (through a recursive slot). The host does not know the tables'
+    /// contents, only where the map steps put `of`: the entry must be present and, if it is the leaf, hold that page's
+    /// address. (The guest compares the whole entry with its tables.)
+    void table_entry(const StepSpec& s, const scenario::EntryOf& x, const AccessRecord& a) {
+        const unsigned level = x.entry.resolve(p_.mode);
+        // 32-bit paging: entries are 4 bytes (SDM Vol. 3A §4.3); the 8-byte read holds the next entry above.
+        const std::uint64_t v = mode_ == PagingMode::legacy32 ? a.value & 0xffff'ffffu : a.value;
+        const std::string what = level_name(mode_, level) + " that maps " + hex(x.of);
+        if ((v & 1) == 0)
+            return fail(s.id, "expectation", "expected the " + what + ", read " + hex(v) + ": not present",
+                        format_chain(a, mode_));
+        // A leaf: a PTE, or a PDE/PDPTE with PS = 1 (in 32-bit paging only with CR4.PSE; SDM Vol. 3A §4.3, §4.5).
+        const bool ps = (v & 0x80) != 0 && (mode_ != PagingMode::legacy32 || (p_.controls & harness::control::pse));
+        const bool leaf = level == 1 || ((level == 2 || level == 3) && ps);
+        const auto target = p_.table_entry_pages.find(s.id);
+        if (!leaf || target == p_.table_entry_pages.end()) return;
+        if (target->second.data && !have_run_info_) return;
+        const std::uint64_t span = scenario::entry_span(p_.mode, level);
+        const std::uint64_t page = (target->second.pa + (target->second.data ? data_base_ : 0)) & ~(span - 1);
+        std::uint64_t address = 0;
+        if (mode_ == PagingMode::legacy32)  // a 4 MiB PDE keeps physical bits 39:32 in bits 20:13 (PSE-36, §4.3)
+            address = level == 1 ? v & 0xffff'f000u : (v & 0xffc0'0000u) | ((v >> 13) & 0xff) << 32;
+        else
+            address = v & 0x000f'ffff'ffff'f000ull & ~(span - 1);  // bits 51:12 (MAXPHYADDR-1:12, §4.5)
+        if (address != page)
+            fail(s.id, "expectation",
+                 "expected the " + what + ", read " + hex(v) + " (" + entry_flags(v) + "), a leaf for page " +
+                     hex(address) + ", but " + hex(x.of) + " is mapped to " + hex(page),
+                 format_chain(a, mode_));
+    }
+
     void prediction(const StepSpec& s, const AccessRecord& a) {
         const harness::Prediction& p = a.prediction;
         const std::string msg = "the walker predicted " + describe(p) + ", the CPU " +
@@ -251,7 +286,10 @@ private:
 
     void value(const StepSpec& s, const AccessRecord& a) {
         if (a.prediction.kind != 0 || !completed(a) || !have_run_info_) return;
-        if (a.prediction.pa < data_base_) return;
+        // Only data the host knows: not the guest's own memory below the data area, nor the page tables (a read
+        // through a recursive slot reaches them; the table_entry expectation judges such a read).
+        if (a.prediction.pa < data_base_ || (a.prediction.pa >= tables_.first && a.prediction.pa < tables_.second))
+            return;
         const std::uint64_t rel = a.prediction.pa - data_base_;
         if (s.kind == harness::AccessKind::write && a.outcome == 0) {
             shadow_[rel] = a.value;
@@ -326,6 +364,7 @@ private:
     PagingMode mode_;
     std::map<std::uint64_t, std::uint64_t> shadow_;  ///< data offset → the value the host knows is there
     std::uint64_t data_base_ = 0;
+    std::pair<std::uint64_t, std::uint64_t> tables_{0, 0};  ///< [tables_base, end) of the scenario's page tables
     bool have_run_info_ = false;
     bool step_failed_ = false;
 };

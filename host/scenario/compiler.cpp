@@ -6,6 +6,7 @@
 
 #include "scenario/cpu_condition.hpp"
 #include "scenario/mode_rules.hpp"
+#include "scenario/recursive_slot.hpp"
 #include "scenario/tlb_tracker.hpp"
 
 namespace pagewalk::host::scenario {
@@ -128,6 +129,16 @@ private:
         h.id = st.id;
         h.va = st.va;
         const std::size_t errors_before = out_.errors.size();
+        if (st.recursive_va) {
+            // The checks below see the computed address (the evaluator reads it from the records).
+            StepSpec resolved = st;
+            if (!recursive_address(st, resolved.va)) return std::nullopt;
+            h.va = resolved.va;
+            encode_access(resolved, h);
+            h.expect = expectation(st);
+            if (out_.errors.size() != errors_before) return std::nullopt;
+            return h;
+        }
         switch (st.op) {
             case StepOp::map:
                 encode_map(st, h);
@@ -143,6 +154,8 @@ private:
                 if (st.flush) flushed_range(st.va, st.size);
                 if (st.op == StepOp::unmap) {
                     forget_pages(st.va, st.size);
+                    for (auto it = targets_.lower_bound(st.va); it != targets_.end() && it->first < st.va + st.size;)
+                        it = targets_.erase(it);
                     for (auto it = globals_.lower_bound(st.va); it != globals_.end() && *it < st.va + st.size;)
                         it = globals_.erase(it);
                 }
@@ -227,9 +240,19 @@ private:
                 }
                 h.a = st.value.value_or(0);
                 break;
+            case StepOp::recursive:
+                encode_recursive(st, h);
+                break;
             case StepOp::tag:
                 break;
         }
+        // A table entry changed under a recursive slot changes the translations of the slot's addresses too (the
+        // entry is a leaf or a table of theirs, SDM Vol. 3A §4.5): conservatively, every one of them until a
+        // CR3 reload. (A plain map only adds translations; no TLB entry is made from a not-present entry, §4.10.2.2.)
+        const bool changes_entries = st.op == StepOp::unmap || st.op == StepOp::protect ||
+                                     st.op == StepOp::edit_entry || (st.op == StepOp::map && st.replace);
+        if (changes_entries)
+            for (const SlotRegion& r : slots_) tlb_.changed(r.lo, r.hi, false);
         if (st.op == StepOp::access || st.op == StepOp::reload_cr3 || st.op == StepOp::read_entry)
             h.expect = expectation(st);
         if (out_.errors.size() != errors_before) return std::nullopt;
@@ -245,6 +268,10 @@ private:
         const Expectation& x = *st.expect;
         switch (x.kind) {
             case Expectation::Kind::ok:
+                if (x.table_entry) {
+                    table_entry_expectation(st, *x.table_entry, e);
+                    break;
+                }
                 e.kind = static_cast<std::uint8_t>(harness::ExpectKind::ok);
                 if (x.value) {
                     e.flags |= harness::expect_flag::value;
@@ -294,6 +321,8 @@ private:
             error(st.pos, key(st), "va and size must be 4 KiB-aligned");
             return;
         }
+        if (in_slot_region(st, st.va, st.size)) return;
+        mapped_.push_back({st.va, st.va + st.size, st.id});
         h.a = st.size;
         h.rights = rights(st.rights);
         h.sizes = st.sizes;
@@ -320,11 +349,16 @@ private:
             h.pa = off;
             h.flags |= harness::step_flag::pa_data;
             use_frames(*st.frame, (st.size + 4095) / 4096);
-            for (std::uint64_t o = 0; o < st.size && o < (64ull << 20); o += 4096) pages_[st.va + o] = off + o;
+            for (std::uint64_t o = 0; o < st.size && o < (64ull << 20); o += 4096) {
+                pages_[st.va + o] = off + o;
+                targets_[st.va + o] = {off + o, true};
+            }
         } else {
             h.pa = st.pa.value_or(0);
             if (h.pa & 0xfff) error(st.pos, key(st, "pa"), "must be 4 KiB-aligned");
             forget_pages(st.va, st.size);
+            for (std::uint64_t o = 0; o < st.size && o < (64ull << 20); o += 4096)
+                targets_[st.va + o] = {h.pa + o, false};
         }
         if (st.replace) {
             tlb_.changed(st.va, st.va + st.size, global_now(st.global || any_global(st.va, st.size)));
@@ -336,6 +370,98 @@ private:
             else
                 globals_.erase(st.va + o);
         }
+    }
+
+    /// `recursive`: entry `slot` of the top-level table points to that table. Refused where the slot's region holds
+    /// the guest's identity map or an earlier mapping (the mapper would take the root for a lower-level table).
+    void encode_recursive(const StepSpec& st, harness::Step& h) {
+        if (mode_ == Mode::pae) {
+            error(st.pos, key(st, "op"),
+                  "PAE paging has no recursive slot: its PDPT is 4 entries (32 bytes), not a page-table page "
+                  "(SDM Vol. 3A §4.4.1); leave pae out of the modes or restrict the step with modes = [...]");
+            return;
+        }
+        if (st.slot >= top_level_entries(mode_)) {
+            error(st.pos, key(st, "slot"),
+                  std::to_string(st.slot) + " is out of range: the top-level table has " +
+                      std::to_string(top_level_entries(mode_)) + " entries");
+            return;
+        }
+        const SlotRegion r = slot_region(mode_, st.slot);
+        const std::uint64_t guest_end = std::max<std::uint64_t>(kGuestIdentityEnd, std::uint64_t{s_.memory_mib} << 20);
+        if (r.lo < guest_end) {
+            error(st.pos, key(st, "slot"),
+                  "slot " + std::to_string(st.slot) + " covers [" + hex(r.lo) + ", " + hex(r.hi) +
+                      "), which holds the guest's own identity map [0, " + hex(guest_end) + ")");
+            return;
+        }
+        for (const Mapped& m : mapped_)
+            if (m.lo < r.hi && m.hi > r.lo) {
+                error(st.pos, key(st, "slot"),
+                      "slot " + std::to_string(st.slot) + " covers [" + hex(r.lo) + ", " + hex(r.hi) +
+                          "), where step[" + std::to_string(m.step) + "] mapped " + hex(m.lo) +
+                          ": pick a free top-level entry");
+                return;
+            }
+        h.a = st.slot;
+        // The top-level entry changed: every translation through it (SDM Vol. 3A §4.10.4). The runner's flush is a
+        // CR3 reload (the slot is not global).
+        tlb_.changed(r.lo, r.hi, false);
+        if (!st.flush)
+            h.flags |= harness::step_flag::no_flush;
+        else
+            tlb_.reload_cr3();
+        slots_.push_back(r);
+        slot_ = st.slot;
+    }
+
+    /// True (and an error) when [va, va + size) reaches into a recursive slot's region.
+    bool in_slot_region(const StepSpec& st, std::uint64_t va, std::uint64_t size) {
+        for (const SlotRegion& r : slots_)
+            if (va < r.hi && va + size > r.lo) {
+                error(st.pos, key(st, "va"),
+                      hex(va) + " lies in the region of the recursive slot [" + hex(r.lo) + ", " + hex(r.hi) +
+                          "): its tables are the paging structures themselves");
+                return true;
+            }
+        return false;
+    }
+
+    /// `va = { recursive = "PTE", of = … }`: the address of that entry through the latest recursive slot.
+    bool recursive_address(const StepSpec& st, std::uint64_t& va) {
+        if (!slot_) {
+            error(st.pos, key(st, "va"), "a recursive address needs an earlier recursive step in this mode");
+            return false;
+        }
+        const unsigned level = st.recursive_va->entry.resolve(mode_);
+        if (level > mode_levels(mode_)) {
+            error(st.pos, key(st, "va.recursive"), std::string("no such entry in ") + mode_name(mode_) + " paging");
+            return false;
+        }
+        va = recursive_entry_address(mode_, *slot_, level, st.recursive_va->of);
+        return true;
+    }
+
+    /// `expect = { ok = true, entry = "PTE", of = … }`: a read of that entry. The guest compares the value with the
+    /// entry in its tables; the host knows only where `of` is mapped (the leaf's address), from the map steps.
+    void table_entry_expectation(const StepSpec& st, const EntryOf& x, harness::StepExpect& e) {
+        const unsigned level = x.entry.resolve(mode_);
+        if (level > mode_levels(mode_)) {
+            error(
+                st.expect->pos, key(st, "expect.entry"),
+                std::string("no such entry in ") + mode_name(mode_) + " paging (restrict the step with modes = [...])");
+            return;
+        }
+        const auto it = targets_.find(x.of & ~std::uint64_t{0xfff});
+        if (it == targets_.end()) {
+            error(st.expect->pos, key(st, "expect.of"),
+                  hex(x.of) + " is not mapped by an earlier map step in this mode: nothing says what the entry holds");
+            return;
+        }
+        p_.table_entry_pages[st.id] = it->second;
+        e.kind = static_cast<std::uint8_t>(harness::ExpectKind::table_entry);
+        e.vector = static_cast<std::uint8_t>(level);
+        e.value = x.of;
     }
 
     void encode_access(const StepSpec& st, harness::Step& h) {
@@ -354,9 +480,9 @@ private:
             error(st.pos, key(st),
                   "an earlier step changed this address's translation without a flush: the CPU may still use the "
                   "old one (SDM Vol. 3A §4.10.4). Flush first, or say stale = true and accept both outcomes");
-        if (st.expect && (st.expect->value || !st.expect->frames.empty()) &&
+        if (st.expect && (st.expect->value || !st.expect->frames.empty() || st.expect->table_entry) &&
             (st.kind != harness::AccessKind::read || st.implicit))
-            error(st.expect->pos, key(st, "expect"), "only a read has a value to expect (value, frame, frames)");
+            error(st.expect->pos, key(st, "expect"), "only a read has a value to expect (value, frame, frames, entry)");
         if (st.expect && !st.expect->frames.empty() && (st.va & 0xfff) >= harness::kTaggedBytes)
             error(st.expect->pos, key(st, "expect"),
                   "frame expectations need a read within the first " + std::to_string(harness::kTaggedBytes) +
@@ -450,6 +576,14 @@ private:
     TlbTracker tlb_;
     std::map<std::uint64_t, std::uint64_t> pages_;  ///< 4 KiB page va → data offset (frame-based maps so far)
     std::set<std::uint64_t> globals_;               ///< 4 KiB pages mapped with G = 1
+    std::map<std::uint64_t, PageTarget> targets_;   ///< 4 KiB page va → its physical page (every map so far)
+    struct Mapped {
+        std::uint64_t lo, hi;
+        std::uint32_t step;
+    };
+    std::vector<Mapped> mapped_;     ///< every map step's range (a recursive slot must not cover one)
+    std::vector<SlotRegion> slots_;  ///< regions of the recursive slots installed so far
+    std::optional<unsigned> slot_;   ///< the latest recursive slot (recursive addresses use it)
     std::uint32_t data_frames_ = 0;
     bool nxe_ = false;            ///< EFER.NXE at the current step
     std::uint32_t controls_ = 0;  ///< harness::control bits at the current step

@@ -24,6 +24,12 @@ constexpr std::uint64_t default_write_value(std::uint32_t step_id) {
     return 0x5772'6974'0000'0000ull | step_id;
 }
 
+/// The physical 4 KiB page a linear page maps to, as the map steps say: data-relative (`frame`) or absolute.
+struct PageTarget {
+    std::uint64_t pa = 0;
+    bool data = false;  ///< pa is an offset into the guest's data area
+};
+
 /// How to compile (what depends on the backend, not the scenario).
 struct CompileOptions {
     std::uint32_t scenario_id = 0;
@@ -43,7 +49,9 @@ struct Program {
     std::set<std::uint32_t> tagged_frames;           ///< data frames the guest tags before the first step
     std::map<std::uint32_t, const StepSpec*> steps;  ///< by step id: the steps this mode runs
     std::uint32_t step_count = 0;                    ///< scenario steps in the program (tag steps not counted)
-    std::vector<std::uint8_t> bytes;                 ///< the encoded program (harness/program.hpp)
+    /// By step id: where the `of` of an `entry`/`of` expectation is mapped (the host checks a leaf's address).
+    std::map<std::uint32_t, PageTarget> table_entry_pages;
+    std::vector<std::uint8_t> bytes;  ///< the encoded program (harness/program.hpp)
 };
 
 /// A program, or why the scenario cannot be compiled for the mode.

@@ -40,6 +40,7 @@ const std::vector<OpInfo>& ops() {
         {"read_entry", StepOp::read_entry, AccessKind::read, {"va", "entry", "expect"}},
         {"control", StepOp::set_control, AccessKind::read, {"wp", "pse", "pge", "smep", "smap", "pke", "nxe", "pkru"}},
         {"poke", StepOp::poke, AccessKind::read, {"frame", "pa", "offset", "value"}},
+        {"recursive", StepOp::recursive, AccessKind::read, {"slot", "flush"}},
     };
     return table;
 }
@@ -198,7 +199,15 @@ private:
             return std::find(info->keys.begin(), info->keys.end(), std::string(k)) != info->keys.end();
         };
         if (has("va"))
-            if (const auto* n = need("va")) set(st.va, r_.u64(*n, key + ".va"));
+            if (const auto* n = need("va")) {
+                if (const auto* vt = n->as_table(); vt != nullptr && st.op == StepOp::access)
+                    st.recursive_va = entry_of(*vt, key + ".va", "recursive");
+                else
+                    set(st.va, r_.u64(*n, key + ".va"));
+            }
+        if (has("slot"))
+            if (const auto* n = need("slot"))
+                if (auto v = r_.ranged(*n, key + ".slot", 0, 1023)) st.slot = static_cast<unsigned>(*v);
         if (has("size") && st.op != StepOp::poke)
             if (const auto* n = need("size")) set(st.size, r_.size(*n, key + ".size"));
         if (has("frame") || has("pa")) {
@@ -260,6 +269,25 @@ private:
             need("expect");
         }
         s.steps.push_back(std::move(st));
+    }
+
+    /// `{ LEVEL_KEY = "PTE", of = 0x… }`: the entry of a level that maps `of` (exactly these two keys).
+    std::optional<EntryOf> entry_of(const toml::table& t, const std::string& key, const char* level_key,
+                                    bool check_keys = true) {
+        if (check_keys) r_.check_keys(t, key, {level_key, "of"});
+        const auto* level = t.get(level_key);
+        const auto* of = t.get("of");
+        if (level == nullptr || of == nullptr) {
+            r_.error(t, key,
+                     std::string("give both ") + level_key + " = \"PTE\" (… \"top\") and of = the address it maps");
+            return std::nullopt;
+        }
+        EntryOf out;
+        const std::size_t errors = r_.error_count();
+        entry(*level, key + "." + level_key, out.entry);
+        if (auto v = r_.u64(*of, key + ".of")) out.of = *v;
+        if (r_.error_count() != errors) return std::nullopt;
+        return out;
     }
 
     void entry(const toml::node& n, const std::string& key, EntryRef& out) {
@@ -327,7 +355,7 @@ private:
             r_.error(n, key, "only access steps, read_entry and reload_cr3 have expectations");
             return std::nullopt;
         }
-        r_.check_keys(*t, key, {"ok", "value", "frame", "frames", "fault", "error", "cr2"});
+        r_.check_keys(*t, key, {"ok", "value", "frame", "frames", "fault", "error", "cr2", "entry", "of"});
         const bool fault = t->get("fault") != nullptr;
         const bool ok = t->get("ok") != nullptr;
         if (fault == ok) {
@@ -340,6 +368,12 @@ private:
                 r_.error(*t->get("ok"), key + ".ok", "ok = false means nothing: say which fault (fault = \"PF\")");
             for (const char* k : {"error", "cr2"})
                 if (const auto* x = t->get(k)) r_.error(*x, key + "." + k, "only a fault has this");
+            if (t->get("entry") != nullptr || t->get("of") != nullptr) {
+                for (const char* k : {"value", "frame", "frames"})
+                    if (const auto* x = t->get(k))
+                        r_.error(*x, key + "." + k, "entry and of already say what the read returns");
+                e.table_entry = entry_of(*t, key, "entry", false);
+            }
             if (const auto* v = t->get("value")) e.value = r_.u64(*v, key + ".value");
             if (const auto* f = t->get("frame"))
                 if (auto v = r_.ranged(*f, key + ".frame", 0, harness::kMaxDataFrames - 1))
@@ -356,7 +390,7 @@ private:
             return e;
         }
         e.kind = Expectation::Kind::fault;
-        for (const char* k : {"value", "frame", "frames"})
+        for (const char* k : {"value", "frame", "frames", "entry", "of"})
             if (const auto* x = t->get(k)) r_.error(*x, key + "." + k, "only an ok access has this");
         if (auto v = r_.vector(*t->get("fault"), key + ".fault")) e.vector = *v;
         if (const auto* c = t->get("error")) e.error_code = r_.error_code(*c, key + ".error");

@@ -43,6 +43,19 @@ std::uint64_t entry_span(Mode m, unsigned level);
 std::optional<std::uint32_t> feature_from_name(const std::string& s);
 std::string feature_names(std::uint32_t bits);  ///< "nx smep" (empty for 0)
 
+/// Which entry a step names: a level number (1 = PTE … 5 = PML5E) or the mode's top level.
+struct EntryRef {
+    unsigned level = 0;  ///< 0 = "top"
+    [[nodiscard]] unsigned resolve(Mode m) const { return level == 0 ? mode_levels(m) : level; }
+};
+
+/// The paging-structure entry of one level that maps linear address `of` (an expectation, or where a recursive
+/// address points: `va = { recursive = "PTE", of = … }`).
+struct EntryOf {
+    EntryRef entry;
+    std::uint64_t of = 0;
+};
+
 /// What an access (or an entry readback) must do.
 struct Expectation {
     enum class Kind : std::uint8_t {
@@ -57,13 +70,8 @@ struct Expectation {
     std::optional<std::uint32_t> error_code;  ///< fault: exact error code (absent: any)
     std::optional<std::uint64_t> cr2;         ///< fault #PF: CR2 (absent: the access's va)
     std::optional<bool> accessed, dirty;      ///< entry
+    std::optional<EntryOf> table_entry;       ///< ok: a read returns this paging-structure entry (recursive slot)
     SourcePos pos;
-};
-
-/// Which entry a step names: a level number (1 = PTE … 5 = PML5E) or the mode's top level.
-struct EntryRef {
-    unsigned level = 0;  ///< 0 = "top"
-    [[nodiscard]] unsigned resolve(Mode m) const { return level == 0 ? mode_levels(m) : level; }
 };
 
 /// One step as written.
@@ -74,7 +82,9 @@ struct StepSpec {
     SourcePos pos;
     std::vector<Mode> modes;  ///< empty: every mode of the scenario
     std::uint64_t va = 0;
+    std::optional<EntryOf> recursive_va;  ///< va = { recursive = "PTE", of = … }: the compiler computes va
     std::uint64_t size = 0;
+    unsigned slot = 0;  ///< recursive: the top-level entry that points to its own table
     // map / poke
     std::optional<std::uint64_t> pa;     ///< absolute physical address
     std::optional<std::uint32_t> frame;  ///< data frame (4 KiB) — exactly one of pa / frame for map and poke

@@ -227,6 +227,46 @@ TEST(GuestJudge, EntryExpectation) {
     EXPECT_EQ(judge_entry(r, e).failed, gc::expectation);
 }
 
+TEST(GuestJudge, TableEntryExpectationComparesTheEntryExactly) {
+    // A read through a recursive slot must return the raw entry of the level that maps `of` in the guest's tables.
+    h::StepExpect e{};
+    e.kind = static_cast<std::uint8_t>(h::ExpectKind::table_entry);
+    e.vector = 1;  // the PTE
+    e.value = 0x4000'0000;
+    const std::uint64_t pte = 0x8000'0000'0040'0003;
+    unsigned asked_level = 0;
+    std::uint64_t asked_va = 0;
+    const auto tables = [&](unsigned level, std::uint64_t va, std::uint64_t& out) {
+        asked_level = level;
+        asked_va = va;
+        out = pte;
+        return true;
+    };
+    const auto none = [](unsigned, std::uint64_t, std::uint64_t&) { return false; };
+    const h::AccessRecord right = read_ok(0xffff'9600'0020'0000, pte);
+    const auto j = judge_access(right, e, kLong4, no_frames, tables);
+    EXPECT_EQ(j.judged, gc::all);
+    EXPECT_EQ(j.failed, 0);
+    EXPECT_EQ(asked_level, 1u);
+    EXPECT_EQ(asked_va, 0x4000'0000u);
+    // Another value (here: the entry of the next page), no such entry, or a fault: the expectation fails.
+    EXPECT_EQ(judge_access(read_ok(0xffff'9600'0020'0000, pte + 0x1000), e, kLong4, no_frames, tables).failed,
+              gc::expectation);
+    EXPECT_EQ(judge_access(right, e, kLong4, no_frames, none).failed, gc::expectation);
+    EXPECT_EQ(judge(right, e).failed, gc::expectation);  // without tables to look in
+    EXPECT_EQ(judge_access(page_fault(0x5, 0x5), e, kLong4, no_frames, tables).failed, gc::expectation);
+    // 32-bit paging: 4-byte entries, so only the low half of the 8 bytes read is the entry (SDM Vol. 3A §4.3).
+    const auto tables32 = [](unsigned, std::uint64_t, std::uint64_t& out) {
+        out = 0x40'0003;
+        return true;
+    };
+    h::AccessRecord two = read_ok(0x4b10'0000, 0x40'1003'0040'0003);  // PTE 0 and PTE 1
+    two.chain_count = two.prediction.chain_count = 2;
+    EXPECT_EQ(judge_access(two, e, kLegacy32, no_frames, tables32).failed, 0);
+    two.value = 0x40'0003'0040'1003;
+    EXPECT_EQ(judge_access(two, e, kLegacy32, no_frames, tables32).failed, gc::expectation);
+}
+
 TEST(GuestJudge, ControlWriteAgainstPredictionAndReloadExpectation) {
     h::ControlWriteRecord w{};
     w.predicted_vector = 13;  // a PDPTE with a reserved bit: #GP(0) at the load

@@ -259,6 +259,56 @@ TEST(Evaluate, MapperErrorFailsTheStep) {
     EXPECT_TRUE(has_finding(e, "step", "out of page-table frames at 0x40000000"));
 }
 
+TEST(Evaluate, TableEntryReadThroughARecursiveSlot) {
+    // The host knows where frame 0 is (run_info: kDataBase): the PTE of 0x4000_0000 must be present and name it.
+    // The tables lie below the data area, so the value check has nothing to say about them.
+    const Compiled c(R"(rule = "r"
+modes = ["4level"]
+[[step]]
+op = "map"
+va = 0x4000_0000
+frame = 0
+size = "4K"
+rights = "rw"
+[[step]]
+op = "recursive"
+slot = 300
+[[step]]
+op = "read"
+va = { recursive = "PTE", of = 0x4000_0000 }
+expect = { ok = true, entry = "PTE", of = 0x4000_0000 }
+[[step]]
+op = "read"
+va = { recursive = "PDE", of = 0x4000_0000 }
+expect = { ok = true, entry = "PDE", of = 0x4000_0000 }
+)");
+    const std::uint64_t pte_va = 0xffff'9600'0020'0000, pde_va = 0xffff'964b'0000'1000;
+    auto run_with = [&](std::uint64_t pte, std::uint64_t pde, std::uint8_t guest_failed) {
+        RunResult run = passed_run();
+        h::AccessRecord a = read_ok(3, pte_va, 0x20'5000, pte);
+        a.guest = test::access_judgement(guest_failed);
+        add(run, a);
+        add(run, read_ok(4, pde_va, 0x20'4000, pde));
+        EXPECT_TRUE(test::end_program(run));
+        return evaluate(c, run);
+    };
+    const auto good = run_with(0x8000'0000'0000'0003 | kDataBase, 0x20'5023, 0);
+    EXPECT_EQ(good.verdict, check::Verdict::pass) << good.reason;
+    EXPECT_TRUE(good.guest_agrees);
+    // A leaf naming another page: the host and the guest (which compares the whole entry) both fail it.
+    const auto other = run_with(0x8000'0000'0000'0003 | (kDataBase + 0x1000), 0x20'5023, h::guest_check::expectation);
+    EXPECT_EQ(other.verdict, check::Verdict::fail);
+    EXPECT_TRUE(has_finding(other, "expectation", "is mapped to 0x400000"));
+    EXPECT_TRUE(other.guest_agrees);
+    // Not present.
+    const auto absent = run_with(kDataBase, 0x20'5023, h::guest_check::expectation);
+    EXPECT_TRUE(has_finding(absent, "expectation", "not present"));
+    EXPECT_TRUE(absent.guest_agrees);
+    // A guest that passed what the host fails: the cross-check says so.
+    const auto disagreeing = run_with(0x8000'0000'0000'0003 | (kDataBase + 0x1000), 0x20'5023, 0);
+    EXPECT_FALSE(disagreeing.guest_agrees);
+}
+
 TEST(KnownDeviations, MatcherIsExact) {
     check::Disagreement d;
     d.backend = "qemu";

@@ -9,6 +9,7 @@
 #include <pagewalk/harness/program.hpp>
 #include <vector>
 
+#include "one_step_program.hpp"
 #include "scenario/compiler.hpp"
 #include "scenario/cpu_condition.hpp"
 #include "scenario/parser.hpp"
@@ -50,20 +51,7 @@ std::string access(const std::string& op, const std::string& expect, const std::
 
 bool valid_with(h::Step step, std::uint16_t op = static_cast<std::uint16_t>(h::StepOp::access)) {
     step.op = op;
-    std::vector<std::uint8_t> bytes(sizeof(h::ProgramHeader) + sizeof(h::Step));
-    h::ProgramHeader hdr{};
-    hdr.magic = h::kProgramMagic;
-    hdr.version = h::kProgramVersion;
-    hdr.header_size = sizeof hdr;
-    hdr.step_count = 1;
-    hdr.step_offset = sizeof hdr;
-    hdr.step_size = sizeof(h::Step);
-    hdr.total_size = static_cast<std::uint32_t>(bytes.size());
-    hdr.mode = 3;
-    hdr.table_frames = 64;
-    std::memcpy(bytes.data(), &hdr, sizeof hdr);
-    std::memcpy(bytes.data() + sizeof hdr, &step, sizeof step);
-    return static_cast<bool>(h::validate_program(bytes.data(), bytes.size()));
+    return pagewalk::test::one_step_program_valid(step, h::ProgramMode::long4);
 }
 
 }  // namespace
@@ -136,7 +124,7 @@ TEST(ProgramExpect, ValidationRefusesExpectationsThatDoNotFitTheirStep) {
     EXPECT_FALSE(valid_with(good, static_cast<std::uint16_t>(h::StepOp::invlpg)));      // only some ops expect
     EXPECT_FALSE(valid_with(good, static_cast<std::uint16_t>(h::StepOp::read_entry)));  // a fault is no A/D
     h::Step s = good;
-    s.expect.kind = 5;  // no such kind
+    s.expect.kind = h::kMaxExpectKind + 1;  // no such kind
     EXPECT_FALSE(valid_with(s));
     s = good;
     s.expect.flags |= 0x80;  // unknown flag

@@ -89,15 +89,18 @@ enum class StepOp : std::uint16_t {
     set_control = 10,  ///< turn control bits `a` on and `b` off (control::…); `c` = PKRU when `flags & set_pkru`
     poke = 11,         ///< write the 8 bytes `a` to physical address `pa` (data-relative with pa_data)
     tag = 12,          ///< write data_tag() over the first kTaggedBytes of `a` data frames from data offset `pa`
+    /// entry `a` of the top-level table points to that table (the walker's install_recursive_slot: present, R/W,
+    /// supervisor), then a CR3 reload unless no_flush. Not in PAE paging (its PDPT cannot map itself).
+    recursive = 13,
 };
-inline constexpr std::uint16_t kMaxStepOp = 12;
+inline constexpr std::uint16_t kMaxStepOp = 13;
 
 /// Step flags (meaning per op).
 namespace step_flag {
 inline constexpr std::uint8_t pa_data = 1u << 0;   ///< map/poke: `pa` is an offset into the guest's data area
 inline constexpr std::uint8_t global = 1u << 1;    ///< map: G in the leaves
 inline constexpr std::uint8_t replace = 1u << 2;   ///< map: replace existing mappings (remap)
-inline constexpr std::uint8_t no_flush = 1u << 3;  ///< map/unmap/protect/edit_entry: do not apply the TLB flush
+inline constexpr std::uint8_t no_flush = 1u << 3;  ///< map/unmap/protect/edit_entry/recursive: no TLB flush
 inline constexpr std::uint8_t set_pkru = 1u << 4;  ///< set_control: write PKRU = c
 /// edit_entry: also set bit MAXPHYADDR of the entry (a reserved address bit; the guest's CPUID says which).
 inline constexpr std::uint8_t maxphyaddr_bit = 1u << 5;
@@ -133,7 +136,7 @@ struct alignas(8) Step {
     std::uint64_t va;           ///< linear address
     std::uint64_t pa;           ///< map / poke: physical address (or data offset with pa_data)
     std::uint64_t a;            ///< map/unmap/protect: size; edit_entry: bits to set; access: value to write;
-                                ///< set_control: control bits to set; poke: value
+                                ///< set_control: control bits to set; poke: value; recursive: the slot
     std::uint64_t b;            ///< edit_entry: bits to clear; set_control: control bits to clear
     std::uint8_t rights;        ///< map/protect: step_rights::…
     std::uint8_t sizes;         ///< map: page sizes allowed (pagewalk::PageSizeBits: 1 = 4K, 2 = 2M/4M, 4 = 1G)
@@ -279,6 +282,11 @@ constexpr bool step_fields_ok(const Step& s, std::uint8_t mode) {
     const bool read_entry = s.op == static_cast<std::uint16_t>(StepOp::read_entry);
     if ((s.flags & ~step_flag::all) != 0 || !expect_fields_ok(s.expect, access, reload, read_entry, kMaxDataFrames))
         return false;
+    // A table entry is read by a plain read (8 bytes: two entries in 32-bit paging), of a level the mode has.
+    if (s.expect.kind == static_cast<std::uint8_t>(ExpectKind::table_entry) &&
+        (s.expect.vector > top || s.access != static_cast<std::uint8_t>(AccessKind::read) ||
+         (s.access_flags & access_flag::implicit) != 0))
+        return false;
     switch (static_cast<StepOp>(s.op)) {
         case StepOp::map:
             return s.a != 0 && (s.rights & ~step_rights::all) == 0 && s.sizes != 0 && (s.sizes & ~7u) == 0 &&
@@ -300,6 +308,8 @@ constexpr bool step_fields_ok(const Step& s, std::uint8_t mode) {
             return (s.flags & step_flag::pa_data) != 0 && (s.pa & 0xfff) == 0 && s.a != 0 && s.a <= kMaxDataFrames;
         case StepOp::poke:
             return (s.pa & 7) == 0;
+        case StepOp::recursive:  // SDM Vol. 3A §4.5: 512 entries a table, 1024 in 32-bit paging (§4.3); not PAE
+            return top != 3 && s.a < (top == 2 ? 1024u : 512u) && (s.flags & ~step_flag::no_flush) == 0;
         case StepOp::invlpg:
         case StepOp::reload_cr3:
         case StepOp::toggle_pge:

@@ -18,8 +18,12 @@ enum class ExpectKind : std::uint8_t {
     fault = 2,  ///< access / reload_cr3: this exception (vector; error code and CR2 when the flags say so)
     model = 3,  ///< access / reload_cr3: whatever the guest's walker predicts (only the prediction check decides)
     entry = 4,  ///< read_entry: the entry's A and/or D bits
+    /// access (a read): it completes and returns the raw paging-structure entry of level `vector` (1 = PTE … 5 =
+    /// PML5E) that maps linear address `value` — a read through a recursive slot (in 32-bit paging, where entries
+    /// are 4 bytes, the low 4 bytes of the 8 read).
+    table_entry = 5,
 };
-inline constexpr std::uint8_t kMaxExpectKind = 4;
+inline constexpr std::uint8_t kMaxExpectKind = 5;
 inline constexpr std::uint8_t kMaxExpectFrames = 4;
 
 /// StepExpect flags.
@@ -41,10 +45,11 @@ inline constexpr std::uint8_t all = (1u << 6) - 1;
 struct alignas(8) StepExpect {
     std::uint8_t kind;         ///< ExpectKind
     std::uint8_t flags;        ///< expect_flag::…
-    std::uint8_t vector;       ///< fault: 0..31 (14 #PF, 13 #GP)
+    std::uint8_t vector;       ///< fault: 0..31 (14 #PF, 13 #GP); table_entry: the entry's level, 1..5
     std::uint8_t frame_count;  ///< ok: 1..kMaxExpectFrames: a read returns what one of `frames` holds at va's offset
     std::uint32_t error_code;  ///< fault with expect_flag::error_code
-    std::uint64_t value;       ///< ok: the value read; fault: CR2; entry: the A (bit 5) and D (bit 6) expected
+    std::uint64_t value;       ///< ok: the value read; fault: CR2; entry: the A (bit 5) and D (bit 6) expected;
+                               ///< table_entry: the linear address the entry maps
     std::uint32_t frames[kMaxExpectFrames];  ///< ok: data frames (4 KiB frames of the data area)
 };
 
@@ -82,6 +87,9 @@ constexpr bool expect_fields_ok(const StepExpect& e, bool access, bool reload_cr
         case ExpectKind::entry:
             return read_entry && (e.flags & ~(expect_flag::accessed | expect_flag::dirty)) == 0 &&
                    (e.value & ~std::uint64_t{0x60}) == 0 && e.frame_count == 0 && e.vector == 0;
+        case ExpectKind::table_entry:
+            return access && (e.flags & ~expect_flag::stale) == 0 && e.frame_count == 0 && e.error_code == 0 &&
+                   e.vector >= 1 && e.vector <= 5;
     }
     return false;
 }
