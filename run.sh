@@ -39,7 +39,7 @@ die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 # --- Debian packages ------------------------------------------------------------------------------------------
 # What each subcommand needs; ensure_deps installs the missing ones (as root) or prints the command.
 PKGS_BUILD=(cmake ninja-build g++ g++-multilib libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-            libtomlplusplus-dev)
+            libtomlplusplus-dev nlohmann-json3-dev)
 PKGS_RUN=(qemu-system-x86)
 PKGS_ISO=(xorriso grub-pc-bin grub-common mtools)
 PKGS_FORMAT=(clang-format)

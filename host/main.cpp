@@ -1,6 +1,7 @@
 // pagewalk: the command line. `run` runs the scenario library and checks it; `list` lists it; `compile` writes one
 // program; `probe` prints what each backend can do; `boot` runs the guest once and prints its records (a debugging
 // command). Exit status: 0 only when the command succeeded / nothing failed.
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -64,6 +65,9 @@ const char* outcome_name(pagewalk::host::Outcome o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // pagewalk talks to QEMU through pipes and sockets: a QEMU that dies mid-run must be a failed scenario (the
+    // write fails with EPIPE), never a SIGPIPE that ends the whole run.
+    ::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"pagewalk: x86 page-table walker and the harness that proves it on real CPUs"};
     app.require_subcommand(1);
 

@@ -1,6 +1,6 @@
 // pagewalk host: check (c) — the cross-check from outside. When the guest announces an access (and waits), the host
 // walks the guest's live page tables with the same walker over guest-physical memory, using the vCPU's control
-// registers (KVM_GET_SREGS; under QEMU the guest-reported ones), and compares the result with the guest's
+// registers (KVM_GET_SREGS; under QEMU its monitor's `info registers`), and compares the result with the guest's
 // prediction and with KVM_TRANSLATE's address (its "writeable" answer is always 1, so it is not compared).
 //
 // PAE paging: the CPU translates through its four PDPTE registers, loaded at each MOV to CR3 (and some MOVs to

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -17,6 +18,8 @@
 #include <pagewalk/harness/ports.hpp>
 #include <vector>
 
+#include "qemu/monitor_registers.hpp"
+#include "qemu/qmp_client.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
 
@@ -111,19 +114,35 @@ private:
     const std::uint8_t* base_ = nullptr;
 };
 
-/// QEMU's guest as a LiveGuest: memory only (no registers, no translation from outside).
+/// QEMU's guest as a LiveGuest: its RAM (the shared file) and its vCPU's control registers from QEMU's monitor
+/// (`info registers` over QMP) — the CPU's own state, not what the guest says it loaded. No translation from outside:
+/// QEMU's `gva2gpa` is a debug walk that ignores rights and reserved bits, so it would say nothing the model can hold
+/// it to.
 class QemuLiveGuest final : public LiveGuest {
 public:
-    explicit QemuLiveGuest(const SharedRam* ram) : ram_(ram) {}
+    QemuLiveGuest(const SharedRam* ram, QmpClient* qmp) : ram_(ram), qmp_(qmp), had_qmp_(qmp != nullptr) {}
     bool read_physical(std::uint64_t pa, void* out, std::size_t n) override {
         return ram_ != nullptr && ram_->read(pa, out, n);
     }
-    std::optional<LiveRegisters> registers() override { return std::nullopt; }
+    std::optional<LiveRegisters> registers() override {
+        if (qmp_ == nullptr) return std::nullopt;
+        // The guest spins on COM1 while the host checks: its control registers cannot change under the monitor.
+        auto text = qmp_->hmp("info registers");
+        std::optional<LiveRegisters> regs = text ? parse_info_registers(*text) : std::nullopt;
+        if (!regs) qmp_ = nullptr;  // QEMU's monitor failed: say so (source()) and stop asking
+        return regs;
+    }
     std::optional<std::optional<std::uint64_t>> translate(std::uint64_t) override { return std::nullopt; }
-    const char* source() const override { return "guest-reported registers over QEMU's shared RAM"; }
+    const char* source() const override {
+        return qmp_ != nullptr ? "QEMU's registers (info registers) over its shared RAM"
+               : had_qmp_      ? "guest-reported registers over QEMU's shared RAM (QEMU's monitor stopped answering)"
+                               : "guest-reported registers over QEMU's shared RAM (no QMP connection)";
+    }
 
 private:
     const SharedRam* ram_;
+    QmpClient* qmp_;
+    bool had_qmp_;
 };
 
 }  // namespace
@@ -211,7 +230,9 @@ RunResult boot_qemu(const BootOptions& options) {
                                      ",mem-path=" + path + ",share=on",
                                  "-machine", "pc,memory-backend=pwram"});
     }
-    QemuLiveGuest live(ram.get());
+    const std::string qmp_path =
+        "/tmp/pagewalk-qmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".sock";
+    if (options.qemu_live) args.insert(args.end(), {"-qmp", "unix:" + qmp_path + ",server=on,wait=off"});
     const Stopwatch clock;
     Fd out, err, in;
     const pid_t pid = spawn(args, out, err, options.qemu_live ? &in : nullptr);
@@ -219,6 +240,18 @@ RunResult boot_qemu(const BootOptions& options) {
         result.detail = "cannot start " + args[0] + ": " + std::strerror(errno);
         return result;
     }
+    std::optional<QmpClient> qmp;
+    if (options.qemu_live) {
+        // QEMU serves the socket before the guest runs; the guest's first announce waits for the host anyway.
+        auto client = QmpClient::connect(qmp_path, std::min(options.timeout_s, 5.0));
+        if (client) {
+            qmp.emplace(std::move(*client));
+            qmp->set_timeout(5);
+        } else {
+            result.console += "[pagewalk] " + client.error() + ": the live walk uses the guest-reported registers\n";
+        }
+    }
+    QemuLiveGuest live(ram.get(), qmp ? &*qmp : nullptr);
     result.setup_ms = clock.ms();
     RecordCollector collector(result);
     std::string pending, errors;
@@ -272,6 +305,7 @@ RunResult boot_qemu(const BootOptions& options) {
     if (timed_out || killed_for_garbage) kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
+    if (options.qemu_live) ::unlink(qmp_path.c_str());
     result.total_ms = clock.ms();
     if (!pending.empty() && !killed_for_garbage) collector.add_line(pending, clock.ms());
     if (!errors.empty()) result.console += "[qemu stderr] " + errors;

@@ -25,12 +25,12 @@ public:
     virtual ~LiveGuest() = default;
     /// Guest-physical memory; false outside RAM.
     virtual bool read_physical(std::uint64_t pa, void* out, std::size_t n) = 0;
-    /// The vCPU's control registers (KVM_GET_SREGS); nullopt where the backend cannot tell (QEMU).
+    /// The vCPU's control registers (KVM_GET_SREGS; QEMU's `info registers`); nullopt where the backend cannot tell.
     virtual std::optional<LiveRegisters> registers() = 0;
     /// KVM_TRANSLATE: the guest-physical address of `va` under the vCPU's paging, or nullopt (invalid / none).
     /// Its "writeable" answer is always 1 here, so only the address means something.
     virtual std::optional<std::optional<std::uint64_t>> translate(std::uint64_t va) = 0;
-    /// Where registers() and translate() come from, for reports ("KVM_GET_SREGS", "guest-reported").
+    /// Where registers() and translate() come from, for reports ("KVM_GET_SREGS", "QEMU's registers (info registers)").
     virtual const char* source() const = 0;
 };
 

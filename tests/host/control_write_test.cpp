@@ -200,17 +200,18 @@ TEST(KnownDeviations, QemuPse36AboveMaxphyaddr) {
 
 namespace {
 
-/// Guest memory as a byte vector, no registers (like QEMU).
+/// Guest memory as a byte vector, and the vCPU's registers when a test sets them.
 class FakeGuest final : public LiveGuest {
 public:
     std::vector<std::uint8_t> ram = std::vector<std::uint8_t>(0x10000);
+    std::optional<LiveRegisters> vcpu;
     void put(std::uint64_t pa, std::uint64_t v) { std::memcpy(ram.data() + pa, &v, 8); }
     bool read_physical(std::uint64_t pa, void* out, std::size_t n) override {
         if (pa + n > ram.size()) return false;
         std::memcpy(out, ram.data() + pa, n);
         return true;
     }
-    std::optional<LiveRegisters> registers() override { return std::nullopt; }
+    std::optional<LiveRegisters> registers() override { return vcpu; }
     std::optional<std::optional<std::uint64_t>> translate(std::uint64_t) override { return std::nullopt; }
     const char* source() const override { return "fake"; }
 };
@@ -264,6 +265,49 @@ TEST(LiveCheck, PaeWalksThroughTheTrackedPdpteRegisters) {
     with.on_record(decoded(a, h::RecordType::announce), g);
     EXPECT_TRUE(with.findings().empty()) << with.findings().front().message;
     EXPECT_EQ(with.checked(), 1u);
+}
+
+TEST(LiveCheck, TheVcpusRegistersDecideAndADifferenceFromTheGuestsAccountFails) {
+    // 4-level tables at 0x1000 (PML4) … 0x4000 (PT) map 0x0 → 0x5000; a second PML4 at 0x6000 maps nothing.
+    FakeGuest g;
+    g.put(0x1000, 0x2003);
+    g.put(0x2000, 0x3003);
+    g.put(0x3000, 0x4003);
+    g.put(0x4000, 0x5003);
+    h::HelloRecord hello{};
+    hello.code_bits = 64;
+    hello.max_basic_leaf = 1;
+    hello.leaf1_edx = (1u << 6) | (1u << 3);
+    hello.max_extended_leaf = 0x8000'0008u;
+    hello.ext1_edx = (1u << 29) | (1u << 20);  // long mode, NX
+    hello.maxphyaddr = 40;
+    std::memcpy(hello.vendor, "GenuineIntel", 12);
+    h::AnnounceRecord a{};
+    a.step = 3;
+    a.va = 0x8;
+    a.mode = 3;
+    a.cr0 = 0x8001'0011;
+    a.cr3 = 0x1000;
+    a.cr4 = 0x20;
+    a.efer = 0xd00;
+    a.prediction.kind = 0;
+    a.prediction.level = 1;
+    a.prediction.pa = 0x5008;
+
+    g.vcpu = LiveRegisters{a.cr0, a.cr3, a.cr4, a.efer};  // the vCPU agrees: nothing to report
+    check::LiveChecker same;
+    same.on_record(decoded(hello, h::RecordType::hello), g);
+    same.on_record(decoded(a, h::RecordType::announce), g);
+    EXPECT_TRUE(same.findings().empty()) << same.findings().front().message;
+
+    g.vcpu->cr3 = 0x6000;  // the guest says it loaded 0x1000; the CPU walks 0x6000, where nothing is mapped
+    check::LiveChecker other;
+    other.on_record(decoded(hello, h::RecordType::hello), g);
+    other.on_record(decoded(a, h::RecordType::announce), g);
+    ASSERT_EQ(other.findings().size(), 2u);
+    EXPECT_NE(other.findings()[0].message.find("differ from what the guest read"), std::string::npos);
+    EXPECT_NE(other.findings()[1].message.find("the host's walk of the live tables (kind)"), std::string::npos)
+        << other.findings()[1].message;
 }
 
 TEST(SelftestCheck, ExceptionsMustComeFromTheWorldAsked) {

@@ -1,10 +1,7 @@
 #include "qemu_session.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,54 +31,6 @@ std::string tail(const std::string& text, std::size_t n) {
 }
 
 }  // namespace
-
-std::string json_string_at(const std::string& text, std::size_t at) {
-    std::string out;
-    for (std::size_t i = at + 1; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '"') break;
-        if (c != '\\' || i + 1 >= text.size()) {
-            out += c;
-            continue;
-        }
-        const char e = text[++i];
-        switch (e) {
-            case 'n':
-                out += '\n';
-                break;
-            case 'r':
-                out += '\r';
-                break;
-            case 't':
-                out += '\t';
-                break;
-            case 'b':
-                out += '\b';
-                break;
-            case 'f':
-                out += '\f';
-                break;
-            case 'u':
-                if (i + 4 < text.size()) {
-                    out += static_cast<char>(std::stoi(text.substr(i + 1, 4), nullptr, 16) & 0x7f);
-                    i += 4;
-                }
-                break;
-            default:
-                out += e;
-                break;
-        }
-    }
-    return out;
-}
-
-Expected<std::string> qmp_return_string(const std::string& response) {
-    const std::size_t key = response.find("\"return\"");
-    if (key == std::string::npos) return Error{"QMP error: " + response};
-    const std::size_t quote = response.find('"', response.find(':', key) + 1);
-    if (quote == std::string::npos) return Error{"QMP return is not a string: " + response};
-    return json_string_at(response, quote);
-}
 
 Expected<std::unique_ptr<QemuSession>> QemuSession::start(const Options& o) {
     const std::string socket_path = o.work_dir + "/qmp.sock", serial = o.work_dir + "/serial.txt",
@@ -146,23 +95,15 @@ Expected<std::unique_ptr<QemuSession>> QemuSession::start(const Options& o) {
         return Error{"the guest did not print PW-INSPECT-READY within " + std::to_string(o.ready_timeout_s) +
                      " s; serial: " + tail(read_text(serial), 2000)};
     }
-    s->qmp_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
-    if (::connect(s->qmp_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        return Error{"cannot connect to QMP at " + socket_path + ": " + std::strerror(errno)};
-    }
-    auto greeting = s->read_response();  // {"QMP": …}
-    if (!greeting || !s->command("qmp_capabilities")) {
-        return Error{"QMP handshake failed"};
-    }
+    auto client = host::qemu::QmpClient::connect(socket_path, 10);
+    if (!client) return Error{client.error()};
+    s->qmp_.emplace(std::move(*client));
     return s;
 }
 
 QemuSession::~QemuSession() {
-    if (qmp_ >= 0 && pid_ > 0) (void)command("quit");
-    if (qmp_ >= 0) ::close(qmp_);
+    if (qmp_ && pid_ > 0) (void)qmp_->command("quit");
+    qmp_.reset();
     if (pid_ > 0) {
         for (int i = 0; i < 100; ++i) {
             int status = 0;
@@ -174,44 +115,14 @@ QemuSession::~QemuSession() {
     }
 }
 
-Expected<std::string> QemuSession::read_response() {
-    for (;;) {
-        const std::size_t nl = buffer_.find('\n');
-        if (nl != std::string::npos) {
-            std::string line = buffer_.substr(0, nl);
-            buffer_.erase(0, nl + 1);
-            if (line.find("\"event\"") != std::string::npos && line.find("\"return\"") == std::string::npos) continue;
-            return line;
-        }
-        pollfd p{qmp_, POLLIN, 0};
-        if (::poll(&p, 1, 60000) <= 0) return Error{"QMP: no response within 60 s"};
-        char chunk[65536];
-        const ssize_t n = ::read(qmp_, chunk, sizeof chunk);
-        if (n <= 0) return Error{"QMP: connection closed"};
-        buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-}
-
-Expected<std::string> QemuSession::command(const std::string& name, const std::string& arguments) {
-    const std::string request = "{\"execute\":\"" + name + "\",\"arguments\":" + arguments + "}\n";
-    if (::write(qmp_, request.data(), request.size()) != static_cast<ssize_t>(request.size()))
-        return Error{"QMP: write failed"};
-    auto r = read_response();
-    if (!r) return r;
-    if (r->find("\"error\"") != std::string::npos && r->find("\"return\"") == std::string::npos)
-        return Error{name + ": " + *r};
-    return r;
+Expected<nlohmann::json> QemuSession::command(const std::string& name, const nlohmann::json& arguments) {
+    if (!qmp_) return Error{"QMP: not connected"};
+    return qmp_->command(name, arguments);
 }
 
 Expected<std::string> QemuSession::hmp(const std::string& command_line) {
-    auto r = command("human-monitor-command", "{\"command-line\":\"" + command_line + "\"}");
-    if (!r) return r;
-    auto text = qmp_return_string(*r);
-    if (!text) return text;
-    std::string out;
-    for (const char c : *text)
-        if (c != '\r') out += c;
-    return out;
+    if (!qmp_) return Error{"QMP: not connected"};
+    return qmp_->hmp(command_line);
 }
 
 }  // namespace pagewalk::test::inspect

@@ -10,8 +10,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
+#include "qemu/qmp_client.hpp"
 #include "util/expected.hpp"
 
 namespace pagewalk::test::inspect {
@@ -34,24 +37,16 @@ public:
     QemuSession(const QemuSession&) = delete;
     QemuSession& operator=(const QemuSession&) = delete;
 
-    /// A QMP command with JSON arguments ("{}" for none); returns the raw response line or an error.
-    host::Expected<std::string> command(const std::string& name, const std::string& arguments = "{}");
+    /// A QMP command with JSON arguments (null for none): the value of "return", or an error.
+    host::Expected<nlohmann::json> command(const std::string& name, const nlohmann::json& arguments = nullptr);
     /// A human-monitor command; returns its text with QEMU's "\r\n" turned into "\n".
     host::Expected<std::string> hmp(const std::string& command_line);
 
 private:
     QemuSession() = default;
-    host::Expected<std::string> read_response();
 
     pid_t pid_ = -1;
-    int qmp_ = -1;
-    std::string buffer_;
+    std::optional<host::qemu::QmpClient> qmp_;
 };
-
-/// The string value of a JSON string starting at `text[at]` (a '"'); handles the escapes QMP uses.
-std::string json_string_at(const std::string& text, std::size_t at);
-
-/// The "return" string of a QMP response line, or an empty optional-like error.
-host::Expected<std::string> qmp_return_string(const std::string& response);
 
 }  // namespace pagewalk::test::inspect

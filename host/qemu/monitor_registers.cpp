@@ -1,0 +1,37 @@
+#include "qemu/monitor_registers.hpp"
+
+#include <cctype>
+#include <cstdint>
+
+namespace pagewalk::host::qemu {
+namespace {
+
+/// The hexadecimal value after "NAME=" where NAME starts a word (so "CR3=" is not found inside "XCR3="), or nullopt.
+std::optional<std::uint64_t> hex_field(const std::string& text, const std::string& name) {
+    const std::string key = name + "=";
+    for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+        if (at != 0 && std::isalnum(static_cast<unsigned char>(text[at - 1]))) continue;
+        std::uint64_t value = 0;
+        std::size_t digits = 0;
+        for (std::size_t i = at + key.size(); i < text.size() && std::isxdigit(static_cast<unsigned char>(text[i]));
+             ++i, ++digits) {
+            if (digits == 16) return std::nullopt;  // wider than a 64-bit register
+            const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+            value = value << 4 | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+        }
+        if (digits == 0) return std::nullopt;
+        return value;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<LiveRegisters> parse_info_registers(const std::string& text) {
+    const auto cr0 = hex_field(text, "CR0"), cr3 = hex_field(text, "CR3"), cr4 = hex_field(text, "CR4"),
+               efer = hex_field(text, "EFER");
+    if (!cr0 || !cr3 || !cr4 || !efer) return std::nullopt;
+    return LiveRegisters{*cr0, *cr3, *cr4, *efer};
+}
+
+}  // namespace pagewalk::host::qemu
