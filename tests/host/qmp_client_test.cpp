@@ -112,7 +112,10 @@ TEST(QmpClient, AServerThatGoesAwayOrSendsGarbageIsAnError) {
         ASSERT_TRUE(client) << client.error();
         auto r = client->command("query-version");
         ASSERT_FALSE(r);
-        EXPECT_NE(r.error().find("closed the connection"), std::string::npos) << r.error();
+        // Depending on timing the request itself fails (EPIPE) or the answer never comes (EOF): both are errors.
+        EXPECT_TRUE(r.error().find("closed the connection") != std::string::npos ||
+                    r.error().find("cannot send query-version") != std::string::npos)
+            << r.error();
     }
     {
         ScriptedQmp server({R"({"return": {}})", "this is not JSON"});
