@@ -6,7 +6,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 
 BUILD_DIR="$ROOT/build"          # Release: the main build, benchmarks, the pagewalk tool
-ASAN_BUILD_DIR="$ROOT/build-asan" # Debug + AddressSanitizer + UBSan: unit and host tests only
+ASAN_BUILD_DIR="$ROOT/build-asan" # Debug + AddressSanitizer + UBSan: unit, host and fuzz-replay tests only
+FUZZ_BUILD_DIR="$ROOT/build-fuzz" # clang + libFuzzer: the fuzz targets (./run.sh fuzz)
 JOBS="$(nproc 2>/dev/null || echo 2)"
 
 usage() {
@@ -16,10 +17,12 @@ Usage: ./run.sh [subcommand]
   (none)        install missing Debian packages, build (Release, build/), run the unit tests, then the
                 scenario suite (build/pagewalk run --backend auto: KVM where it can, else QEMU)
   test          build and run every ctest test in build/ (Release), and the unit/host tests again in
-                build-asan/ (AddressSanitizer + UBSan)
+                build-asan/ (AddressSanitizer + UBSan), with the fuzz targets' replays
   bench         Release build, then run every benchmark program
+  fuzz [SECS]   build the libFuzzer targets with clang (build-fuzz/) and run each for SECS seconds (default 60)
+                on its seed corpus (tests/fuzz/corpus/); stops at the first crash and prints the reproducer
   iso           build build/pagewalk.iso: a GRUB ISO that runs every scenario in every paging mode on a
-                physical machine (BIOS boot from a USB stick or CD), results on the screen and on COM1
+                physical machine (BIOS or UEFI boot from a USB stick or CD), results on COM1 and (BIOS) the screen
   format        clang-format -i every C/C++ source of the project
   format-check  fail if clang-format would change any source
   deps          install every Debian package any subcommand needs
@@ -41,8 +44,9 @@ die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 PKGS_BUILD=(cmake ninja-build g++ g++-multilib libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
             libtomlplusplus-dev nlohmann-json3-dev)
 PKGS_RUN=(qemu-system-x86)
-PKGS_ISO=(xorriso grub-pc-bin grub-common mtools)
+PKGS_ISO=(xorriso grub-pc-bin grub-efi-amd64-bin grub-common mtools ovmf)
 PKGS_FORMAT=(clang-format)
+PKGS_FUZZ=(clang libclang-rt-14-dev)  # libFuzzer and the sanitizer runtimes of Debian 12's clang 14
 
 # clang is needed only when it is the chosen compiler.
 PKGS_COMPILER=()
@@ -152,7 +156,7 @@ run_ctest() {  # run_ctest <build dir> [ctest args...]
 }
 
 # The unit and host-side GoogleTest tests; the freestanding and package checks do not need sanitizers.
-HOST_TEST_LABELS='^(unit|host)$'
+HOST_TEST_LABELS='^(unit|host|fuzz)$'
 
 # --- Source files for clang-format ----------------------------------------------------------------------------
 format_sources() {
@@ -238,6 +242,33 @@ cmd_iso() {
     "$BUILD_DIR/pagewalk" iso -o "$BUILD_DIR/pagewalk.iso"
 }
 
+cmd_fuzz() {  # cmd_fuzz [SECONDS]
+    local seconds="${1:-60}" target work status
+    [[ "$seconds" =~ ^[0-9]+$ ]] || die "fuzz: SECONDS must be a whole number (got '$seconds')"
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_FUZZ[@]}"
+    CC=clang CXX=clang++ configure "$FUZZ_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAGEWALK_FUZZ=ON \
+        -DPAGEWALK_BUILD_BENCH=OFF
+    build "$FUZZ_BUILD_DIR" fuzz_targets
+    for target in "$ROOT"/tests/fuzz/corpus/*/; do
+        target="$(basename "$target")"
+        # What libFuzzer adds to the corpus, and crashes, stay in the build tree; the seeds are read only.
+        work="$FUZZ_BUILD_DIR/fuzz-work/$target"
+        mkdir -p "$work/corpus" "$work/artifacts"
+        log "$target for ${seconds}s"
+        status=0
+        "$FUZZ_BUILD_DIR/tests/fuzz/$target" -max_total_time="$seconds" -print_final_stats=1 -max_len=65536 \
+            -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" \
+            "$work/corpus" "$ROOT/tests/fuzz/corpus/$target" >"$work/log" 2>&1 || status=$?
+        grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::number_of_executed_units|^stat::average_exec_per_sec' "$work/log" || true
+        if ((status != 0)); then
+            tail -n 60 "$work/log" >&2
+            die "$target failed (exit $status); reproducer: $(sed -n 's/.*Test unit written to //p' "$work/log" | tail -n1)
+  rerun: $FUZZ_BUILD_DIR/tests/fuzz/$target <reproducer>   full log: $work/log"
+        fi
+    done
+    log "fuzz: no crash in ${seconds}s per target"
+}
+
 cmd_format() {
     ensure_deps "${PKGS_FORMAT[@]}"
     format_sources | xargs -0 -r clang-format -i --style=file
@@ -259,13 +290,14 @@ cmd_format_check() {
 }
 
 cmd_deps() {
-    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_ISO[@]}" "${PKGS_FORMAT[@]}" clang
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_ISO[@]}" "${PKGS_FORMAT[@]}" "${PKGS_FUZZ[@]}"
 }
 
 case "${1:-}" in
     "") cmd_default ;;
     test) cmd_test ;;
     bench) cmd_bench ;;
+    fuzz) cmd_fuzz "${2:-60}" ;;
     iso) cmd_iso ;;
     format) cmd_format ;;
     format-check) cmd_format_check ;;

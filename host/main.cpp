@@ -168,6 +168,12 @@ int main(int argc, char** argv) {
     iso_cmd->add_option("--timeout", iso_options.timeout_s, "--check: watchdog for the whole boot, seconds")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    std::string iso_firmware = "bios";
+    iso_cmd
+        ->add_option("--firmware", iso_firmware,
+                     "--check: boot it through BIOS (SeaBIOS) or UEFI (OVMF, Debian package ovmf)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"bios", "uefi"}));
     iso_cmd->add_flag("-v,--verbose", iso_options.verbose, "--check: every program and every guest line");
     iso_cmd->add_flag("--skip-if-unavailable", iso_options.skip_if_unavailable,
                       "exit 77 (ctest SKIP) with the reason when GRUB/xorriso (or, with --check, QEMU) are missing");
@@ -183,6 +189,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("list")) return pagewalk::host::suite::list_command(run_options);
     if (app.got_subcommand("iso")) {
         if (!iso_mode.empty()) iso_options.mode = pagewalk::host::scenario::mode_from_name(iso_mode);
+        iso_options.uefi = iso_firmware == "uefi";
         return pagewalk::host::iso::iso_command(iso_options);
     }
     if (app.got_subcommand("compile"))

@@ -51,26 +51,50 @@ BootInfo multiboot1(std::uint32_t info) {
     return b;
 }
 
+constexpr std::uint64_t k4GiB = 1ull << 32;
+
+// Multiboot2 §3.6.8 "Memory map": entry_size (+8), entry_version (+12), then entries from +16: base_addr u64,
+// length u64, type u32 (1 = available RAM), reserved u32. Only RAM below 4 GiB counts (the guest is 32-bit at first).
+void read_memory_map(RamMap& ram, std::uint32_t tag, std::uint32_t size) {
+    const std::uint32_t entry_size = load<std::uint32_t>(tag + 8);
+    if (entry_size < 24) return;
+    for (std::uint32_t e = 16; e + entry_size <= size; e += entry_size) {
+        if (load<std::uint32_t>(tag + e + 16) != 1) continue;
+        const std::uint64_t base = load<std::uint64_t>(tag + e);
+        const std::uint64_t length = load<std::uint64_t>(tag + e + 8);
+        if (base >= k4GiB) continue;
+        ram.add(base, length > k4GiB - base ? k4GiB : base + length);
+    }
+}
+
 // Multiboot2 §3.6: total_size, reserved, then 8-byte aligned tags {type, size}: 1 command line, 3 module
-// (mod_start, mod_end, string), 4 basic memory information (mem_lower, mem_upper), 0 end.
+// (mod_start, mod_end, string), 4 basic memory information (mem_lower, mem_upper), 6 memory map, 8 framebuffer info
+// (§3.6.12: framebuffer_type u8 at +29; 2 = EGA text), 11/12 EFI 32/64-bit system table pointer (§3.6.13, §3.6.14:
+// booted by UEFI), 0 end.
 BootInfo multiboot2(std::uint32_t info) {
     BootInfo b;
     b.magic = harness::kMultiboot2BootMagic;
     b.info = info;
     const std::uint32_t total = load<std::uint32_t>(info);
     extend(b, info, info + (total < kMaxInfoBytes ? total : kMaxInfoBytes));
+    int framebuffer_type = -1;  // no framebuffer info tag
+    bool efi = false;
     for (std::uint32_t off = 8; off + 8 <= total && off < kMaxInfoBytes;) {
         const std::uint32_t type = load<std::uint32_t>(info + off);
         const std::uint32_t size = load<std::uint32_t>(info + off + 4);
         if (type == 0 || size < 8) break;
         if (type == 1) b.cmdline = reinterpret_cast<const char*>(std::uintptr_t{info + off + 8});
         if (type == 4) b.memory_end = 0x100000 + std::uint64_t{load<std::uint32_t>(info + off + 12)} * 1024;
+        if (type == 6) read_memory_map(b.ram, info + off, size);
+        if (type == 8) framebuffer_type = size >= 30 ? load<std::uint8_t>(info + off + 29) : 0xff;
+        if (type == 11 || type == 12) efi = true;
         if (type == 3 && b.module_count++ == 0) {
             b.module_start = load<std::uint32_t>(info + off + 8);
             b.module_end = load<std::uint32_t>(info + off + 12);
         }
         off += (size + 7) & ~7u;
     }
+    b.text_screen = framebuffer_type >= 0 ? framebuffer_type == 2 : !efi;
     b.valid = true;
     return b;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "boot/ram_map.hpp"
 #include "report/boot_context.hpp"
 
 namespace pagewalk::guest {
@@ -21,6 +22,10 @@ struct BootInfo {
     std::uint64_t module_end = 0;
     std::uint32_t module_count = 0;  ///< every module (module_at)
     std::uint64_t memory_end = 0;    ///< end of the RAM above 1 MiB (multiboot mem_upper), 0 when not given
+    RamMap ram;  ///< the available RAM below 4 GiB (multiboot2 memory map tag); empty when not given
+    /// The VGA text screen at 0xB8000 can be written: multiboot1 and BIOS boots (text mode), not a UEFI boot (no text
+    /// mode: a framebuffer info tag of another type, or an EFI system table tag and none).
+    bool text_screen = true;
     /// The bytes of the boot information the guest reads later: the structure, the module list and the command
     /// line ([info_start, info_end), identity-mapped physical addresses).
     std::uint64_t info_start = 0;

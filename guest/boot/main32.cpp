@@ -5,12 +5,17 @@
 #include <pagewalk/harness/boot_header.hpp>
 
 #include "boot/boot_info.hpp"
+#include "boot/boot_relocate.hpp"
 #include "inspect_demo/demo.hpp"
 #include "report/reporter.hpp"
+#include "report/text.hpp"
+#include "runner/layout.hpp"
 #include "runner/runner32.hpp"
 #include "selftest/selftest32.hpp"
 
 using namespace pagewalk;
+
+extern "C" const char pw_image_end[];
 
 extern "C" void pw_main32(guest::BootContext* ctx) {
     ctx->entry_path =
@@ -21,7 +26,17 @@ extern "C" void pw_main32(guest::BootContext* ctx) {
     r.init(ctx->ecx);
     guest::send_hello(r, *ctx, 32);
     char test[32] = "";
-    const guest::BootInfo info = guest::parse_boot_info(*ctx);
+    guest::BootInfo info = guest::parse_boot_info(*ctx);
+    // Before anything reads a module: a UEFI boot may have put them below the image or high (boot/boot_relocate.hpp).
+    const guest::BootRelocation moved =
+        guest::relocate_boot_data(info, reinterpret_cast<std::uintptr_t>(&pw_image_end), guest::runner::kBootDataLimit);
+    if (moved.done) {
+        ctx->ebx = moved.info;
+        info = guest::parse_boot_info(*ctx);
+        r.log((guest::Text{} << "boot data moved above the image: modules and multiboot2 information now at ")
+                  .hex(moved.start)
+                  .c_str());
+    }
     if (info.valid && guest::cmdline_option(info.cmdline, "pw.test=", test, sizeof test)) {
         if (guest::equals(test, "program")) guest::runner::run_programs32(r, info);
         if (guest::equals(test, "selftest32")) guest::run_selftest32(r, info, false);

@@ -64,18 +64,24 @@ inline bool boot_memory_map(const BootInfo& info, GuestMemoryMap& map, std::uint
     map.module_start = lo;
     map.module_end = hi;
     map.reserved_end = info.info_end > info.info_start ? info.info_end : 0;
-    map.memory_end = info.memory_end < kIdentityLimit ? info.memory_end : kIdentityLimit;
+    // A memory map, when there is one, is what counts: under UEFI mem_upper ends at the first firmware region.
+    map.ram = info.ram;
+    const std::uint64_t end = info.ram.known() ? info.ram.end_below(kIdentityLimit) : info.memory_end;
+    map.memory_end = end < kIdentityLimit ? end : kIdentityLimit;
     bad_end = hi > map.reserved_end ? hi : map.reserved_end;
     return info.module_count == 0 || (lo >= map.image_end && bad_end <= kBootDataLimit);
 }
 
 /// The screen, started by the first world that runs programs (serial transport only: QEMU or a physical machine;
-/// under the host launcher there is no screen to look at).
+/// under the host launcher there is no screen to look at), when there is a VGA text mode (not under UEFI: then COM1
+/// alone carries the lines).
 inline Screen program_screen(Reporter& r, RunTally& tally, const BootInfo& info) {
     Screen screen = vga_screen();
-    if (screen.on() || r.transport() != harness::TransportKind::serial) return screen;
-    screen.start();
-    vga_hide_cursor();
+    if (screen.on() || tally.modules != 0 || r.transport() != harness::TransportKind::serial) return screen;
+    if (info.text_screen) {
+        screen.start();
+        vga_hide_cursor();
+    }
     tally.modules = info.module_count;
     Text t;
     t << "pagewalk: x86 paging checks, ";

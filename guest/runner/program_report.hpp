@@ -80,6 +80,9 @@ inline Text& stop_reason(Text& t, const ProgramOutcome& o, std::uint8_t mode, bo
         case StepFailure::bad_program:
             return t << "not a valid program";
         case StepFailure::memory_too_small:
+            if (o.code == 1)
+                return (t << (brief ? "firmware memory at " : "its physical address ")).hex(o.address)
+                       << (brief ? "" : " lies in firmware-reserved memory (memory map)");
             return t << "not enough memory below 1 GiB";
         case StepFailure::build_trapped:
             return t << "the runner's table building trapped";

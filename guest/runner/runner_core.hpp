@@ -84,6 +84,8 @@ public:
         if (!areas_.fits)
             return stop(harness::StepFailure::memory_too_small, 0, areas_.data_base + areas_.data_bytes,
                         mem_map_.memory_end);
+        if (const std::uint64_t pa = firmware_target(harness::program_steps(program), h.step_count); pa != 0)
+            return stop(harness::StepFailure::memory_too_small, 1, pa, mem_map_.memory_end);
         cpu_.smep = cpu_.smep || (h.vouched_features & harness::feature::smep) != 0;
         cpu_.smap = cpu_.smap || (h.vouched_features & harness::feature::smap) != 0;
         header_ = &h;
@@ -227,6 +229,21 @@ private:
         return true;
     }
 
+    /// The first physical address a poke step (not data-relative) would write in memory the memory map gives to the
+    /// firmware — never written: the program does not run; 0 when there is none. (A map step only makes memory
+    /// reachable; access_step guards what an access touches.)
+    std::uint64_t firmware_target(const harness::Step* steps, std::uint32_t count) const {
+        for (std::uint32_t i = 0; i < count; ++i) {
+            const harness::Step& s = steps[i];
+            if ((s.flags & harness::step_flag::pa_data) != 0 ||
+                s.op != static_cast<std::uint16_t>(harness::StepOp::poke))
+                continue;
+            const std::uint64_t hit = firmware_conflict(mem_map_, s.pa, s.pa + 8);
+            if (hit < s.pa + 8) return hit;
+        }
+        return 0;
+    }
+
     std::uint64_t resolve_pa(const harness::Step& s) const {
         return (s.flags & harness::step_flag::pa_data) != 0 ? areas_.data_base + s.pa : s.pa;
     }
@@ -356,6 +373,14 @@ private:
 
     void access_step(const harness::Step& s, const harness::ProgramHeader& h) {
         const TranslateResult predicted = translate(ctx_, memory_, s.va, to_access(s, ctx_.pke() ? pkru_ : 0));
+        // An access the walker predicts to land in firmware memory is not made (UEFI: reserved regions below 1 GiB).
+        if (const Mapping* m = predicted.mapping(); m != nullptr) {
+            const std::uint64_t hit = firmware_conflict(mem_map_, m->pa, m->pa + 8);
+            if (hit < m->pa + 8) {
+                fail(&s, harness::StepFailure::memory_too_small, 1, hit, 0);
+                return;
+            }
+        }
         harness::AnnounceRecord ann = make_announce(scenario_, s, h.mode, pkru_, p_.registers(), predicted);
         r_.send(ann.header);
         if ((h.flags & harness::program_flag::serial_handshake) != 0 &&

@@ -15,9 +15,16 @@
 
 namespace pagewalk::host::iso {
 
+/// The firmware QEMU boots the ISO with.
+enum class Firmware { bios, uefi };
+
+/// OVMF's code image (Debian: package ovmf), "" when none is installed.
+std::string find_uefi_firmware();
+
 /// How to boot it.
 struct IsoCheckOptions {
     std::string iso;
+    Firmware firmware = Firmware::bios;  ///< bios: SeaBIOS; uefi: OVMF (find_uefi_firmware)
     double timeout_s = 120;
     std::string qemu_cpu = "max";
     bool verbose = false;  ///< print every guest line and every program's result

@@ -46,13 +46,29 @@ int iso_command(const IsoCommandOptions& o) {
             std::cout << "SKIP: cannot make an ISO here: " << why << "\n";
             return kSkip;
         }
-        std::cerr << "pagewalk iso: " << why << " (Debian: apt-get install grub-common grub-pc-bin xorriso mtools)\n";
+        std::cerr << "pagewalk iso: " << why
+                  << " (Debian: apt-get install grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools)\n";
         return 1;
     }
     if (o.check && o.skip_if_unavailable) {
         if (const qemu::QemuInfo q = qemu::probe_qemu(); !q.found) {
             std::cout << "SKIP: qemu unavailable: " << q.reason << "\n";
             return kSkip;
+        }
+    }
+    if (o.check && o.uefi) {
+        std::string why;
+        if (!grub_platforms().uefi)
+            why = "no GRUB x86_64-efi modules (Debian: grub-efi-amd64-bin): the ISO would not boot";
+        else if (find_uefi_firmware().empty())
+            why = "no OVMF firmware (Debian: ovmf)";
+        if (!why.empty()) {
+            if (o.skip_if_unavailable) {
+                std::cout << "SKIP: cannot boot the ISO through UEFI here: " << why << "\n";
+                return kSkip;
+            }
+            std::cerr << "pagewalk iso --firmware uefi: " << why << "\n";
+            return 1;
         }
     }
     const std::vector<std::string> files = suite::scenario_files(o.files, o.scenario_dir);
@@ -77,28 +93,39 @@ int iso_command(const IsoCommandOptions& o) {
     std::cout << "pagewalk iso: " << image->path << " (" << megabytes(image->bytes) << "): " << plan.programs.size()
               << " programs (" << per_mode[1] << " 32-bit, " << per_mode[2] << " PAE, " << per_mode[3] << " 4-level, "
               << per_mode[4] << " 5-level paging) from " << files.size() << " scenario files\n"
+              << "  boots through: " << describe(image->platforms) << "\n"
               << "  GRUB menu: every scenario in every mode (the default, after " << o.grub_timeout
               << " s), or one paging mode; serial console on COM1, 115200 8N1\n"
               << "  contents: " << image->tree << "/boot/grub/grub.cfg, " << image->tree << "/pagewalk/manifest.txt\n";
     if (!o.check) {
         const std::string iso = image->path;
-        std::cout << "\nWrite it to a USB stick (this ERASES the stick — find its device with `lsblk` first):\n"
-                  << "  sudo dd if=" << iso << " of=/dev/sdX bs=4M conv=fsync status=progress\n"
-                  << "Boot the machine from it in BIOS (legacy/CSM) mode. The screen shows one line per program and\n"
-                  << "the summary; COM1 (115200 8N1) carries the same lines and every record. To have the host check\n"
-                  << "a capture of COM1 (e.g. `picocom -b 115200 -g com1.log /dev/ttyUSB0`):\n"
-                  << "  " << self() << " iso --serial-log com1.log   (with the same scenario files and --mode)\n"
-                  << "Try it under QEMU first:\n"
-                  << "  qemu-system-x86_64 -cdrom " << iso << " -m " << (plan.memory_bytes >> 20)
-                  << " -cpu max -serial stdio\n"
-                  << "  " << self() << " iso --check -o " << iso
-                  << "   (rebuilds it, boots it under QEMU, checks every program and line)\n";
+        std::cout
+            << "\nWrite it to a USB stick (this ERASES the stick — find its device with `lsblk` first):\n"
+            << "  sudo dd if=" << iso << " of=/dev/sdX bs=4M conv=fsync status=progress\n"
+            << (image->platforms.uefi
+                    ? "Boot the machine from it through UEFI (Secure Boot off: GRUB's EFI image is not signed) or\n"
+                      "BIOS (legacy/CSM). Under BIOS the screen shows one line per program and the summary (UEFI\n"
+                      "has no text mode). COM1 (115200 8N1) carries the same lines and every record. To have the\n"
+                      "host check "
+                    : "Boot the machine from it in BIOS (legacy/CSM) mode. The screen shows one line per program and\n"
+                      "the summary; COM1 (115200 8N1) carries the same lines and every record. To have the host "
+                      "check\n")
+            << "a capture of COM1 (e.g. `picocom -b 115200 -g com1.log /dev/ttyUSB0`):\n"
+            << "  " << self() << " iso --serial-log com1.log   (with the same scenario files and --mode)\n"
+            << "Try it under QEMU first:\n"
+            << "  qemu-system-x86_64 -cdrom " << iso << " -m " << (plan.memory_bytes >> 20)
+            << " -cpu max -serial stdio\n"
+            << "  " << self() << " iso --check -o " << iso
+            << "   (rebuilds it, boots it under QEMU, checks every program and line)\n";
+        if (image->platforms.uefi)
+            std::cout << "  " << self() << " iso --check --firmware uefi -o " << iso << "   (the same through OVMF)\n";
         return 0;
     }
     IsoCheckOptions c;
     c.iso = image->path;
     c.timeout_s = o.timeout_s;
     c.verbose = o.verbose;
+    c.firmware = o.uefi ? Firmware::uefi : Firmware::bios;
     const IsoCheckResult r = check_iso(plan, c);
     std::cout << "\n" << r.report;
     return r.ok() ? 0 : 1;

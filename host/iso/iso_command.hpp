@@ -22,9 +22,10 @@ struct IsoCommandOptions {
     bool check = false;         ///< boot it under QEMU afterwards and check it
     std::string serial_log;     ///< instead of building: check this capture of COM1 from a boot of the ISO
     double timeout_s = 120;     ///< --check: the whole boot
+    bool uefi = false;          ///< --check --firmware uefi: boot it with OVMF instead of SeaBIOS
     bool verbose = false;
     bool skip_if_unavailable = false;  ///< exit 77 (ctest SKIP) when grub-mkrescue/xorriso/GRUB BIOS modules or QEMU
-                                       ///< are missing
+                                       ///< (or, for --firmware uefi, GRUB's EFI modules or OVMF) are missing
 };
 
 /// Runs the command; exit status 0 when the ISO was made (and, with check, passed its check).

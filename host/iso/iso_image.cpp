@@ -10,8 +10,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// Where grub-mkrescue finds GRUB's BIOS (i386-pc) modules: without them it makes no BIOS-bootable image.
+/// Where grub-mkrescue finds GRUB's BIOS (i386-pc) and 64-bit UEFI (x86_64-efi) modules: it makes a boot image for
+/// each platform whose directory exists (grub-mkrescue(1): the default --directory list).
 constexpr const char* kGrubBiosModules = "/usr/lib/grub/i386-pc";
+constexpr const char* kGrubEfiModules = "/usr/lib/grub/x86_64-efi";
 
 Status write_file(const fs::path& path, const void* data, std::size_t size) {
     std::error_code ec;
@@ -28,11 +30,24 @@ Status write_text(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
+GrubPlatforms grub_platforms() {
+    return {fs::is_directory(kGrubBiosModules), fs::is_directory(kGrubEfiModules)};
+}
+
+std::string describe(const GrubPlatforms& p) {
+    if (p.bios && p.uefi) return "BIOS (legacy/CSM) and UEFI (x86-64, Secure Boot off)";
+    if (p.bios) return "BIOS only — install grub-efi-amd64-bin for UEFI";
+    if (p.uefi) return "UEFI only (x86-64, Secure Boot off)";
+    return "no firmware (no GRUB platform modules)";
+}
+
 std::string iso_tools_missing() {
     std::string missing;
     if (find_program("grub-mkrescue").empty()) missing += " grub-mkrescue (grub-common)";
     if (find_program("xorriso").empty()) missing += " xorriso";
     if (!fs::is_directory(kGrubBiosModules)) missing += std::string(" ") + kGrubBiosModules + " (grub-pc-bin)";
+    if (fs::is_directory(kGrubEfiModules) && find_program("mformat").empty())
+        missing += " mformat (mtools: the UEFI boot image)";
     return missing.empty() ? "" : "missing:" + missing;
 }
 
@@ -64,6 +79,7 @@ Expected<IsoImage> build_iso(const IsoPlan& plan, const IsoBuildOptions& o) {
     fs::create_directories(fs::absolute(o.output).parent_path(), ec);
     const ProcessResult r = run_process({"grub-mkrescue", "-o", o.output, image.tree});
     if (r.exit_code != 0) return Error{"grub-mkrescue failed (exit " + std::to_string(r.exit_code) + "):\n" + r.output};
+    image.platforms = grub_platforms();
     image.bytes = fs::file_size(o.output, ec);
     if (ec) return Error{"grub-mkrescue wrote no " + o.output};
     return image;

@@ -1,6 +1,7 @@
 // pagewalk host: writing the bootable ISO — the guest ELF, every compiled program, the GRUB configuration and a
-// manifest in a directory tree, turned into a hybrid BIOS image (CD-ROM and USB stick) by grub-mkrescue (xorriso,
-// GRUB's i386-pc modules from grub-pc-bin).
+// manifest in a directory tree, turned into a hybrid image (CD-ROM and USB stick) by grub-mkrescue (xorriso): it
+// boots through BIOS with GRUB's i386-pc modules (grub-pc-bin) and through UEFI with its x86_64-efi modules
+// (grub-efi-amd64-bin; mtools for the EFI system partition image), whichever of them are installed.
 #pragma once
 
 #include <cstdint>
@@ -19,14 +20,27 @@ struct IsoBuildOptions {
     unsigned grub_timeout = 5;  ///< seconds the GRUB menu waits before the "every scenario" entry
 };
 
+/// Which firmware the ISO boots from: grub-mkrescue puts in a boot image for every GRUB platform it finds.
+struct GrubPlatforms {
+    bool bios = false;  ///< /usr/lib/grub/i386-pc
+    bool uefi = false;  ///< /usr/lib/grub/x86_64-efi
+};
+
+/// The platforms grub-mkrescue would build for here.
+GrubPlatforms grub_platforms();
+
+/// "BIOS and UEFI (x86-64)", or "BIOS only — install grub-efi-amd64-bin for UEFI", for the user.
+std::string describe(const GrubPlatforms& p);
+
 /// What was built.
 struct IsoImage {
     std::string path;
     std::uint64_t bytes = 0;
     std::string tree;  ///< the directory it was made from (kept: its grub.cfg and manifest are worth reading)
+    GrubPlatforms platforms;
 };
 
-/// Why no ISO can be made here (a tool or GRUB's BIOS modules missing), or "" when it can.
+/// Why no ISO can be made here (a tool or GRUB's BIOS modules missing), or "" when it can (UEFI is optional).
 std::string iso_tools_missing();
 
 /// Writes the tree and runs grub-mkrescue.

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <string>
 
 namespace pagewalk::host::qemu {
 namespace {
@@ -32,6 +33,23 @@ std::optional<LiveRegisters> parse_info_registers(const std::string& text) {
                efer = hex_field(text, "EFER");
     if (!cr0 || !cr3 || !cr4 || !efer) return std::nullopt;
     return LiveRegisters{*cr0, *cr3, *cr4, *efer};
+}
+
+std::string register_dump_for_report(const std::string& text) {
+    std::string out;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t nl = text.find('\n', at);
+        if (nl == std::string::npos) nl = text.size();
+        const std::string line = text.substr(at, nl - at);
+        at = nl + 1;
+        // QEMU prints the FPU and vector registers last: FCW= (x87 control word), FPRn=, then XMMn= / YMMn=.
+        if (line.rfind("FCW=", 0) == 0 || line.rfind("FPR", 0) == 0 || line.rfind("XMM", 0) == 0 ||
+            line.rfind("YMM", 0) == 0)
+            break;
+        if (!line.empty()) out += "    " + line + "\n";
+    }
+    return out;
 }
 
 }  // namespace pagewalk::host::qemu

@@ -13,4 +13,8 @@ namespace pagewalk::host::qemu {
 /// when one of them is missing or not hexadecimal.
 std::optional<LiveRegisters> parse_info_registers(const std::string& text);
 
+/// The part of `info registers` a failure report needs — general registers, RIP/EIP and flags, segments, descriptor
+/// tables, control and debug registers, EFER — without the FPU/SSE state, each line indented by four spaces.
+std::string register_dump_for_report(const std::string& text);
+
 }  // namespace pagewalk::host::qemu

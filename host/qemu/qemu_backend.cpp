@@ -182,31 +182,25 @@ RunResult boot_qemu(const BootOptions& options) {
     }
     const std::string reset_log =
         "/tmp/pagewalk-qemu-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
-    std::vector<std::string> args = {qemu_binary(),
-                                     "-accel",
-                                     "tcg",
-                                     "-cpu",
-                                     options.qemu_cpu.empty() ? std::string("max") : options.qemu_cpu,
-                                     "-m",
-                                     std::to_string(options.memory_bytes >> 20),
-                                     "-nodefaults",
-                                     "-display",
-                                     "none",
-                                     "-monitor",
-                                     "none",
-                                     "-serial",
-                                     "stdio",
-                                     "-no-reboot",
-                                     "-device",
-                                     "isa-debug-exit,iobase=0xf4,iosize=4"};
+    std::vector<std::string> args = {
+        qemu_binary(), "-accel", "tcg", "-cpu", options.qemu_cpu.empty() ? std::string("max") : options.qemu_cpu, "-m",
+        std::to_string(options.memory_bytes >> 20), "-nodefaults", "-display", "none", "-monitor", "none", "-serial",
+        "stdio",
+        // A guest reset (triple fault) becomes a shutdown, and a shutdown pauses
+        // the VM, so that the host can still read its registers over QMP.
+        "-no-reboot", "-action", "shutdown=pause", "-device", "isa-debug-exit,iobase=0xf4,iosize=4"};
     if (options.iso_path) {
         // A GRUB ISO (multiboot2 entry); the command line and module come from its grub.cfg.
         result.entry = "GRUB ISO (-cdrom)";
         args.insert(args.end(), {"-cdrom", *options.iso_path});
+        if (!options.uefi_firmware.empty()) {
+            result.entry = "GRUB ISO (-cdrom), UEFI (OVMF)";
+            args.insert(args.end(), {"-drive", "if=pflash,format=raw,readonly=on,file=" + options.uefi_firmware});
+        }
     } else {
         args.insert(args.end(), {"-kernel", options.guest_path, "-append", options.cmdline});
     }
-    // QEMU reports no registers at a triple fault under -no-reboot. PAGEWALK_QEMU_DEBUG=int logs every
+    // At a triple fault and a hang the registers come from QEMU's monitor. PAGEWALK_QEMU_DEBUG=int also logs every
     // exception with registers (large for many faults); its tail goes into the result.
     const char* debug = std::getenv("PAGEWALK_QEMU_DEBUG");
     const bool trace = debug != nullptr && *debug != 0;
@@ -232,7 +226,7 @@ RunResult boot_qemu(const BootOptions& options) {
     }
     const std::string qmp_path =
         "/tmp/pagewalk-qmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".sock";
-    if (options.qemu_live) args.insert(args.end(), {"-qmp", "unix:" + qmp_path + ",server=on,wait=off"});
+    args.insert(args.end(), {"-qmp", "unix:" + qmp_path + ",server=on,wait=off"});
     const Stopwatch clock;
     Fd out, err, in;
     const pid_t pid = spawn(args, out, err, options.qemu_live ? &in : nullptr);
@@ -240,18 +234,17 @@ RunResult boot_qemu(const BootOptions& options) {
         result.detail = "cannot start " + args[0] + ": " + std::strerror(errno);
         return result;
     }
+    // QEMU serves the socket before the guest runs (SeaBIOS alone takes ~60 ms); the guest's first announce waits
+    // for the host anyway. Without QMP a triple fault leaves the VM paused until the watchdog ends it.
     std::optional<QmpClient> qmp;
-    if (options.qemu_live) {
-        // QEMU serves the socket before the guest runs; the guest's first announce waits for the host anyway.
-        auto client = QmpClient::connect(qmp_path, std::min(options.timeout_s, 5.0));
-        if (client) {
-            qmp.emplace(std::move(*client));
-            qmp->set_timeout(5);
-        } else {
-            result.console += "[pagewalk] " + client.error() + ": the live walk uses the guest-reported registers\n";
-        }
+    if (auto client = QmpClient::connect(qmp_path, std::min(options.timeout_s, 5.0))) {
+        qmp.emplace(std::move(*client));
+        qmp->set_timeout(5);
+    } else {
+        result.console += "[pagewalk] " + client.error() + ": no registers from QEMU's monitor\n";
     }
     QemuLiveGuest live(ram.get(), qmp ? &*qmp : nullptr);
+    std::string shutdown_reason;  // the guest stopped the VM: QEMU's SHUTDOWN event (e.g. "guest-reset")
     result.setup_ms = clock.ms();
     RecordCollector collector(result);
     std::string pending, errors;
@@ -263,10 +256,24 @@ RunResult boot_qemu(const BootOptions& options) {
             timed_out = true;
             break;
         }
-        pollfd fds[2] = {{out_open ? out.get() : -1, POLLIN, 0}, {err_open ? err.get() : -1, POLLIN, 0}};
-        const int r = poll(fds, 2, static_cast<int>(left_ms) + 1);
+        // Once the VM stopped, only what is already in the pipes is read (no waiting), then QEMU goes.
+        const bool stopped = !shutdown_reason.empty();
+        pollfd fds[3] = {{out_open ? out.get() : -1, POLLIN, 0},
+                         {err_open ? err.get() : -1, POLLIN, 0},
+                         {qmp && !stopped ? qmp->fd() : -1, POLLIN, 0}};
+        const int r = poll(fds, 3, stopped ? 0 : static_cast<int>(left_ms) + 1);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) break;
+        if (r < 0 || (r == 0 && stopped)) break;
+        if (fds[2].revents != 0) {
+            auto events = qmp->take_events();
+            if (!events) {
+                qmp.reset();  // QEMU is exiting (isa-debug-exit): stdout tells the rest
+            } else {
+                for (const auto& e : *events)
+                    if (e.value("event", "") == "SHUTDOWN")
+                        shutdown_reason = e.value("data", nlohmann::json::object()).value("reason", "shutdown");
+            }
+        }
         char buf[4096];
         if (fds[0].revents != 0) {
             const ssize_t n = read(out.get(), buf, sizeof buf);
@@ -302,7 +309,13 @@ RunResult boot_qemu(const BootOptions& options) {
                 errors.append(buf, static_cast<std::size_t>(n));
         }
     }
-    if (timed_out || killed_for_garbage) kill(pid, SIGKILL);
+    // A paused (triple fault) or hung guest: its registers, from QEMU's monitor, before QEMU goes.
+    std::string monitor_registers;
+    if (qmp && (timed_out || !shutdown_reason.empty())) {
+        qmp->set_timeout(2);
+        if (auto text = qmp->hmp("info registers")) monitor_registers = register_dump_for_report(*text);
+    }
+    if (timed_out || killed_for_garbage || !shutdown_reason.empty()) kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
     if (options.qemu_live) ::unlink(qmp_path.c_str());
@@ -314,6 +327,16 @@ RunResult boot_qemu(const BootOptions& options) {
     if (timed_out) {
         result.outcome = Outcome::timeout;
         result.detail = "QEMU killed after " + std::to_string(options.timeout_s) + " s";
+        result.registers = monitor_registers;
+        hard = true;
+    } else if (!shutdown_reason.empty()) {
+        // -no-reboot turns the reset a triple fault causes into a shutdown (SDM Vol. 3A §6.15, #DF: a fault
+        // while delivering #DF shuts the processor down), which -action shutdown=pause holds for QMP.
+        result.outcome = Outcome::triple_fault;
+        result.detail = "the guest stopped the VM (QEMU: " + shutdown_reason +
+                        (shutdown_reason == "guest-reset" ? ", a triple fault under -no-reboot)" : ")") +
+                        " without isa-debug-exit";
+        result.registers = monitor_registers.empty() ? "    (QEMU's monitor gave no registers)\n" : monitor_registers;
         hard = true;
     } else if (!killed_for_garbage && WIFEXITED(status)) {
         const int code = WEXITSTATUS(status);

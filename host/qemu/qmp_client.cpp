@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 namespace pagewalk::host::qemu {
 
@@ -40,18 +41,21 @@ Expected<QmpClient> QmpClient::connect(const std::string& socket_path, double ti
     }
 }
 
+std::optional<Expected<json>> QmpClient::buffered_message() {
+    const std::size_t nl = buffer_.find('\n');
+    if (nl == std::string::npos) return std::nullopt;
+    json message = json::parse(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(nl), nullptr,
+                               /*allow_exceptions=*/false);
+    const std::string line = buffer_.substr(0, nl);
+    buffer_.erase(0, nl + 1);
+    if (message.is_discarded() || !message.is_object()) return Expected<json>(Error{"QMP: not a JSON object: " + line});
+    return Expected<json>(std::move(message));
+}
+
 Expected<json> QmpClient::read_message() {
     const auto start = std::chrono::steady_clock::now();
     for (;;) {
-        const std::size_t nl = buffer_.find('\n');
-        if (nl != std::string::npos) {
-            json message = json::parse(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(nl), nullptr,
-                                       /*allow_exceptions=*/false);
-            const std::string line = buffer_.substr(0, nl);
-            buffer_.erase(0, nl + 1);
-            if (message.is_discarded() || !message.is_object()) return Error{"QMP: not a JSON object: " + line};
-            return message;
-        }
+        if (auto m = buffered_message()) return std::move(*m);
         const double left_s =
             timeout_s_ - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         pollfd p{socket_.get(), POLLIN, 0};
@@ -63,6 +67,30 @@ Expected<json> QmpClient::read_message() {
         if (n <= 0) return Error{"QMP: QEMU closed the connection"};
         buffer_.append(chunk, static_cast<std::size_t>(n));
     }
+}
+
+Expected<std::vector<json>> QmpClient::take_events() {
+    bool closed = false;
+    for (;;) {
+        pollfd p{socket_.get(), POLLIN, 0};
+        const int r = ::poll(&p, 1, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        char chunk[65536];
+        const ssize_t n = ::read(socket_.get(), chunk, sizeof chunk);
+        if (n <= 0) {
+            closed = true;
+            break;
+        }
+        buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+    while (auto m = buffered_message()) {
+        if (!*m) return Error{m->error()};
+        if ((*m)->contains("event")) events_.push_back(std::move(**m));  // an answer here would be stray: dropped
+    }
+    // Events QEMU sent just before it closed the connection still count; the closing is the next call's error.
+    if (closed && events_.empty()) return Error{"QMP: QEMU closed the connection"};
+    return std::exchange(events_, {});
 }
 
 Expected<json> QmpClient::command(const std::string& name, const json& arguments) {
@@ -79,7 +107,10 @@ Expected<json> QmpClient::command(const std::string& name, const json& arguments
     for (;;) {
         auto message = read_message();
         if (!message) return message;
-        if (message->contains("event")) continue;  // asynchronous (STOP, RESUME …): not the answer
+        if (message->contains("event")) {  // asynchronous (STOP, SHUTDOWN …): kept for take_events()
+            events_.push_back(std::move(*message));
+            continue;
+        }
         if (const auto r = message->find("return"); r != message->end()) return *r;
         if (const auto e = message->find("error"); e != message->end())
             return Error{name + ": " + e->value("desc", e->dump())};

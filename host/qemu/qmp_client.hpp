@@ -4,7 +4,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "util/expected.hpp"
 #include "util/fd.hpp"
@@ -25,12 +27,21 @@ public:
     /// Seconds a command may take before it is an error (QEMU answers in well under a millisecond when idle).
     void set_timeout(double seconds) { timeout_s_ = seconds; }
 
+    /// The socket, for poll(): readable when QEMU sent something between commands (an event, or end of file).
+    [[nodiscard]] int fd() const { return socket_.get(); }
+    /// Reads what QEMU has sent without waiting; returns the events among it and those that arrived during
+    /// earlier commands, oldest first. An error once QEMU closed the connection.
+    Expected<std::vector<nlohmann::json>> take_events();
+
 private:
     explicit QmpClient(Fd socket) : socket_(std::move(socket)) {}
     Expected<nlohmann::json> read_message();
+    /// A complete message already in the buffer, if any.
+    std::optional<Expected<nlohmann::json>> buffered_message();
 
     Fd socket_;
     std::string buffer_;
+    std::vector<nlohmann::json> events_;
     double timeout_s_ = 60;
 };
 

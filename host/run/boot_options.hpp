@@ -42,6 +42,8 @@ struct BootOptions {
     std::string guest_path;                  ///< the guest ELF (pagewalk-guest.elf)
     std::optional<std::string> module_path;  ///< multiboot module (the scenario program), if any
     std::optional<std::string> iso_path;     ///< QEMU only: boot this GRUB ISO (-cdrom) instead of -kernel
+    std::string uefi_firmware;               ///< QEMU with iso_path: this OVMF code image (read-only pflash) instead
+                                             ///< of SeaBIOS, so the ISO boots through UEFI; "" = BIOS
     std::string cmdline;                     ///< guest command line, e.g. "pw.test=selftest"
     double timeout_s = 10.0;                 ///< watchdog
     std::uint64_t memory_bytes = 64ull << 20;

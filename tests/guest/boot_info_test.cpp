@@ -7,9 +7,12 @@
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 
+#include <array>
 #include <cstring>
 #include <pagewalk/harness/boot_header.hpp>
+#include <tuple>
 
+#include "boot/boot_relocate.hpp"
 #include "runner/program_loop.hpp"
 
 using namespace pagewalk;
@@ -148,4 +151,174 @@ TEST(BootInfo, ModulesBelowTheImageOrAbove16MiBAreRefused) {
     map = image();
     EXPECT_FALSE(runner::boot_memory_map(high, map, bad_end));
     EXPECT_EQ(bad_end, 0x100'1000u);
+}
+
+// ---- UEFI boots: the memory map, the framebuffer, modules below the image (guest/boot/ram_map.hpp,
+// boot_relocate.cpp, runner/layout.hpp) ----
+
+namespace {
+
+/// A multiboot2 structure built tag by tag (Multiboot2 §3.6.2: 8-byte aligned tags, end tag last).
+struct Mb2Builder {
+    LowMemory& m;
+    std::uint32_t off = 8;
+    void tag(std::uint32_t type, const std::vector<std::uint32_t>& words) {
+        m.put32(off, type);
+        m.put32(off + 4, 8 + 4 * static_cast<std::uint32_t>(words.size()));
+        for (std::size_t i = 0; i < words.size(); ++i) m.put32(off + 8 + 4 * static_cast<std::uint32_t>(i), words[i]);
+        off += (8 + 4 * static_cast<std::uint32_t>(words.size()) + 7) & ~7u;
+    }
+    /// §3.6.8 "Memory map": entries {base, length, type} (24 bytes each).
+    void memory_map(const std::vector<std::array<std::uint64_t, 3>>& entries) {
+        std::vector<std::uint32_t> w = {24, 0};
+        for (const auto& e : entries)
+            w.insert(w.end(), {static_cast<std::uint32_t>(e[0]), static_cast<std::uint32_t>(e[0] >> 32),
+                               static_cast<std::uint32_t>(e[1]), static_cast<std::uint32_t>(e[1] >> 32),
+                               static_cast<std::uint32_t>(e[2]), 0});
+        tag(6, w);
+    }
+    /// §3.6.12 "Framebuffer info": address, pitch, width, height, bpp, framebuffer_type (byte 29).
+    void framebuffer(std::uint8_t type) { tag(8, {0xb8000, 0, 160, 80, 25, 16u | std::uint32_t{type} << 8}); }
+    void module(std::uint32_t start, std::uint32_t end) { tag(3, {start, end, 0}); }
+    std::uint32_t finish() {
+        tag(0, {});
+        m.put32(0, off);
+        return m.addr();
+    }
+};
+
+constexpr std::uint64_t MiB = 1ull << 20;
+
+}  // namespace
+
+TEST(RamMap, MergesSortsAndFindsHoles) {
+    RamMap ram;
+    ram.add(16 * MiB, 256 * MiB);
+    ram.add(1 * MiB, 8 * MiB);
+    ram.add(9 * MiB, 16 * MiB);  // touches the first: merged
+    ASSERT_EQ(ram.count, 2u);
+    EXPECT_EQ(ram.ranges[0].start, 1 * MiB);
+    EXPECT_EQ(ram.ranges[1].start, 9 * MiB);
+    EXPECT_EQ(ram.ranges[1].end, 256 * MiB);
+    EXPECT_TRUE(ram.covers(2 * MiB, 8 * MiB));
+    EXPECT_FALSE(ram.covers(7 * MiB, 9 * MiB + 1));
+    EXPECT_EQ(ram.first_unavailable(4 * MiB, 12 * MiB), 8 * MiB);
+    EXPECT_EQ(ram.first_unavailable(9 * MiB, 12 * MiB), 12 * MiB);
+    EXPECT_EQ(ram.find(6 * MiB, 4 * MiB, 4096, 1ull << 30), 9 * MiB);  // does not fit below the hole
+    EXPECT_EQ(ram.find(6 * MiB, 4 * MiB, 4096, 12 * MiB), 0u);         // nor below the limit
+    EXPECT_EQ(ram.end_below(64 * MiB), 64 * MiB);
+    ram.add(0, 2 * MiB);  // overlaps the first
+    EXPECT_EQ(ram.ranges[0].start, 0u);
+    EXPECT_EQ(ram.count, 2u);
+}
+
+TEST(BootInfo, Multiboot2MemoryMapAndEfiScreen) {
+    LowMemory m;
+    ASSERT_NE(m.p, MAP_FAILED);
+    Mb2Builder b{m};
+    b.tag(4, {640, 7192});  // mem_upper ends at the first firmware region (OVMF, -m 256)
+    // OVMF's map: available, ACPI NVS (4) at 8 MiB, available, reserved (2) high, and RAM above 4 GiB.
+    b.memory_map({{{0, 0xa0000, 1}},
+                  {{0x100000, 0x706000, 1}},
+                  {{0x806000, 0x2000, 4}},
+                  {{0x900000, 0xe1a0000, 1}},
+                  {{0xeaa0000, 0x102000, 2}},
+                  {{0x1'0000'0000, 0x4000'0000, 1}}});
+    b.tag(12, {0x0f5eb018, 0});  // EFI 64-bit system table pointer (§3.6.14), no framebuffer tag
+    const BootInfo info = parse_boot_info(context(harness::kMultiboot2BootMagic, b.finish()));
+    ASSERT_TRUE(info.valid);
+    EXPECT_FALSE(info.text_screen);
+    ASSERT_EQ(info.ram.count, 3u);  // above 4 GiB dropped
+    EXPECT_EQ(info.ram.ranges[1].end, 0x806000u);
+    EXPECT_EQ(info.ram.ranges[2].start, 0x900000u);
+
+    runner::GuestMemoryMap map = image();
+    std::uint64_t bad_end = 0;
+    BootInfo placed = info;
+    placed.info_start = placed.info_end = 0;  // only the memory map matters here
+    ASSERT_TRUE(runner::boot_memory_map(placed, map, bad_end));
+    EXPECT_EQ(map.memory_end, 0xeaa0000u);  // the map, not mem_upper (0x806000)
+    // 6 MiB of data does not fit below the ACPI NVS at 8 MiB: tables and data move above it.
+    const runner::ProgramAreas a = runner::plan_areas(map, 64, 1536);
+    EXPECT_TRUE(a.fits);
+    EXPECT_GE(a.tables_base, 0x900000u);
+    EXPECT_EQ(a.tables_base % (2 * MiB), 0u);
+    EXPECT_TRUE(map.ram.covers(a.tables_base, a.data_base + a.data_bytes));
+    const runner::ProgramAreas small = runner::plan_areas(map, 64, 16);  // fits below it
+    EXPECT_EQ(small.tables_base, 2 * MiB);
+    // An access or poke there is refused (runner_core.hpp), one elsewhere is not.
+    EXPECT_EQ(runner::firmware_conflict(map, 0x807000, 0x807008), 0x807000u);
+    EXPECT_EQ(runner::firmware_conflict(map, 0x2000000, 0x2000008), 0x2000008u);
+    EXPECT_EQ(runner::firmware_conflict(map, 0xa0000, 0xa0008), 0xa0008u);  // below 1 MiB: not the guest's RAM
+}
+
+TEST(BootInfo, TextScreenOnlyWithEgaTextOrBios) {
+    for (const auto& [type, efi, want] : std::vector<std::tuple<int, bool, bool>>{
+             {2, false, true}, {1, false, false}, {1, true, false}, {-1, false, true}, {-1, true, false}}) {
+        LowMemory m;
+        ASSERT_NE(m.p, MAP_FAILED);
+        Mb2Builder b{m};
+        if (type >= 0) b.framebuffer(static_cast<std::uint8_t>(type));
+        if (efi) b.tag(12, {0x1000, 0});
+        EXPECT_EQ(parse_boot_info(context(harness::kMultiboot2BootMagic, b.finish())).text_screen, want)
+            << "framebuffer type " << type << ", efi " << efi;
+    }
+}
+
+TEST(BootRelocate, ModulesBelowTheImageAreCopiedAboveIt) {
+    // One 64 KiB block stands for the machine: "image" ends at +0x4000, a module lies below it (as OVMF + GRUB put
+    // them from 4 KiB up), the structure at +0x1000, available RAM up to +0xf000.
+    LowMemory m;
+    ASSERT_NE(m.p, MAP_FAILED);
+    const std::uint32_t base = m.addr();
+    std::memset(static_cast<char*>(m.p) + 0x3000, 0x5a, 0x300);  // the module's bytes
+    LowMemory info_block;
+    ASSERT_NE(info_block.p, MAP_FAILED);
+    Mb2Builder b{info_block};
+    b.memory_map({{{base, 0xf000, 1}}});
+    b.module(base + 0x3000, base + 0x3300);
+    b.module(base + 0x6000, base + 0x6010);  // above the image already: copied too, to keep one block
+    std::memset(static_cast<char*>(m.p) + 0x6000, 0xa5, 0x10);
+    const std::uint32_t info_addr = b.finish();
+    // Put the structure itself into the block, as a loader would (at +0x1000).
+    std::memcpy(static_cast<char*>(m.p) + 0x1000, info_block.p, b.off);
+    BootInfo info = parse_boot_info(context(harness::kMultiboot2BootMagic, base + 0x1000));
+    (void)info_addr;
+    ASSERT_EQ(info.module_count, 2u);
+
+    const BootRelocation r = relocate_boot_data(info, base + 0x4000, base + 0x10000);
+    ASSERT_TRUE(r.needed);
+    ASSERT_TRUE(r.done);
+    EXPECT_GE(r.start, base + 0x4000u);
+    EXPECT_LE(r.end, base + 0xf000u);
+    EXPECT_FALSE(r.start < base + 0x6010u && base + 0x6000u < r.end);  // the second module was not overwritten
+    const BootInfo moved = parse_boot_info(context(harness::kMultiboot2BootMagic, r.info));
+    ASSERT_EQ(moved.module_count, 2u);
+    const BootModule m0 = module_at(moved, 0), m1 = module_at(moved, 1);
+    EXPECT_GE(m0.start, base + 0x4000u);
+    EXPECT_EQ(m0.end - m0.start, 0x300u);
+    EXPECT_EQ(m0.start % 4096, 0u);
+    EXPECT_EQ(static_cast<unsigned char*>(m.p)[m0.start - base + 0x2ff], 0x5a);
+    EXPECT_EQ(m1.end - m1.start, 0x10u);
+    EXPECT_EQ(static_cast<unsigned char*>(m.p)[m1.start - base], 0xa5);
+    EXPECT_GE(m1.start, base + 0x4000u);
+    EXPECT_GE(moved.info_start, base + 0x4000u);
+}
+
+TEST(BootRelocate, NothingMovesOnABiosLayoutOrWithoutRoom) {
+    LowMemory m;
+    ASSERT_NE(m.p, MAP_FAILED);
+    const std::uint32_t base = m.addr();
+    Mb2Builder b{m};
+    b.memory_map({{{base, 0x10000, 1}}});
+    b.module(base + 0x2000, base + 0x2100);
+    b.finish();
+    const BootInfo info = parse_boot_info(context(harness::kMultiboot2BootMagic, base));
+    // Image below the block (BIOS: GRUB puts everything above it): nothing to do.
+    const BootRelocation fine = relocate_boot_data(info, base - 0x1000, base + 0x10000);
+    EXPECT_FALSE(fine.needed);
+    // Image ending inside the block, but no room above it below the limit: refused, nothing written.
+    const BootRelocation none = relocate_boot_data(info, base + 0x3000, base + 0x4000);
+    EXPECT_TRUE(none.needed);
+    EXPECT_FALSE(none.done);
 }

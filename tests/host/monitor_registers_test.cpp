@@ -56,3 +56,13 @@ TEST(MonitorRegisters, AMissingOrMalformedRegisterIsNoAnswer) {
     EXPECT_FALSE(parse_info_registers("error: no CPU\n"));
     EXPECT_FALSE(parse_info_registers(""));
 }
+
+TEST(MonitorRegisters, TheReportKeepsTheRegistersAndDropsTheFpuState) {
+    const std::string report = pagewalk::host::qemu::register_dump_for_report(
+        std::string(kLongMode) + "FCW=037f FSW=0000 [ST=0] FTW=00 MXCSR=00001f80\nFPR0=0 0000\n");
+    EXPECT_EQ(report.rfind("    CPU#0\n    RAX=000000000000000a", 0), 0u) << report;
+    EXPECT_NE(report.find("    EFER=0000000000000d00\n"), std::string::npos);
+    EXPECT_EQ(report.find("FCW="), std::string::npos);
+    EXPECT_EQ(report.find("FPR0"), std::string::npos);
+    EXPECT_EQ(report.find("XMM"), std::string::npos);
+}

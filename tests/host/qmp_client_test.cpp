@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -140,4 +141,31 @@ TEST(QmpClient, ASilentServerTimesOut) {
     client->set_timeout(0.1);
     auto r = client->command("query-version");
     ASSERT_FALSE(r);  // closed or timed out: either way no answer, never a hang
+}
+
+TEST(QmpClient, EventsAreKeptForTakeEventsInOrder) {
+    // An event arrives before an answer (kept while the command waits), another one after the next answer, just
+    // before the server closes the connection (QEMU exiting): both are taken, in order.
+    const std::string stop_answer = R"({"event": "STOP"})"
+                                    "\n"
+                                    R"({"return": {}})";
+    const std::string cont_answer = R"({"return": {}})"
+                                    "\n"
+                                    R"({"event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-reset"}})";
+    ScriptedQmp server({R"({"return": {}})", stop_answer, cont_answer});
+    auto client = QmpClient::connect(server.path(), 5);
+    ASSERT_TRUE(client) << client.error();
+    ASSERT_TRUE(client->command("stop"));
+    auto cont = client->command("cont");
+    ASSERT_TRUE(cont) << cont.error();
+    std::vector<nlohmann::json> events;
+    for (int i = 0; i < 200 && events.size() < 2; ++i) {
+        auto more = client->take_events();
+        ASSERT_TRUE(more) << more.error();
+        events.insert(events.end(), more->begin(), more->end());
+        if (events.size() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[0]["event"], "STOP");
+    EXPECT_EQ(events[1]["data"]["reason"], "guest-reset");
 }
