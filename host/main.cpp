@@ -174,6 +174,11 @@ int main(int argc, char** argv) {
                      "--check: boot it through BIOS (SeaBIOS) or UEFI (OVMF, Debian package ovmf)")
         ->capture_default_str()
         ->check(CLI::IsMember({"bios", "uefi"}));
+    iso_cmd
+        ->add_option("--memory", iso_options.memory_mib,
+                     "--check: the VM's RAM in MiB (default: what the programs need, at least 128); a physical "
+                     "machine has more, and the guest's identity map grows with it up to 1 GiB")
+        ->check(CLI::Range(128u, 65536u));
     iso_cmd->add_flag("-v,--verbose", iso_options.verbose, "--check: every program and every guest line");
     iso_cmd->add_flag("--skip-if-unavailable", iso_options.skip_if_unavailable,
                       "exit 77 (ctest SKIP) with the reason when GRUB/xorriso (or, with --check, QEMU) are missing");

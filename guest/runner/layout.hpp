@@ -38,7 +38,7 @@ struct ProgramAreas {
     std::uint64_t data_base = 0;
     std::uint64_t data_bytes = 0;
     std::uint64_t identity_low_end = 0;  ///< [image_start, identity_low_end) in 4 KiB pages (image, user, module)
-    std::uint64_t identity_high = 0;     ///< [identity_high, memory_end) in 2 MiB pages (tables and data)
+    std::uint64_t identity_high = 0;  ///< the identity map goes on from here: tables, data (runner_core identity_end)
     bool fits = false;
 };
 

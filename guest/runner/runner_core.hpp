@@ -162,11 +162,12 @@ private:
             return;
         }
         // The guest itself: image (supervisor), its user section (user, pkey 15 where keys exist), module,
-        // and RAM from the tables up (tables, data) — all executable, so no mapping needs EFER.NXE.
+        // and RAM from the tables up to what the program writes (identity_end) — all executable, so no mapping
+        // needs EFER.NXE.
         const MapRights kernel{true, false, true}, user{true, true, true};
         MapOptions user_options{};
         if (ctx_.is_long_mode()) user_options.pkey = kGuestPkey;
-        const std::uint64_t end = mem_map_.memory_end != 0 ? mem_map_.memory_end : kDefaultMemoryEnd;
+        const std::uint64_t end = identity_end();
         struct Range {
             std::uint64_t lo, hi;
             MapRights rights;
@@ -242,6 +243,23 @@ private:
             if (hit < s.pa + 8) return hit;
         }
         return 0;
+    }
+
+    /// Where the guest's identity map above its image ends: past its page tables, its data area and every 8 bytes
+    /// an absolute poke writes, on a 2 MiB boundary, at most the end of RAM. Not all of RAM: in 32-bit paging
+    /// without PSE (4 KiB pages only) 1 GiB would take 256 page tables, more than a program's table frames — and a
+    /// physical machine has that much.
+    std::uint64_t identity_end() const {
+        std::uint64_t e = areas_.data_base + areas_.data_bytes;
+        for (std::uint32_t i = 0; i < header_->step_count; ++i) {
+            const harness::Step& s = steps_[i];
+            if (s.op == static_cast<std::uint16_t>(harness::StepOp::poke) &&
+                (s.flags & harness::step_flag::pa_data) == 0 && s.pa + 8 > e)
+                e = s.pa + 8;
+        }
+        e = align_up(e, 2ull << 20);
+        const std::uint64_t ram_end = (mem_map_.memory_end != 0 ? mem_map_.memory_end : kDefaultMemoryEnd) & ~0xfffull;
+        return e < ram_end ? e : ram_end;
     }
 
     std::uint64_t resolve_pa(const harness::Step& s) const {

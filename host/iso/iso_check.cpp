@@ -1,5 +1,6 @@
 #include "iso/iso_check.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -167,12 +168,12 @@ IsoCheckResult check_iso(const IsoPlan& plan, const IsoCheckOptions& o) {
     b.iso_path = o.iso;
     if (o.firmware == Firmware::uefi) b.uefi_firmware = find_uefi_firmware();
     b.timeout_s = o.timeout_s;
-    b.memory_bytes = plan.memory_bytes;
+    b.memory_bytes = std::max(plan.memory_bytes, o.memory_bytes);
     b.qemu_cpu = o.qemu_cpu;
     const RunResult run = qemu::boot_qemu(b);
     return check_run(plan, run, {"qemu", q.version},
                      "pagewalk iso --check: " + o.iso + " under qemu-system-x86_64 -cpu " + o.qemu_cpu + " -m " +
-                         std::to_string(plan.memory_bytes >> 20) + " (" + q.version + "), " +
+                         std::to_string(b.memory_bytes >> 20) + " (" + q.version + "), " +
                          (b.uefi_firmware.empty() ? std::string("BIOS (SeaBIOS)") : "UEFI (" + b.uefi_firmware + ")"),
                      o.verbose);
 }

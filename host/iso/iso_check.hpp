@@ -27,7 +27,8 @@ struct IsoCheckOptions {
     Firmware firmware = Firmware::bios;  ///< bios: SeaBIOS; uefi: OVMF (find_uefi_firmware)
     double timeout_s = 120;
     std::string qemu_cpu = "max";
-    bool verbose = false;  ///< print every guest line and every program's result
+    std::uint64_t memory_bytes = 0;  ///< the VM's RAM; 0 = the plan's (what the programs need)
+    bool verbose = false;            ///< print every guest line and every program's result
 };
 
 /// What the check found.

@@ -126,6 +126,7 @@ int iso_command(const IsoCommandOptions& o) {
     c.timeout_s = o.timeout_s;
     c.verbose = o.verbose;
     c.firmware = o.uefi ? Firmware::uefi : Firmware::bios;
+    c.memory_bytes = std::uint64_t{o.memory_mib} << 20;
     const IsoCheckResult r = check_iso(plan, c);
     std::cout << "\n" << r.report;
     return r.ok() ? 0 : 1;

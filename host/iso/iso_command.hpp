@@ -23,6 +23,7 @@ struct IsoCommandOptions {
     std::string serial_log;     ///< instead of building: check this capture of COM1 from a boot of the ISO
     double timeout_s = 120;     ///< --check: the whole boot
     bool uefi = false;          ///< --check --firmware uefi: boot it with OVMF instead of SeaBIOS
+    unsigned memory_mib = 0;    ///< --check: the VM's RAM; 0 = what the programs need (at least 128 MiB)
     bool verbose = false;
     bool skip_if_unavailable = false;  ///< exit 77 (ctest SKIP) when grub-mkrescue/xorriso/GRUB BIOS modules or QEMU
                                        ///< (or, for --firmware uefi, GRUB's EFI modules or OVMF) are missing
