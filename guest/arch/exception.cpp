@@ -8,6 +8,7 @@
 #include "arch/trap.hpp"
 #include "report/reporter.hpp"
 #include "report/screen.hpp"
+#include "report/trap_record.hpp"
 
 extern "C" {
 extern char pw_boot_pml4[], pw_boot_pml5[];  // boot/page_tables.S
@@ -68,20 +69,7 @@ extern "C" void pw_exception64(guest::arch::ExceptionFrame* f) {
     if (guest::arch::g_in_unexpected) r.exit(harness::ExitStatus::panic);  // fault while reporting a fault
     guest::arch::g_in_unexpected = true;
     const guest::arch::Trap t = guest::arch::capture(*f);
-    harness::ExceptionRecord rec{};
-    rec.header = harness::make_header(harness::RecordType::exception, sizeof rec);
-    rec.vector = t.vector;
-    rec.cpl = t.cpl;
-    rec.cs = t.cs;
-    rec.error_code = t.error_code;
-    rec.has_error_code = t.has_error_code ? 1 : 0;
-    rec.cr2 = t.cr2;
-    rec.rip = t.rip;
-    rec.rflags = t.rflags;
-    rec.rsp = t.rsp;
-    rec.code_bits = 64;
-    rec.expected = 0;
-    r.send(rec.header);
+    guest::send_trap(r, t, 64, 0, false);
     // The guest's own identity map again (a scenario's tables do not map the screen), in the current paging depth.
     const bool la57 = (guest::arch::read_cr4() & guest::arch::kCr4La57) != 0;
     guest::arch::write_cr3(reinterpret_cast<std::uintptr_t>(la57 ? pw_boot_pml5 : pw_boot_pml4));

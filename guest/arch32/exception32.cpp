@@ -9,6 +9,7 @@
 #include "arch/trap.hpp"
 #include "report/reporter.hpp"
 #include "report/screen.hpp"
+#include "report/trap_record.hpp"
 
 namespace pagewalk::guest::arch32 {
 
@@ -85,20 +86,7 @@ extern "C" void pw_exception32(guest::arch32::ExceptionFrame32* f) {
     if (guest::arch::g_in_unexpected) r.exit(harness::ExitStatus::panic);  // fault while reporting a fault
     guest::arch::g_in_unexpected = true;
     const guest::arch::Trap t = guest::arch::capture(*f);
-    harness::ExceptionRecord rec{};
-    rec.header = harness::make_header(harness::RecordType::exception, sizeof rec);
-    rec.vector = t.vector;
-    rec.cpl = t.cpl;
-    rec.cs = t.cs;
-    rec.error_code = t.error_code;
-    rec.has_error_code = t.has_error_code ? 1 : 0;
-    rec.cr2 = t.cr2;
-    rec.rip = t.rip;
-    rec.rflags = t.rflags;
-    rec.rsp = t.rsp;
-    rec.code_bits = 32;
-    rec.expected = 0;
-    r.send(rec.header);
+    guest::send_trap(r, t, 32, 0, false);
     // Paging off (this code is identity-mapped): a scenario's tables do not map the screen.
     guest::arch::write_cr0(guest::arch::read_cr0() & ~guest::arch::ureg{0x8000'0000u});
     guest::panic_on_screen(r, t.vector, t.error_code, t.rip, t.cr2);

@@ -12,7 +12,6 @@ namespace {
 using demo::Step;
 
 constexpr std::uint64_t KiB = 1024, MiB = KiB * 1024, GiB = MiB * 1024;
-constexpr std::uint64_t kFramesBase = 8 * MiB, kFramesSize = 4 * MiB;
 constexpr unsigned kRecursiveSlot = 1022;  // 0xff800000: PD[1023] holds the last page
 constexpr arch::ureg kCr0Pg = 0x8000'0000u, kCr4Pse = 1u << 4, kCr4Pge = 1u << 7;
 constexpr MapOptions k4K{.sizes = page_4k};
@@ -57,11 +56,6 @@ constexpr Step kPae[] = {
     {Step::reserve, 0x3800'0000, 0, 0, {}, {}, 2, 1u << 13},
 };
 
-template <unsigned N>
-constexpr unsigned count(const Step (&)[N]) {
-    return N;
-}
-
 [[noreturn]] void fail(Reporter& r) {
     r.final(0, harness::ExitStatus::check_failed);
     r.exit(harness::ExitStatus::check_failed);
@@ -78,17 +72,11 @@ void run_inspect_demo32(Reporter& r, bool pae) {
         }
         arch::wrmsr(arch::kMsrEfer, arch::rdmsr(arch::kMsrEfer) | arch::kEferNxe);
     }
-    IdentityMemory memory;
-    BumpAllocator<16> frames{kFramesBase, kFramesSize};
-    const Context bare = Context::for_mode(mode, 0);
-    const std::uint64_t root = Mapper<IdentityMemory, BumpAllocator<16>>::create_root(bare, memory, frames);
-    const Context ctx = Context::for_mode(mode, root);
-    Mapper mapper{ctx, memory, frames};
-    unsigned failures = demo::apply(r, mapper, memory, kCommon, count(kCommon));
-    failures += pae ? demo::apply(r, mapper, memory, kPae, count(kPae))
-                    : demo::apply(r, mapper, memory, kLegacy, count(kLegacy));
-    if (!pae && !install_recursive_slot(ctx, memory, kRecursiveSlot)) ++failures;
-    if (failures != 0) fail(r);
+    // PAE has no recursive slot (install_recursive_slot refuses it: the PDPT is no full table).
+    const demo::Tables tables = pae ? demo::build_tables(r, mode, kCommon, kPae, -1)
+                                    : demo::build_tables(r, mode, kCommon, kLegacy, kRecursiveSlot);
+    const std::uint64_t root = tables.root;
+    if (tables.failures != 0) fail(r);
 
     // SDM Vol. 3A §4.1.2: CR4 (PSE or PAE, PGE) and CR3 first, then CR0.PG (with WP).
     arch::write_cr4(arch::read_cr4() | (pae ? arch::kCr4Pae : kCr4Pse) | kCr4Pge);

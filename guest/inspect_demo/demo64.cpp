@@ -10,7 +10,6 @@ namespace {
 using demo::Step;
 
 constexpr std::uint64_t KiB = 1024, MiB = KiB * 1024, GiB = MiB * 1024;
-constexpr std::uint64_t kFramesBase = 8 * MiB, kFramesSize = 4 * MiB;
 constexpr unsigned kRecursiveSlot = 510;
 constexpr std::uintptr_t kCr4Pge = 1u << 7;
 constexpr MapRights kUserRwNx{true, true, false};
@@ -66,11 +65,6 @@ constexpr Step kLong5[] = {
     {Step::map, 0xff00'0000'0000'0000, 46 * MiB, 2 * MiB, MapRights::rw(), {}},
 };
 
-template <unsigned N>
-constexpr unsigned count(const Step (&)[N]) {
-    return N;
-}
-
 }  // namespace
 
 void run_inspect_demo64(Reporter& r, bool five_level) {
@@ -81,17 +75,10 @@ void run_inspect_demo64(Reporter& r, bool five_level) {
         r.exit(harness::ExitStatus::check_failed);
     }
     const PagingMode mode = five_level ? PagingMode::long5 : PagingMode::long4;
-    IdentityMemory memory;
-    BumpAllocator<16> frames{kFramesBase, kFramesSize};
-    const Context bare = Context::for_mode(mode, 0);
-    const std::uint64_t root = Mapper<IdentityMemory, BumpAllocator<16>>::create_root(bare, memory, frames);
-    const Context ctx = Context::for_mode(mode, root);
-    Mapper mapper{ctx, memory, frames};
-    unsigned failures = demo::apply(r, mapper, memory, kCommon, count(kCommon));
-    failures += five_level ? demo::apply(r, mapper, memory, kLong5, count(kLong5))
-                           : demo::apply(r, mapper, memory, kLong4, count(kLong4));
-    if (!install_recursive_slot(ctx, memory, kRecursiveSlot)) ++failures;
-    if (failures != 0) {
+    const demo::Tables tables = five_level ? demo::build_tables(r, mode, kCommon, kLong5, kRecursiveSlot)
+                                           : demo::build_tables(r, mode, kCommon, kLong4, kRecursiveSlot);
+    const std::uint64_t root = tables.root;
+    if (tables.failures != 0) {
         r.final(0, harness::ExitStatus::check_failed);
         r.exit(harness::ExitStatus::check_failed);
     }

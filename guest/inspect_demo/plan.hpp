@@ -52,6 +52,33 @@ unsigned apply(Reporter& r, Mapper& mapper, Memory& memory, const Step* steps, u
     return failures;
 }
 
+/// Page-table frames of the demo's tables, both worlds: 8 – 12 MiB (identity-mapped, free of image and data).
+inline constexpr std::uint64_t kFramesBase = 8ull << 20, kFramesSize = 4ull << 20;
+
+/// The root of the demo's tables and how many steps failed.
+struct Tables {
+    std::uint64_t root = 0;
+    unsigned failures = 0;
+};
+
+/// Builds the demo's address space for `mode` with the Mapper over identity-mapped memory: the steps every mode
+/// shares, then the mode's own, then a recursive slot at `recursive_slot` (none when negative: PAE has none).
+template <unsigned NCommon, unsigned NOwn>
+Tables build_tables(Reporter& r, PagingMode mode, const Step (&common)[NCommon], const Step (&own)[NOwn],
+                    int recursive_slot) {
+    IdentityMemory memory;
+    BumpAllocator<16> frames{kFramesBase, kFramesSize};
+    Tables t;
+    t.root = Mapper<IdentityMemory, BumpAllocator<16>>::create_root(Context::for_mode(mode, 0), memory, frames);
+    const Context ctx = Context::for_mode(mode, t.root);
+    Mapper mapper{ctx, memory, frames};
+    t.failures = apply(r, mapper, memory, common, NCommon);
+    t.failures += apply(r, mapper, memory, own, NOwn);  // after the common steps: they build on them
+    if (recursive_slot >= 0 && !install_recursive_slot(ctx, memory, static_cast<unsigned>(recursive_slot)))
+        ++t.failures;
+    return t;
+}
+
 /// Touches a byte (sets A along the walk; D too when `write`).
 inline void touch(std::uintptr_t va, bool write) {
     volatile std::uint8_t* p = reinterpret_cast<volatile std::uint8_t*>(va);

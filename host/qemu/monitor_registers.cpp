@@ -1,6 +1,7 @@
 #include "qemu/monitor_registers.hpp"
 
 #include <cctype>
+#include <charconv>
 #include <cstdint>
 #include <string>
 
@@ -12,15 +13,11 @@ std::optional<std::uint64_t> hex_field(const std::string& text, const std::strin
     const std::string key = name + "=";
     for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
         if (at != 0 && std::isalnum(static_cast<unsigned char>(text[at - 1]))) continue;
+        const char* first = text.data() + at + key.size();
+        const char* last = text.data() + text.size();
         std::uint64_t value = 0;
-        std::size_t digits = 0;
-        for (std::size_t i = at + key.size(); i < text.size() && std::isxdigit(static_cast<unsigned char>(text[i]));
-             ++i, ++digits) {
-            if (digits == 16) return std::nullopt;  // wider than a 64-bit register
-            const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
-            value = value << 4 | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-        }
-        if (digits == 0) return std::nullopt;
+        const auto [end, error] = std::from_chars(first, last, value, 16);  // too wide: result_out_of_range
+        if (error != std::errc{} || end == first) return std::nullopt;
         return value;
     }
     return std::nullopt;
