@@ -101,54 +101,60 @@ Workload& workload(const Case& c) {
     return c.mode == PagingMode::long4 ? cached4 : cached5;
 }
 
-void Translate(benchmark::State& state, Case c) {
-    Workload& w = workload(c);
-    const bool dependent = c.dependent;
-    auto mem = w.memory();
+/// Runs `walk(va) -> pa` over the workload's addresses. Independent: the next address is the next in the
+/// list. Dependent: it comes from the last physical address, so walks are serialised. The two are separate
+/// loops — a select between them would make the next index depend on the result in both (a cmov does).
+template <bool Dependent, class Walk>
+void measure_loop(benchmark::State& state, const Workload& w, Walk&& walk) {
     std::size_t i = 0;
     std::uint64_t sum = 0;
     for (auto _ : state) {
-        TranslateResult r = translate(w.ctx, mem, w.vas[i], Access::read());
-        // The whole result is consumed (stored), so none of translate's work can be optimised away.
-        benchmark::DoNotOptimize(r);
-        const std::uint64_t pa = r.mapping() != nullptr ? r.mapping()->pa : 0;
+        const std::uint64_t pa = walk(w.vas[i]);
         sum += pa;
-        i = dependent ? static_cast<std::size_t>((pa >> 12) ^ i) % kAddresses : (i + 1) % kAddresses;
+        if constexpr (Dependent) {
+            i = static_cast<std::size_t>((pa >> 12) ^ i) % kAddresses;
+        } else {
+            i = (i + 1) % kAddresses;
+        }
     }
     benchmark::DoNotOptimize(sum);
     state.SetItemsProcessed(state.iterations());
+}
+
+template <class Walk>
+void measure(benchmark::State& state, const Case& c, const Workload& w, Walk&& walk) {
+    if (c.dependent) {
+        measure_loop<true>(state, w, walk);
+    } else {
+        measure_loop<false>(state, w, walk);
+    }
+}
+
+void Translate(benchmark::State& state, Case c) {
+    Workload& w = workload(c);
+    auto mem = w.memory();
+    measure(state, c, w, [&](std::uint64_t va) {
+        TranslateResult r = translate(w.ctx, mem, va, Access::read());
+        // The whole result is consumed (stored), so none of translate's work can be optimised away.
+        benchmark::DoNotOptimize(r);
+        return r.pa();
+    });
 }
 
 void TranslateCompact(benchmark::State& state, Case c) {
     Workload& w = workload(c);
     auto mem = w.memory();
-    const bool dependent = c.dependent;
-    std::size_t i = 0;
-    std::uint64_t sum = 0;
-    for (auto _ : state) {
-        CompactTranslation r = translate_compact(w.ctx, mem, w.vas[i], Access::read());
+    measure(state, c, w, [&](std::uint64_t va) {
+        CompactTranslation r = translate_compact(w.ctx, mem, va, Access::read());
         benchmark::DoNotOptimize(r);
-        const std::uint64_t pa = r.ok() ? r.pa() : 0;
-        sum += pa;
-        i = dependent ? static_cast<std::size_t>((pa >> 12) ^ i) % kAddresses : (i + 1) % kAddresses;
-    }
-    benchmark::DoNotOptimize(sum);
-    state.SetItemsProcessed(state.iterations());
+        return r.ok() ? r.pa() : 0;
+    });
 }
 
 void Floor(benchmark::State& state, Case c) {
     Workload& w = workload(c);
-    const bool dependent = c.dependent;
     const unsigned levels = shape(c.mode).levels;
-    std::size_t i = 0;
-    std::uint64_t sum = 0;
-    for (auto _ : state) {
-        const std::uint64_t pa = floor_walk(w.phys.data(), w.root, levels, w.vas[i]);
-        sum += pa;
-        i = dependent ? static_cast<std::size_t>((pa >> 12) ^ i) % kAddresses : (i + 1) % kAddresses;
-    }
-    benchmark::DoNotOptimize(sum);
-    state.SetItemsProcessed(state.iterations());
+    measure(state, c, w, [&](std::uint64_t va) { return floor_walk(w.phys.data(), w.root, levels, va); });
 }
 
 const Case kCases[] = {

@@ -34,8 +34,8 @@ inline Access to_access(const harness::Step& s, std::uint32_t pkru) {
 inline harness::Prediction to_prediction(const TranslateResult& r) {
     harness::Prediction p{};
     p.kind = static_cast<std::uint8_t>(r.kind());
-    p.chain_count = r.chain().count;
-    if (const Mapping* m = r.mapping()) {
+    p.chain_count = static_cast<std::uint8_t>(r.chain().size());
+    if (const std::optional<Mapping> m = r.mapping()) {
         p.level = m->level;
         p.pa = m->pa;
         p.page_size = m->page_size;
@@ -43,16 +43,16 @@ inline harness::Prediction to_prediction(const TranslateResult& r) {
         p.sets_dirty = m->sets_dirty ? 1 : 0;
         p.pkey = m->pkey;
         p.rights = static_cast<std::uint8_t>((m->writable ? 1 : 0) | (m->user ? 2 : 0) | (m->executable ? 4 : 0));
-    } else if (const PageFault* f = r.page_fault()) {
+    } else if (const std::optional<PageFault> f = r.page_fault()) {
         p.vector = 14;
         p.level = f->level;
         p.error_code = f->error_code;
         p.may_set_accessed = f->may_set_accessed;
         p.causes = f->causes;
-    } else if (const GeneralProtection* g = r.general_protection()) {
+    } else if (const std::optional<GeneralProtection> g = r.general_protection()) {
         p.vector = 13;
         p.pa = g->reserved_bits;
-    } else if (const MemoryError* e = r.memory_error()) {
+    } else if (const std::optional<MemoryError> e = r.memory_error()) {
         p.level = e->level;
         p.pa = e->pa;
     }
@@ -197,11 +197,12 @@ inline harness::ControlWriteRecord make_control_write(std::uint32_t scenario, co
 /// set). A PAE PDPTE is a register: its memory copy is what is read back.
 template <TableMemory M>
 void add_chain(harness::AccessRecord& rec, const EntryChain& chain, M& memory, std::uint8_t entry_bytes) {
-    rec.chain_count = chain.count;
-    for (unsigned i = 0; i < chain.count && i < 5; ++i) {
-        rec.chain_pa[i] = chain.entries[i].entry_pa;
-        rec.chain_before[i] = chain.entries[i].value;
-        const EntryLocation loc{chain.entries[i].entry_pa, rec.va, 0, chain.entries[i].level, entry_bytes};
+    rec.chain_count = static_cast<std::uint8_t>(chain.size());
+    for (unsigned i = 0; i < chain.size() && i < 5; ++i) {
+        const ChainEntry e = chain[i];
+        rec.chain_pa[i] = e.entry_pa;
+        rec.chain_before[i] = e.value;
+        const EntryLocation loc{e.entry_pa, rec.va, 0, e.level, entry_bytes};
         std::uint64_t after = 0;
         memory.read_entry(loc, after);
         rec.chain_after[i] = after;

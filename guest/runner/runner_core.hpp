@@ -392,7 +392,7 @@ private:
     void access_step(const harness::Step& s, const harness::ProgramHeader& h) {
         const TranslateResult predicted = translate(ctx_, memory_, s.va, to_access(s, ctx_.pke() ? pkru_ : 0));
         // An access the walker predicts to land in firmware memory is not made (UEFI: reserved regions below 1 GiB).
-        if (const Mapping* m = predicted.mapping(); m != nullptr) {
+        if (const std::optional<Mapping> m = predicted.mapping(); m.has_value()) {
             const std::uint64_t hit = firmware_conflict(mem_map_, m->pa, m->pa + 8);
             if (hit < m->pa + 8) {
                 fail(&s, harness::StepFailure::memory_too_small, 1, hit, 0);

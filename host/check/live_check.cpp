@@ -130,19 +130,19 @@ void LiveChecker::check_announce(const harness::AnnounceRecord& a, LiveGuest& gu
     std::string disagreement;
     if (static_cast<std::uint8_t>(host.kind()) != g.kind) {
         disagreement = "kind";
-    } else if (const Mapping* m = host.mapping()) {
+    } else if (const std::optional<Mapping> m = host.mapping()) {
         if (m->pa != g.pa || m->level != g.level) disagreement = "physical address or level";
-    } else if (const PageFault* f = host.page_fault()) {
+    } else if (const std::optional<PageFault> f = host.page_fault()) {
         if (f->error_code != g.error_code || f->level != g.level) disagreement = "error code or level";
     }
     if (!disagreement.empty()) {
         harness::Prediction h{};
         h.kind = static_cast<std::uint8_t>(host.kind());
-        if (const Mapping* m = host.mapping()) {
+        if (const std::optional<Mapping> m = host.mapping()) {
             h.pa = m->pa;
             h.level = m->level;
             h.page_size = m->page_size;
-        } else if (const PageFault* f = host.page_fault()) {
+        } else if (const std::optional<PageFault> f = host.page_fault()) {
             h.error_code = f->error_code;
             h.level = f->level;
         }
@@ -158,7 +158,7 @@ void LiveChecker::check_announce(const harness::AnnounceRecord& a, LiveGuest& gu
     // to fail. Its "writeable" answer is always 1 here and is not compared.
     if (const auto t = guest.translate(a.va)) {
         const TranslateResult sys = translate(ctx, mem, a.va, Access::read().with_pkru(a.pkru));
-        if (const Mapping* m = sys.mapping()) {
+        if (const std::optional<Mapping> m = sys.mapping()) {
             if (!*t || **t != m->pa)
                 fail(a.step,
                      "KVM_TRANSLATE says " + (*t ? hex(**t) : std::string("not mapped")) +

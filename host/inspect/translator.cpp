@@ -78,7 +78,7 @@ void Translator::translate(std::uint64_t va, std::string& out) {
                 std::uint8_t pkey = 0;
                 if (ctx_->pke()) {
                     const TranslateResult full = pagewalk::translate(*ctx_, memory_, va, access_);
-                    if (const Mapping* m = full.mapping()) pkey = m->pkey;
+                    if (const std::optional<Mapping> m = full.mapping()) pkey = m->pkey;
                 }
                 out += ',';
                 json_hex(out, "pa", c.pa());
@@ -126,7 +126,7 @@ void Translator::translate(std::uint64_t va, std::string& out) {
             out += c.executable() ? 'x' : '-';
             if (ctx_->pke()) {
                 const TranslateResult full = pagewalk::translate(*ctx_, memory_, va, access_);
-                if (const Mapping* m = full.mapping()) out += " pkey " + std::to_string(m->pkey);
+                if (const std::optional<Mapping> m = full.mapping()) out += " pkey " + std::to_string(m->pkey);
             }
             break;
         }
@@ -159,11 +159,11 @@ void Translator::translate(std::uint64_t va, std::string& out) {
 
 void Translator::fault_text(std::uint64_t va, std::string& out) {
     const TranslateResult r = pagewalk::translate(*ctx_, memory_, va, access_);
-    if (const PageFault* f = r.page_fault()) {
+    if (const std::optional<PageFault> f = r.page_fault()) {
         out += "#PF error_code ";
         append_hex(out, f->error_code);
         out += " (" + error_code_bits(f->error_code) + ") level " + std::to_string(f->level) + ": " + cause_text(*f);
-    } else if (const GeneralProtection* g = r.general_protection()) {
+    } else if (const std::optional<GeneralProtection> g = r.general_protection()) {
         out += "#GP(0) at the PDPTE load: reserved bits " + hex(g->reserved_bits) + " in PDPTE " +
                std::to_string(g->pdpte_index);
     } else {

@@ -79,14 +79,14 @@ void translate_both(const pw::Context& ctx, M& mem, std::uint64_t va, std::uint3
         const pw::TranslateResult full = pw::translate(ctx, mem, va, access);
         const pw::CompactTranslation compact = pw::translate_compact(ctx, mem, va, access);
         if (full.kind() != compact.kind || full.vector() != compact.vector()) __builtin_trap();
-        if (full.chain().count > 5) __builtin_trap();
-        if (const pw::Mapping* m = full.mapping()) {
+        if (full.chain().size() > 5) __builtin_trap();
+        if (const std::optional<pw::Mapping> m = full.mapping()) {
             if (m->pa != compact.pa() || m->page_size != compact.page_size() || m->writable != compact.writable() ||
                 m->user != compact.user() || m->executable != compact.executable())
                 __builtin_trap();
-        } else if (const pw::PageFault* f = full.page_fault()) {
+        } else if (const std::optional<pw::PageFault> f = full.page_fault()) {
             if (f->error_code != compact.error_code || f->level != compact.level) __builtin_trap();
-        } else if (const pw::MemoryError* e = full.memory_error()) {
+        } else if (const std::optional<pw::MemoryError> e = full.memory_error()) {
             if (e->pa != compact.value || e->level != compact.level) __builtin_trap();
         }
     }
@@ -201,8 +201,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // What visit() calls a leaf, a walk reaches too: a CPL-0 read with EFLAGS.AC = 1 (and PKRU 0) may read any
         // present page, so translate() must map it to the same page with the same rights.
         const pw::TranslateResult r = pw::translate(ctx, mem, leaf.va + offset, pw::Access::read().with_ac());
-        const pw::Mapping* m = r.mapping();
-        if (m == nullptr || m->pa != leaf.pa + offset || m->page_size != leaf.page_size || m->level != leaf.level ||
+        const std::optional<pw::Mapping> m = r.mapping();
+        if (!m.has_value() || m->pa != leaf.pa + offset || m->page_size != leaf.page_size || m->level != leaf.level ||
             m->writable != leaf.rights.writable || m->user != leaf.rights.user ||
             m->executable != leaf.rights.executable || m->pkey != leaf.pkey || m->global != leaf.global)
             __builtin_trap();

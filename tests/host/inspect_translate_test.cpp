@@ -61,9 +61,9 @@ TEST(InspectTranslate, TextLinesAgreeWithTranslate) {
             host::inspect::DumpMemory mem(*o->dump);
             const TranslateResult r = translate(o->ctx, mem, va, a);
             const std::string text = line(*o, va, a);
-            if (const Mapping* m = r.mapping()) {
+            if (const std::optional<Mapping> m = r.mapping()) {
                 EXPECT_NE(text.find("-> " + host::inspect::hex(m->pa) + " "), std::string::npos) << text;
-            } else if (const PageFault* f = r.page_fault()) {
+            } else if (const std::optional<PageFault> f = r.page_fault()) {
                 EXPECT_NE(text.find("#PF error_code " + host::inspect::hex(f->error_code)), std::string::npos) << text;
             }
         }

@@ -30,8 +30,8 @@ TranslateResult walk(const DumpUnderTest& d, std::uint64_t va) {
 /// The CPU faults on `va` because of a reserved bit (a #PF with RSVD, or PAE's #GP at the PDPTE load).
 bool reserved_fault(const DumpUnderTest& d, std::uint64_t va) {
     const TranslateResult r = walk(d, va);
-    if (const PageFault* f = r.page_fault()) return (f->error_code & pf::rsvd) != 0;
-    if (const GeneralProtection* g = r.general_protection())
+    if (const std::optional<PageFault> f = r.page_fault()) return (f->error_code & pf::rsvd) != 0;
+    if (const std::optional<GeneralProtection> g = r.general_protection())
         return g->cause == GeneralProtection::Cause::pdpte_reserved;
     return false;
 }
@@ -93,18 +93,18 @@ void compare_mem(const DumpUnderTest& d, const std::string& qemu, Report& report
             const std::uint64_t last_page = host::inspect::qemu::canonical(d.ctx, ((end & mask) - 0x1000) & mask);
             for (const std::uint64_t va : {start, last_page}) {
                 const TranslateResult r = walk(d, va);
-                const Mapping* m = r.mapping();
-                if (m == nullptr || m->user != user || m->writable != writable) {
+                const std::optional<Mapping> m = r.mapping();
+                if (!m.has_value() || m->user != user || m->writable != writable) {
                     report.fail(d.label + ": info mem (5-level, against translate): \"" + line + "\" but " + hex(va) +
-                                (m == nullptr ? " is not mapped" : " has other rights"));
+                                (!m.has_value() ? " is not mapped" : " has other rights"));
                     return;
                 }
                 ++checked;
             }
             const std::uint64_t before = host::inspect::qemu::canonical(d.ctx, ((start & mask) - 0x1000) & mask);
             const TranslateResult b = walk(d, before);
-            if (const Mapping* m = b.mapping();
-                m != nullptr && m->user == user && m->writable == writable && (start & mask) != 0) {
+            if (const std::optional<Mapping> m = b.mapping();
+                m.has_value() && m->user == user && m->writable == writable && (start & mask) != 0) {
                 report.fail(d.label + ": info mem (5-level): \"" + line + "\" is not maximal: " + hex(before) +
                             " has the same rights");
                 return;
@@ -150,7 +150,7 @@ void compare_gva2gpa(const DumpUnderTest& d, const std::vector<std::pair<std::ui
         const TranslateResult r = walk(d, va);
         if (answer.rfind("gpa: ", 0) == 0) {
             const auto gpa = host::inspect::parse_hex(answer.substr(5));
-            if (const Mapping* m = r.mapping(); m != nullptr && gpa && m->pa == *gpa) {
+            if (const std::optional<Mapping> m = r.mapping(); m.has_value() && gpa && m->pa == *gpa) {
                 ++mapped;
                 continue;
             }
@@ -159,10 +159,10 @@ void compare_gva2gpa(const DumpUnderTest& d, const std::vector<std::pair<std::ui
                 continue;
             }
         } else if (answer == "Unmapped") {
-            const PageFault* f = r.page_fault();
-            const GeneralProtection* g = r.general_protection();
-            if ((f != nullptr && (f->error_code & pf::p) == 0) ||
-                (g != nullptr && g->cause == GeneralProtection::Cause::non_canonical)) {
+            const std::optional<PageFault> f = r.page_fault();
+            const std::optional<GeneralProtection> g = r.general_protection();
+            if ((f.has_value() && (f->error_code & pf::p) == 0) ||
+                (g.has_value() && g->cause == GeneralProtection::Cause::non_canonical)) {
                 ++unmapped;
                 continue;
             }
@@ -171,9 +171,9 @@ void compare_gva2gpa(const DumpUnderTest& d, const std::vector<std::pair<std::ui
                 continue;
             }
         }
-        const Mapping* m = r.mapping();
+        const std::optional<Mapping> m = r.mapping();
         report.fail(d.label + ": gva2gpa " + hex(va) + ": QEMU says \"" + answer + "\", pagewalk " +
-                    (m != nullptr ? "maps it to " + hex(m->pa) : "raises vector " + std::to_string(r.vector())));
+                    (m.has_value() ? "maps it to " + hex(m->pa) : "raises vector " + std::to_string(r.vector())));
     }
     report.info(d.label + ": gva2gpa: " + std::to_string(qemu.size()) + " addresses: " + std::to_string(mapped) +
                 " same physical address, " + std::to_string(unmapped) + " unmapped on both sides, " +

@@ -28,7 +28,7 @@ struct Space {
     // Copies out of a result (its accessors cannot be used on a temporary). A missing mapping has page_size 0.
     Mapping mapping_at(std::uint64_t va) {
         const TranslateResult r = at(va);
-        return r.mapping() != nullptr ? *r.mapping() : Mapping{};
+        return r.mapping().value_or(Mapping{});
     }
     EntryChain chain_at(std::uint64_t va) {
         const TranslateResult r = at(va);
@@ -36,7 +36,7 @@ struct Space {
     }
     std::uint32_t fault_at(std::uint64_t va) {
         const TranslateResult r = at(va);
-        return r.page_fault() != nullptr ? r.page_fault()->error_code : 0xffff'ffffu;
+        return r.page_fault().has_value() ? r.page_fault()->error_code : 0xffff'ffffu;
     }
     std::vector<std::uint8_t> snapshot() {
         std::vector<std::uint8_t> bytes(phys.size());

@@ -27,8 +27,8 @@ TEST_P(EveryModeMemory, FailedReadAtEachLevelNamesTheEntryAddressAndLevel) {
             return true;
         }};
         const auto r = translate(t.context(), reader, kVa, Access::read());
-        const MemoryError* e = r.memory_error();
-        ASSERT_NE(e, nullptr) << "level " << level;
+        const std::optional<MemoryError> e = r.memory_error();
+        ASSERT_TRUE(e.has_value()) << "level " << level;
         EXPECT_EQ(e->pa, bad_pa);
         EXPECT_EQ(e->level, level);
         EXPECT_EQ(e->va, kVa);
@@ -45,7 +45,7 @@ TEST_P(EveryModeMemory, TablePointingOutsideMemoryIsAMemoryErrorNotACrash) {
     t.write_entry(path.at[level], outside | P | (GetParam() == PagingMode::pae ? 0 : RW | US));  // PAE PDPTE: P only
     auto mem = t.memory();
     const auto r = translate(t.context(), mem, kVa, Access::read());
-    ASSERT_NE(r.memory_error(), nullptr);
+    ASSERT_TRUE(r.memory_error());
     EXPECT_EQ(r.memory_error()->level, level - 1);
     EXPECT_GE(r.memory_error()->pa, outside);
 }
@@ -61,6 +61,11 @@ TEST(OffsetMemory, RefusesReadsAndWritesOutsideItsRange) {
     EXPECT_FALSE(mem.read_entry({4096, 0, 0, 1, 8}, v));
     EXPECT_FALSE(mem.read_entry({~std::uint64_t{0} - 3, 0, 0, 1, 8}, v)) << "no wrap-around";
     EXPECT_TRUE(mem.read_entry({0, 0, 1023, 1, 4}, v));
+    EXPECT_FALSE(mem.read_entry({4, 0, 1023, 1, 4}, v)) << "a 4-byte entry one past the end";
+    EXPECT_FALSE(mem.read_entry({4093, 0, 0, 1, 4}, v)) << "a 4-byte entry straddling the end";
+    EXPECT_FALSE(mem.read_entry({4089, 0, 0, 1, 8}, v)) << "an 8-byte entry straddling the end";
+    OffsetMemory tiny(buffer.data(), 3);
+    EXPECT_FALSE(tiny.read_entry({0, 0, 0, 1, 4}, v)) << "memory smaller than one entry";
     EXPECT_FALSE(mem.write_entry({4088, 0, 1, 1, 8}, 0));
     EXPECT_TRUE(mem.write_entry({4088, 0, 0, 1, 8}, 0x1122));
     EXPECT_EQ(buffer[4088], 0x22);

@@ -64,10 +64,10 @@ TEST(ReadmeExamples, HypervisorWithGuestPhysicalReader) {
     if (ctx.mode() == pagewalk::PagingMode::pae) ctx.load_pdptes(mem);  // or ctx.set_pdptes(sregs2.pdptrs)
 
     auto r = pagewalk::translate(ctx, mem, 0x0804'8abc, pagewalk::Access::read());
-    ASSERT_NE(r.mapping(), nullptr);
+    ASSERT_TRUE(r.mapping());
     EXPECT_EQ(r.mapping()->pa, 0x1234'5abcu);
     for (const pagewalk::ChainEntry& e : r.chain()) EXPECT_NE(e.entry_pa, 0u);  // every entry the walk read
-    EXPECT_EQ(r.chain().count, 3);
+    EXPECT_EQ(r.chain().size(), 3);
 }
 
 // --- README: "The typed walk" ---

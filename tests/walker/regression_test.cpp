@@ -17,7 +17,7 @@ TEST(Regression, NotPresentButNonZeroLeafDoesNotTranslate) {
         ASSERT_NE(t.read_entry(path.at[1]), 0u);
         auto mem = t.memory();
         const auto r = translate(t.context(), mem, kVa, Access::read());
-        ASSERT_NE(r.page_fault(), nullptr) << to_string(mode);
+        ASSERT_TRUE(r.page_fault()) << to_string(mode);
         EXPECT_EQ(r.page_fault()->error_code & pf::p, 0u);
         EXPECT_EQ(r.page_fault()->level, 1);
     }
@@ -67,7 +67,7 @@ TEST(Regression, NotPresentPaePdpteFaults) {
     Context ctx = t.context();
     ASSERT_TRUE(ctx.load_pdptes(mem));
     const auto r = translate(ctx, mem, kVa, Access::read());
-    ASSERT_NE(r.page_fault(), nullptr);
+    ASSERT_TRUE(r.page_fault());
     EXPECT_EQ(r.page_fault()->level, 3);
     EXPECT_EQ(r.page_fault()->error_code, 0u);
 }
@@ -78,7 +78,7 @@ TEST(Regression, PsInPml4eIsAReservedBitFaultNotA512GiBPage) {
     t.write_entry(t.root(), 0x80'0000'0000ull | P | RW | PS);
     auto mem = t.memory();
     const auto r = translate(t.context(), mem, 0x1234'5678, Access::read());
-    ASSERT_NE(r.page_fault(), nullptr);
+    ASSERT_TRUE(r.page_fault());
     EXPECT_EQ(r.page_fault()->error_code, pf::p | pf::rsvd);
     EXPECT_EQ(r.page_fault()->level, 4);
 }

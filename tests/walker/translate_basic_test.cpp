@@ -16,8 +16,8 @@ TEST_P(EveryMode, Maps4KiBPageAndKeepsThePageOffset) {
     const auto path = t.map(kVa, 1, 0x123000, RW);
     auto mem = t.memory();
     const auto r = translate(t.context(), mem, kVa + 0x456, Access::read());
-    const Mapping* m = r.mapping();
-    ASSERT_NE(m, nullptr);
+    const std::optional<Mapping> m = r.mapping();
+    ASSERT_TRUE(m.has_value());
     EXPECT_EQ(m->pa, 0x123456u);
     EXPECT_EQ(m->page_size, 4 * KiB);
     EXPECT_EQ(m->level, 1);
@@ -25,12 +25,12 @@ TEST_P(EveryMode, Maps4KiBPageAndKeepsThePageOffset) {
     EXPECT_FALSE(m->user) << "U/S is 0 in the leaf";
     // The chain lists every entry read, top level first, at the addresses the test wrote.
     const ModeShape s = shape(GetParam());
-    ASSERT_EQ(r.chain().count, s.levels);
+    ASSERT_EQ(r.chain().size(), s.levels);
     for (unsigned i = 0; i < s.levels; ++i) {
         const unsigned level = s.levels - i;
-        EXPECT_EQ(r.chain().entries[i].level, level);
-        EXPECT_EQ(r.chain().entries[i].entry_pa, path.at[level]) << "level " << level;
-        EXPECT_EQ(r.chain().entries[i].value, t.read_entry(path.at[level]));
+        EXPECT_EQ(r.chain()[i].level, level);
+        EXPECT_EQ(r.chain()[i].entry_pa, path.at[level]) << "level " << level;
+        EXPECT_EQ(r.chain()[i].value, t.read_entry(path.at[level]));
     }
 }
 
@@ -49,8 +49,8 @@ TEST_P(EveryMode, NotPresentEntryAtEachLevelFaultsWithPClearAtThatLevel) {
         }
 
         const auto r = translate(loaded, mem, kVa, Access::write().user());
-        const PageFault* f = r.page_fault();
-        ASSERT_NE(f, nullptr) << "level " << level;
+        const std::optional<PageFault> f = r.page_fault();
+        ASSERT_TRUE(f.has_value()) << "level " << level;
         EXPECT_EQ(f->error_code, pf::w | pf::u) << "level " << level;
         EXPECT_EQ(f->level, level);
         EXPECT_EQ(f->va, kVa) << "CR2 is the faulting linear address";
@@ -66,7 +66,7 @@ TEST_P(EveryMode, NotPresentEntryIgnoresAllOtherBits) {
     t.write_entry(path.at[1], 0xffff'ffff'ffff'fffeull & (shape(GetParam()).entry_bytes == 4 ? 0xffff'fffeu : ~0ull));
     auto mem = t.memory();
     const auto r = translate(t.context(), mem, kVa, Access::read());
-    ASSERT_NE(r.page_fault(), nullptr);
+    ASSERT_TRUE(r.page_fault());
     EXPECT_EQ(r.page_fault()->error_code, 0u) << "P = 0 and no RSVD";
 }
 
@@ -132,7 +132,7 @@ TEST(TranslateLong4, NonCanonicalAddressRaisesGeneralProtection) {
     auto mem = t.memory();
     for (std::uint64_t va : {0x0000'8000'0000'0000ull, 0xffff'7fff'ffff'ffffull, 0x0100'0000'0000'0000ull}) {
         const auto r = translate(t.context(), mem, va, Access::read());
-        ASSERT_NE(r.general_protection(), nullptr) << std::hex << va;
+        ASSERT_TRUE(r.general_protection()) << std::hex << va;
         EXPECT_EQ(r.general_protection()->cause, GeneralProtection::Cause::non_canonical);
         EXPECT_EQ(r.vector(), 13);
     }
@@ -147,10 +147,10 @@ TEST(TranslateLong5, CanonicalityUses57Bits) {
     ASSERT_TRUE(ok.ok());
     EXPECT_EQ(ok.mapping()->pa, 0x55000u);
     const auto gp = translate(t.context(), mem, 0x0100'0000'0000'0000ull, Access::read());
-    ASSERT_NE(gp.general_protection(), nullptr);
+    ASSERT_TRUE(gp.general_protection());
     // The upper half: bits 63:56 all ones is canonical, and reaches PML5 index 511.
     const auto high = translate(t.context(), mem, 0xff00'0000'0000'0000ull, Access::read());
-    ASSERT_NE(high.page_fault(), nullptr);
+    ASSERT_TRUE(high.page_fault());
     EXPECT_EQ(high.page_fault()->level, 5);
 }
 

@@ -37,7 +37,7 @@ TEST_P(CompactAgrees, WithTranslateOnRandomTablesAndAccesses) {
         const CompactTranslation compact = translate_compact(ctx, mem, kVa, access);
         ASSERT_EQ(static_cast<int>(full.kind()), static_cast<int>(compact.kind)) << "round " << round;
         EXPECT_EQ(full.vector(), compact.vector());
-        if (const Mapping* m = full.mapping()) {
+        if (const std::optional<Mapping> m = full.mapping()) {
             EXPECT_EQ(m->pa, compact.pa());
             EXPECT_EQ(m->page_size, compact.page_size());
             EXPECT_EQ(m->level, compact.level);
@@ -45,7 +45,7 @@ TEST_P(CompactAgrees, WithTranslateOnRandomTablesAndAccesses) {
             EXPECT_EQ(m->user, compact.user());
             EXPECT_EQ(m->executable, compact.executable());
         }
-        if (const PageFault* f = full.page_fault()) {
+        if (const std::optional<PageFault> f = full.page_fault()) {
             EXPECT_EQ(f->error_code, compact.error_code) << "round " << round;
             EXPECT_EQ(f->level, compact.level);
         }

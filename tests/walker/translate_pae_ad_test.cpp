@@ -22,12 +22,12 @@ TEST(TranslatePae, PdpteWrittenAfterCr3LoadIsNotSeenUntilReload) {
     const auto before = translate(ctx, mem, kVa, Access::read());
     ASSERT_TRUE(before.ok());
     EXPECT_EQ(before.mapping()->pa, 0x123000u);
-    EXPECT_EQ(before.chain().entries[0].value, old_pdpte) << "the chain shows the register value";
+    EXPECT_EQ(before.chain()[0].value, old_pdpte) << "the chain shows the register value";
 
     // After the reload the empty page directory is used.
     ASSERT_TRUE(ctx.load_pdptes(mem));
     const auto after = translate(ctx, mem, kVa, Access::read());
-    ASSERT_NE(after.page_fault(), nullptr);
+    ASSERT_TRUE(after.page_fault());
     EXPECT_EQ(after.page_fault()->level, 2);
 }
 
@@ -41,7 +41,7 @@ TEST(TranslatePae, ClearingPdptePresentTakesEffectOnlyAfterReload) {
     EXPECT_TRUE(translate(ctx, mem, kVa, Access::read()).ok());
     ASSERT_TRUE(ctx.load_pdptes(mem));
     const auto r = translate(ctx, mem, kVa, Access::read());
-    ASSERT_NE(r.page_fault(), nullptr);
+    ASSERT_TRUE(r.page_fault());
     EXPECT_EQ(r.page_fault()->level, 3);
     EXPECT_EQ(r.page_fault()->error_code, 0u);
 }
@@ -61,7 +61,7 @@ TEST(TranslatePae, ReservedBitsInPresentPdpteFailTheCr3LoadWithGeneralProtection
         EXPECT_EQ(load.index, (kVa >> 30) & 3);
         // Without loaded registers translate reads the PDPT itself and reports the same #GP.
         const auto r = translate(ctx, mem, kVa, Access::read());
-        ASSERT_NE(r.general_protection(), nullptr);
+        ASSERT_TRUE(r.general_protection());
         EXPECT_EQ(r.general_protection()->cause, GeneralProtection::Cause::pdpte_reserved);
         EXPECT_EQ(r.general_protection()->reserved_bits, bit);
     }
@@ -153,7 +153,7 @@ TEST_P(EveryModeAd, FaultMaySetAccessedOnlyAboveTheFaultingLevel) {
     t.clear_bits(path.at[1], P);
     auto mem = t.memory();
     const auto r = translate(t.context(), mem, kVa, Access::read());
-    ASSERT_NE(r.page_fault(), nullptr);
+    ASSERT_TRUE(r.page_fault());
     EXPECT_EQ(r.page_fault()->may_set_accessed, LevelsBelow(shape(GetParam()).levels, GetParam()) & ~(1u << 1) & 0xff);
 }
 

@@ -12,8 +12,8 @@ void ExpectReservedFault(HandTables& t, const Context& ctx, unsigned level, std:
                          const Access& access = Access::read()) {
     auto mem = t.memory();
     const auto r = translate(ctx, mem, kVa, access);
-    const PageFault* f = r.page_fault();
-    ASSERT_NE(f, nullptr) << "expected a reserved-bit fault at level " << level;
+    const std::optional<PageFault> f = r.page_fault();
+    ASSERT_TRUE(f.has_value()) << "expected a reserved-bit fault at level " << level;
     EXPECT_EQ(f->error_code & (pf::p | pf::rsvd), pf::p | pf::rsvd) << "RSVD comes with P";
     EXPECT_EQ(f->level, level);
     EXPECT_EQ(f->causes, fault_cause::reserved_bit);
@@ -173,7 +173,7 @@ TEST(TranslateReserved, ReservedFaultReportsAccessBitsToo) {
     ExpectReservedFault(t, t.context(f), 2, std::uint64_t{1} << 51, Access::write().user());
     auto mem = t.memory();
     const auto r = translate(t.context(f), mem, kVa, Access::fetch().user());
-    ASSERT_NE(r.page_fault(), nullptr);
+    ASSERT_TRUE(r.page_fault());
     EXPECT_EQ(r.page_fault()->error_code, pf::p | pf::rsvd | pf::u | pf::id);
 }
 

@@ -19,7 +19,7 @@ std::int64_t Outcome(PagingMode mode, std::uint64_t leaf_flags, std::uint64_t ta
     auto mem = t.memory();
     const auto r = translate(t.context({}, cr4_extra, nxe, wp), mem, kVa, access);
     if (r.ok()) return kAllowed;
-    EXPECT_NE(r.page_fault(), nullptr) << "expected a #PF, got vector " << r.vector();
+    EXPECT_TRUE(r.page_fault()) << "expected a #PF, got vector " << r.vector();
     return r.page_fault() ? r.page_fault()->error_code : -2;
 }
 
@@ -92,10 +92,10 @@ TEST_P(RightsPaeFormat, InstructionFetchBitReportedOnNotPresentWhenNxeSet) {
     HandTables t(GetParam());
     auto mem = t.memory();
     const auto with_nxe = translate(t.context(), mem, kVa, Access::fetch());
-    ASSERT_NE(with_nxe.page_fault(), nullptr);
+    ASSERT_TRUE(with_nxe.page_fault());
     EXPECT_EQ(with_nxe.page_fault()->error_code, pf::id);
     const auto without = translate(t.context({}, 0, /*nxe=*/false), mem, kVa, Access::fetch());
-    ASSERT_NE(without.page_fault(), nullptr);
+    ASSERT_TRUE(without.page_fault());
     EXPECT_EQ(without.page_fault()->error_code, 0u) << "PAE = 1 but NXE = 0 and SMEP = 0: no I/D";
 }
 
@@ -106,11 +106,11 @@ TEST(TranslateRights32Bit, FetchFaultReportsInstructionFetchOnlyWithSmep) {
     ControlRegisters regs = t.context().registers();
     regs.efer |= efer::nxe;
     const auto plain = translate(Context::from_registers(regs), mem, kVa, Access::fetch());
-    ASSERT_NE(plain.page_fault(), nullptr);
+    ASSERT_TRUE(plain.page_fault());
     EXPECT_EQ(plain.page_fault()->error_code, 0u);
     regs.cr4 |= cr4::smep;
     const auto smep = translate(Context::from_registers(regs), mem, kVa, Access::fetch());
-    ASSERT_NE(smep.page_fault(), nullptr);
+    ASSERT_TRUE(smep.page_fault());
     EXPECT_EQ(smep.page_fault()->error_code, pf::id);
 }
 
@@ -230,7 +230,7 @@ TEST_P(RightsLongModes, PkFlagAccompaniesOtherViolations) {
     t.map(kVa, 1, 0x123000, US | Key(7), RW | US);
     auto mem = t.memory();
     const auto r = translate(t.context({}, cr4::pke), mem, kVa, Access::write().user().with_pkru(WriteDisable(7)));
-    ASSERT_NE(r.page_fault(), nullptr);
+    ASSERT_TRUE(r.page_fault());
     EXPECT_EQ(r.page_fault()->error_code, pf::p | pf::w | pf::u | pf::pk);
     EXPECT_EQ(r.page_fault()->causes, fault_cause::write_protect | fault_cause::pkey);
 }
@@ -253,7 +253,7 @@ TEST(TranslateRightsPae, ProtectionKeyBitsAreReservedInPae) {
     t.map(kVa, 1, 0x123000, RW | US | Key(1));
     auto mem = t.memory();
     const auto r = translate(t.context({}, cr4::pke), mem, kVa, Access::read());
-    ASSERT_NE(r.page_fault(), nullptr);
+    ASSERT_TRUE(r.page_fault());
     EXPECT_EQ(r.page_fault()->error_code, pf::p | pf::rsvd);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "bits.hpp"
 #include "mode.hpp"
@@ -82,27 +83,115 @@ struct ChainEntry {
     std::uint64_t entry_pa;  // physical address of the entry
     std::uint64_t value;     // the entry as read (for a PAE PDPTE: the register value)
     std::uint8_t level;
+
+    friend constexpr bool operator==(const ChainEntry&, const ChainEntry&) = default;
 };
 
-/// The entries a walk read, top level first. Only the first `count` entries are meaningful (the rest are
-/// left uninitialised: translate() is on hot paths).
-struct EntryChain {
-    ChainEntry entries[5];
-    std::uint8_t count = 0;
+/// The entries a walk read, top level first.
+///
+/// translate() fills one on every call, so it is kept compact: the entry values, the top-level table, the
+/// linear address and one word of bookkeeping. Each entry's physical address is derived on access exactly
+/// as the walk computed it — the top-level table, or the previous entry's table address, plus the index.
+class EntryChain {
+public:
+    static constexpr unsigned capacity = 5;
 
-    constexpr void push(const ChainEntry& e) {
-        if (count < 5) entries[count++] = e;
+    constexpr EntryChain() : EntryChain(PagingMode::disabled, 52, 0, 0) {}
+    /// An empty chain for a walk of `va` in `mode` starting at the table `root`, on a CPU with `maxphyaddr`
+    /// physical-address bits.
+    constexpr EntryChain(PagingMode mode, unsigned maxphyaddr, std::uint64_t root, std::uint64_t va) {
+        for (auto& v : values_) v = 0;
+        start(root, va);
+        finish(mode, maxphyaddr, 0);
     }
-    constexpr const ChainEntry* begin() const { return entries; }
-    constexpr const ChainEntry* end() const { return entries + count; }
-    /// The entry of `level`, or null when the walk did not read one.
-    constexpr const ChainEntry* at_level(unsigned level) const {
-        for (const auto& e : *this) {
-            if (e.level == level) return &e;
+
+    constexpr unsigned size() const { return meta_ & 0xffu; }
+    constexpr bool empty() const { return size() == 0; }
+    constexpr PagingMode mode() const { return static_cast<PagingMode>((meta_ >> 8) & 0xffu); }
+    /// The linear address walked.
+    constexpr std::uint64_t va() const { return va_; }
+    /// Level of the first entry: 5, 4, 3 (PAE: the PDPTE) or 2.
+    constexpr unsigned top_level() const {
+        static_assert(static_cast<unsigned>(PagingMode::legacy32) + 1 == 2 &&
+                      static_cast<unsigned>(PagingMode::long5) + 1 == 5);
+        return static_cast<unsigned>(mode()) + 1;
+    }
+
+    /// Entry `i` (0 = the top level); `i` must be below size().
+    constexpr ChainEntry operator[](unsigned i) const {
+        const ModeShape s = shape(mode());
+        const unsigned level = s.levels - i;
+        const std::uint64_t table = i == 0 ? root_ : values_[i - 1] & table_address_mask(mode(), meta_ >> 16);
+        return {table + std::uint64_t{s.at(level).index(va_)} * s.entry_bytes, values_[i],
+                static_cast<std::uint8_t>(level)};
+    }
+    /// The value of entry `i` (below size()).
+    constexpr std::uint64_t value(unsigned i) const { return values_[i]; }
+    constexpr ChainEntry last() const { return (*this)[empty() ? 0 : size() - 1]; }
+    /// The entry of `level`, if the walk read one.
+    constexpr std::optional<ChainEntry> at_level(unsigned level) const {
+        const unsigned top = top_level();
+        if (level > top || top - level >= size()) return std::nullopt;
+        return (*this)[top - level];
+    }
+    /// Bit L set: among the first `n` entries, the level-L one has A = 0 (a PAE PDPTE has no A bit).
+    constexpr std::uint8_t accessed_clear(unsigned n) const {
+        const unsigned top = top_level();
+        unsigned bits = 0;
+        for (unsigned i = mode() == PagingMode::pae ? 1u : 0u; i < n && i < capacity; ++i) {
+            bits |= ((~values_[i] >> 5) & 1u) << (top - i);
         }
-        return nullptr;
+        return static_cast<std::uint8_t>(bits);
     }
-    constexpr const ChainEntry& last() const { return entries[count == 0 ? 0 : count - 1]; }
+
+    class iterator {
+    public:
+        using value_type = ChainEntry;
+        using difference_type = int;
+        constexpr iterator() = default;
+        constexpr iterator(const EntryChain* chain, unsigned i) : chain_(chain), i_(i) {}
+        constexpr ChainEntry operator*() const { return (*chain_)[i_]; }
+        constexpr iterator& operator++() {
+            ++i_;
+            return *this;
+        }
+        constexpr iterator operator++(int) {
+            iterator old = *this;
+            ++i_;
+            return old;
+        }
+        friend constexpr bool operator==(const iterator& a, const iterator& b) { return a.i_ == b.i_; }
+
+    private:
+        const EntryChain* chain_ = nullptr;
+        unsigned i_ = 0;
+    };
+    constexpr iterator begin() const { return {this, 0}; }
+    constexpr iterator end() const { return {this, size()}; }
+
+    // Filled by the walk: start(), the values in place, then finish() with the count — a few wide stores,
+    // as translate() is on hot paths.
+    struct Unstarted {};
+    constexpr explicit EntryChain(Unstarted) {
+        if (__builtin_is_constant_evaluated()) *this = EntryChain();
+    }
+    constexpr void start(std::uint64_t root, std::uint64_t va) {
+        va_ = va;
+        root_ = root;
+    }
+    constexpr std::uint64_t* values() { return values_; }
+    constexpr void finish(PagingMode mode, unsigned maxphyaddr, unsigned count) {
+        meta_ = count | (static_cast<std::uint32_t>(mode) << 8) | ((maxphyaddr & 0xffu) << 16);  // count ≤ capacity
+    }
+
+private:
+    // Only the first size() values are meaningful; the rest stay uninitialised after a walk.
+    std::uint64_t values_[capacity];
+    std::uint64_t va_;
+    std::uint64_t root_;
+    // Count in 7:0, mode in 15:8, MAXPHYADDR in 23:16. Not a 64-bit word, so the walk's stores of entry
+    // values cannot alias it.
+    std::uint32_t meta_;
 };
 
 /// Memory-type bits of a leaf and the type they select through IA32_PAT (SDM Vol. 3A §13.12.3).

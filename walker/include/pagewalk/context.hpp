@@ -86,6 +86,10 @@ struct LevelRule {
     bool always_leaf = false;     // level 1
     bool pse36_address = false;   // a 32-bit 4 MiB PDE: address bits 39:32 come from bits 20:13
     std::uint64_t leaf_test = 0;  // a present entry is a leaf iff (entry & leaf_test) != 0 (derived from the above)
+    // The walk's one test per entry: a bad entry has a reserved bit set or P clear, so it is the reserved bits
+    // plus P, tested against the entry with P flipped (derived from the above).
+    std::uint64_t table_check = 0;
+    std::uint64_t leaf_check = 0;
 };
 
 /// Outcome of loading the PAE PDPTEs (what MOV CR3 does in PAE mode, SDM §4.4.1).
@@ -244,7 +248,7 @@ private:
                 const unsigned pa_width = cpu_.pse36 ? (m < 40 ? m : 40) : 32;
                 rules_[2] = {0,
                              bits::bit(21) | bits::range_or_empty(20, 13 + (pa_width - 32)),
-                             bits::mask(31, 12),
+                             table_address_mask(mode_, m),
                              bits::mask(31, 22),
                              rules_[2].shape,
                              pse,
@@ -257,7 +261,7 @@ private:
                 root_ = regs_.cr3 & bits::mask(31, 5);
                 const std::uint64_t high = bits::range_or_empty(62, m);  // PAE reserves MAXPHYADDR..62
                 pdpte_reserved_ = bits::bit(63) | high | bits::mask(8, 5) | bits::mask(2, 1);
-                const std::uint64_t addr = bits::range_or_empty(51, 12) & bits::mask(m - 1, 12);
+                const std::uint64_t addr = table_address_mask(mode_, m);
                 rules_[3] = {pdpte_reserved_, pdpte_reserved_, addr, 0, rules_[3].shape, false, false, false};
                 rules_[2] = {high | xd,
                              high | xd | bits::mask(20, 13),
@@ -274,7 +278,7 @@ private:
             case PagingMode::long5: {
                 root_ = regs_.cr3 & bits::mask(m - 1, 12);
                 const std::uint64_t high = bits::range_or_empty(51, m);  // MAXPHYADDR..51
-                const std::uint64_t addr = bits::mask(m - 1, 12);
+                const std::uint64_t addr = table_address_mask(mode_, m);
                 // PS is reserved in a PML5E/PML4E; AMD also reserves their bit 8 (APM Vol. 2 §5.4.1).
                 const std::uint64_t top = high | xd | ps | (cpu_.vendor == Vendor::amd ? bits::bit(8) : 0);
                 rules_[5] = {top, top, addr, 0, rules_[5].shape, false, false, false};
@@ -305,6 +309,8 @@ private:
         for (unsigned l = 1; l <= shape_.levels; ++l) {
             LevelRule& r = rules_[l];
             r.leaf_test = r.always_leaf ? ~std::uint64_t{0} : (r.ps_maps_page ? ps : 0);
+            r.table_check = r.reserved_table | bits::bit(0);
+            r.leaf_check = r.reserved_leaf | bits::bit(0);
         }
     }
 

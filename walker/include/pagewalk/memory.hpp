@@ -27,7 +27,7 @@ namespace pagewalk {
 struct EntryLocation {
     std::uint64_t table_pa = 0;    // physical address of the table
     std::uint64_t va = 0;          // the linear address whose translation reads this entry
-    std::uint16_t index = 0;       // entry index within the table
+    std::uint32_t index = 0;       // entry index within the table
     std::uint8_t level = 0;        // 1 = PTE … 5 = PML5E
     std::uint8_t entry_bytes = 8;  // 4 for 32-bit paging
 
@@ -78,14 +78,15 @@ inline bool store_entry(std::uintptr_t address, unsigned bytes, std::uint64_t va
 class OffsetMemory {
 public:
     OffsetMemory(std::uintptr_t base, std::uint64_t size)
-        : base_(base), size_(clamp(base, size)), end8_(size_ >= 8 ? size_ - 7 : 0) {}
+        : base_(base), size_(clamp(base, size)), end8_(size_ >= 8 ? size_ - 7 : 0), end4_(size_ >= 4 ? size_ - 3 : 0) {}
     OffsetMemory(void* base, std::uint64_t size) : OffsetMemory(reinterpret_cast<std::uintptr_t>(base), size) {}
     explicit OffsetMemory(std::uintptr_t base) : OffsetMemory(base, ~std::uint64_t{0}) {}
 
     bool read_entry(const EntryLocation& loc, std::uint64_t& out) const {
         const std::uint64_t pa = loc.pa();
-        return contains(pa, loc.entry_bytes) &&
-               detail::load_entry(base_ + static_cast<std::uintptr_t>(pa), loc.entry_bytes, out);
+        if (!contains(pa, loc.entry_bytes)) [[unlikely]]
+            return false;
+        return detail::load_entry(base_ + static_cast<std::uintptr_t>(pa), loc.entry_bytes, out);
     }
     bool write_entry(const EntryLocation& loc, std::uint64_t value) const {
         const std::uint64_t pa = loc.pa();
@@ -126,7 +127,8 @@ public:
 
     /// True when `[pa, pa + bytes)` lies inside the mapped physical memory.
     constexpr bool contains(std::uint64_t pa, std::uint64_t bytes) const {
-        if (bytes == 8) return pa < end8_;  // the walk's common case: one compare
+        if (bytes == 8) return pa < end8_;  // the walk's common cases: one compare
+        if (bytes == 4) return pa < end4_;
         return bytes <= size_ && pa <= size_ - bytes;
     }
     /// The address where physical address `pa` is visible (check `contains` first).
@@ -143,6 +145,7 @@ private:
     std::uintptr_t base_;
     std::uint64_t size_;
     std::uint64_t end8_;  // an 8-byte entry at pa fits iff pa < end8_
+    std::uint64_t end4_;  // a 4-byte entry at pa fits iff pa < end4_
 };
 
 /// Physical memory mapped one to one (physical address = pointer value).

@@ -109,6 +109,15 @@ constexpr ModeShape shape(PagingMode m) {
     return s;
 }
 
+/// The bits of a table-referencing entry (and of a PAE PDPTE) that hold the next table's physical address
+/// on a CPU with `maxphyaddr` physical-address bits (clamped to 32..52): 31:12 in 32-bit paging, else
+/// (MAXPHYADDR-1):12 (SDM Vol. 3A §4.3, §4.4.2 and §4.5.4, the tables "Format of a … Entry"). The same
+/// at every level of a mode.
+constexpr std::uint64_t table_address_mask(PagingMode m, unsigned maxphyaddr) {
+    const unsigned width = maxphyaddr < 32 ? 32u : (maxphyaddr > 52 ? 52u : maxphyaddr);
+    return m == PagingMode::legacy32 ? bits::mask(31, 12) : bits::mask(width - 1, 12);
+}
+
 /// Per-level facts of a mode, as types. `Entry` is the entry as read (the table form where the level may
 /// hold either); `Leaf` is the entry that maps a page at this level, or `void` where no page can be
 /// mapped; `leaf_needs` says which CPU feature lets PS make a leaf here.

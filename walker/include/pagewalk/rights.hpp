@@ -21,6 +21,13 @@ struct Rights {
     bool executable = false;
 };
 
+namespace detail {
+// Rights packed in one byte (W = 1, U = 2, X = 4): separate bools cost store-forwarding stalls when combined.
+inline constexpr std::uint8_t rights_writable = 1;
+inline constexpr std::uint8_t rights_user = 2;
+inline constexpr std::uint8_t rights_executable = 4;
+}  // namespace detail
+
 /// The verdict on one access: the fault causes (0 = allowed) and whether the error code gets PK.
 struct AccessCheck {
     std::uint16_t causes = 0;
