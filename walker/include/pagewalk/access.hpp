@@ -136,12 +136,13 @@ public:
     }
     /// Bit L set: among the first `n` entries, the level-L one has A = 0 (a PAE PDPTE has no A bit).
     constexpr std::uint8_t accessed_clear(unsigned n) const {
-        const unsigned top = top_level();
-        unsigned bits = 0;
-        for (unsigned i = mode() == PagingMode::pae ? 1u : 0u; i < n && i < capacity; ++i) {
-            bits |= ((~values_[i] >> 5) & 1u) << (top - i);
+        if (n > size()) n = size();
+        // Entry i is level top - i: collect "A clear" top level first, then move the last one to its level.
+        unsigned acc = 0;
+        for (unsigned i = mode() == PagingMode::pae ? 1u : 0u; i < n; ++i) {
+            acc = (acc << 1) | ((static_cast<unsigned>(values_[i] >> 5) & 1u) ^ 1u);
         }
-        return static_cast<std::uint8_t>(bits);
+        return static_cast<std::uint8_t>(acc << (top_level() + 1 - n));
     }
 
     class iterator {

@@ -65,13 +65,13 @@ public:
         m.pkey = (flags & flag_pke) != 0 ? static_cast<std::uint8_t>((leaf >> 59) & 0xfu) : 0;
         // SDM Vol. 3A §13.12.3: PAT (bit 7 of a 4 KiB leaf, bit 12 of a huge one; ignored without PAT
         // support), PCD and PWT index IA32_PAT.
-        MemoryType& t = m.memory_type;
-        t.pwt = (leaf & bits::bit(3)) != 0;
-        t.pcd = (leaf & bits::bit(4)) != 0;
-        t.pat = (flags & flag_pat) != 0 && (leaf & (m.level > 1 ? bits::bit(12) : bits::bit(7))) != 0;
-        t.type = static_cast<std::uint8_t>((pat_msr_ >> (8u * t.pat_index())) & 7u);
+        const unsigned pat_bit =
+            (flags & flag_pat) != 0 ? static_cast<unsigned>(leaf >> (m.level > 1 ? 12 : 7)) & 1u : 0u;
+        const unsigned index = (pat_bit << 2) | (static_cast<unsigned>(leaf >> 3) & 3u);
+        m.memory_type = {(index & 1u) != 0, (index & 2u) != 0, pat_bit != 0,
+                         static_cast<std::uint8_t>((pat_msr_ >> (8u * index)) & 7u)};
         // SDM §4.8: the access sets A in every entry it used and, for a write, D in the leaf.
-        m.sets_accessed = chain_.accessed_clear(chain_.size());
+        m.sets_accessed = (flags & flag_all_accessed) != 0 ? 0 : chain_.accessed_clear(chain_.size());
         m.sets_dirty = (flags & flag_write) != 0 && (leaf & detail::entry_d) == 0;
         return m;
     }
@@ -110,9 +110,10 @@ public:
     }
 
     // Flags of a mapping, for decoding the leaf.
-    static constexpr unsigned flag_pke = 1;    // CR4.PKE = 1
-    static constexpr unsigned flag_pat = 2;    // the CPU has PAT
-    static constexpr unsigned flag_write = 4;  // the access is a write
+    static constexpr unsigned flag_pke = 1;           // CR4.PKE = 1
+    static constexpr unsigned flag_pat = 2;           // the CPU has PAT
+    static constexpr unsigned flag_write = 4;         // the access is a write
+    static constexpr unsigned flag_all_accessed = 8;  // A was already set in every entry used
 
 private:
     // Built by translate() only: the walk fills the chain in place, then one setter records the outcome in
@@ -195,10 +196,12 @@ struct FullResultSink {
     const Access& access;
 
     constexpr EntryChain* chain() { return &result.chain_; }
-    constexpr void mapping(std::uint64_t pa, unsigned level, unsigned page_shift, std::uint8_t rights) {
+    constexpr void mapping(std::uint64_t pa, unsigned level, unsigned page_shift, std::uint8_t rights,
+                           bool all_accessed) {
         const unsigned flags = (ctx.pke() ? TranslateResult::flag_pke : 0u) |
                                (ctx.cpu().pat ? TranslateResult::flag_pat : 0u) |
-                               (access.is_write() ? TranslateResult::flag_write : 0u);
+                               (access.is_write() ? TranslateResult::flag_write : 0u) |
+                               (all_accessed ? TranslateResult::flag_all_accessed : 0u);
         result.set_mapping(pa, level, page_shift, rights, flags, ctx.registers().pat);
     }
     constexpr void page_fault(std::uint64_t, std::uint32_t error_code, unsigned level, std::uint16_t causes,
@@ -219,7 +222,7 @@ struct CompactSink {
     CompactTranslation& c;
 
     constexpr EntryChain* chain() { return nullptr; }
-    constexpr void mapping(std::uint64_t pa, unsigned level, unsigned page_shift, std::uint8_t rights) {
+    constexpr void mapping(std::uint64_t pa, unsigned level, unsigned page_shift, std::uint8_t rights, std::uint8_t) {
         set(TranslateResult::Kind::mapping, level, page_shift, rights, 0, pa);
     }
     constexpr void page_fault(std::uint64_t, std::uint32_t error_code, unsigned level, std::uint16_t, std::uint64_t) {

@@ -59,7 +59,9 @@ template <PagingMode Mode>
 }
 
 /// Walks the paging structures of mode `Mode` for `va`, judges `access`, and hands the outcome to `out` —
-/// exactly one of out.mapping(), out.page_fault(), out.general_protection(), out.memory_error(). With
+/// exactly one of out.mapping(pa, level, page_shift, rights, all_accessed), out.page_fault(va, error_code,
+/// level, causes, reserved_bits), out.general_protection(va, pdpte, index, reserved_bits),
+/// out.memory_error(va, entry_pa, level). With
 /// `Out::record_chain`, every entry read also goes into `*out.chain()`.
 ///
 /// The sink writes the caller's result directly: an intermediate outcome struct, merged from the many exits
@@ -181,7 +183,9 @@ template <PagingMode Mode, class Out, TableMemory M>
     if (!check.allowed()) [[unlikely]] {
         return page_fault(pf::p | (check.pk_flag ? pf::pk : 0u), level, check.causes, 0);
     }
-    out.mapping(pa, level, page_shift, rights);
+    // Bit 5 of the AND over the levels: A was already set in every entry used (the usual case once a page has
+    // been used), which spares decoding the chain for the A bits this access sets.
+    out.mapping(pa, level, page_shift, rights, (all_entries & entry_a) != 0);
 }
 
 /// Calls `fn(mode_tag)` with the paging mode as a compile-time constant.
