@@ -60,9 +60,9 @@ template <PagingMode Mode>
 
 /// Walks the paging structures of mode `Mode` for `va`, judges `access`, and hands the outcome to `out` —
 /// exactly one of out.mapping(pa, level, page_shift, rights, all_accessed), out.page_fault(va, error_code,
-/// level, causes, reserved_bits), out.general_protection(va, pdpte, index, reserved_bits),
-/// out.memory_error(va, entry_pa, level). With
-/// `Out::record_chain`, every entry read also goes into `*out.chain()`.
+/// level, causes, reserved_bits), out.general_protection(va, pdpte, index, reserved_bits) and
+/// out.memory_error(va, entry_pa, level). With `Out::record_chain`, every entry read also goes into
+/// `*out.chain()`.
 ///
 /// The sink writes the caller's result directly: an intermediate outcome struct, merged from the many exits
 /// of the unrolled walk, ends up in memory and is copied field by field, which costs more than the checks.
