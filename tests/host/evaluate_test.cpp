@@ -9,9 +9,8 @@
 #include <pagewalk/harness/program.hpp>
 
 #include "check/known_deviations.hpp"
+#include "compiled_scenario.hpp"
 #include "guest_judgement.hpp"
-#include "scenario/compiler.hpp"
-#include "scenario/parser.hpp"
 
 using namespace pagewalk;
 using namespace pagewalk::host;
@@ -22,19 +21,7 @@ namespace {
 constexpr std::uint64_t kDataBase = 0x40'0000;
 
 /// A compiled scenario (kept alive for the Program's pointers).
-struct Compiled {
-    scenario::Scenario s;
-    scenario::Program p;
-    explicit Compiled(const std::string& text, scenario::Mode mode = scenario::Mode::long4) {
-        auto r = scenario::parse_scenario_text(text, "e.toml");
-        EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors.front().to_string());
-        s = r.scenario;
-        auto c = scenario::compile(s, mode);
-        EXPECT_TRUE(c.ok()) << (c.errors.empty() ? "" : c.errors.front().to_string());
-        p = c.program;
-        p.scenario = &s;
-    }
-};
+using Compiled = test::CompiledScenario;
 
 template <class T>
 void add(RunResult& run, T rec) {

@@ -9,9 +9,8 @@
 
 #include "check/evaluate.hpp"
 #include "check/program_stream.hpp"
+#include "compiled_scenario.hpp"
 #include "guest_judgement.hpp"
-#include "scenario/compiler.hpp"
-#include "scenario/parser.hpp"
 
 using namespace pagewalk;
 using namespace pagewalk::host;
@@ -34,18 +33,8 @@ va = 0x4000_0008
 expect = { fault = "PF", error = "P|W" }
 )";
 
-struct Compiled {
-    scenario::Scenario s;
-    scenario::Program p;
-    Compiled() {
-        auto r = scenario::parse_scenario_text(kScenario, "v.toml");
-        EXPECT_TRUE(r.ok());
-        s = r.scenario;
-        auto c = scenario::compile(s, scenario::Mode::long4);
-        EXPECT_TRUE(c.ok());
-        p = c.program;
-        p.scenario = &s;
-    }
+struct Compiled : test::CompiledScenario {
+    Compiled() : CompiledScenario(kScenario) {}
 };
 
 /// The write to the read-only page: predicted #PF 0x3, the CPU raised `observed`; the guest judged `failed`.

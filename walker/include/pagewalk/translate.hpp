@@ -204,16 +204,14 @@ struct FullResultSink {
                                (all_accessed ? TranslateResult::flag_all_accessed : 0u);
         result.set_mapping(pa, level, page_shift, rights, flags, ctx.registers().pat);
     }
-    constexpr void page_fault(std::uint64_t, std::uint32_t error_code, unsigned level, std::uint16_t causes,
+    constexpr void page_fault(std::uint32_t error_code, unsigned level, std::uint16_t causes,
                               std::uint64_t reserved_bits) {
         result.set_page_fault(error_code, level, causes, reserved_bits);
     }
-    constexpr void general_protection(std::uint64_t, bool pdpte, unsigned index, std::uint64_t reserved_bits) {
+    constexpr void general_protection(bool pdpte, unsigned index, std::uint64_t reserved_bits) {
         result.set_general_protection(pdpte, index, reserved_bits);
     }
-    constexpr void memory_error(std::uint64_t, std::uint64_t entry_pa, unsigned level) {
-        result.set_memory_error(entry_pa, level);
-    }
+    constexpr void memory_error(std::uint64_t entry_pa, unsigned level) { result.set_memory_error(entry_pa, level); }
 };
 
 /// Receives a walk's outcome into a CompactTranslation.
@@ -222,16 +220,16 @@ struct CompactSink {
     CompactTranslation& c;
 
     constexpr EntryChain* chain() { return nullptr; }
-    constexpr void mapping(std::uint64_t pa, unsigned level, unsigned page_shift, std::uint8_t rights, std::uint8_t) {
+    constexpr void mapping(std::uint64_t pa, unsigned level, unsigned page_shift, std::uint8_t rights, bool) {
         set(TranslateResult::Kind::mapping, level, page_shift, rights, 0, pa);
     }
-    constexpr void page_fault(std::uint64_t, std::uint32_t error_code, unsigned level, std::uint16_t, std::uint64_t) {
+    constexpr void page_fault(std::uint32_t error_code, unsigned level, std::uint16_t, std::uint64_t) {
         set(TranslateResult::Kind::page_fault, level, 0, 0, error_code, 0);
     }
-    constexpr void general_protection(std::uint64_t, bool pdpte, unsigned, std::uint64_t) {
+    constexpr void general_protection(bool pdpte, unsigned, std::uint64_t) {
         set(TranslateResult::Kind::general_protection, pdpte ? 3 : 0, 0, 0, 0, 0);
     }
-    constexpr void memory_error(std::uint64_t, std::uint64_t entry_pa, unsigned level) {
+    constexpr void memory_error(std::uint64_t entry_pa, unsigned level) {
         set(TranslateResult::Kind::memory_error, level, 0, 0, 0, entry_pa);
     }
     constexpr void set(TranslateResult::Kind kind, unsigned level, unsigned page_shift, unsigned rights,

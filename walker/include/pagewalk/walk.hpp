@@ -59,10 +59,9 @@ template <PagingMode Mode>
 }
 
 /// Walks the paging structures of mode `Mode` for `va`, judges `access`, and hands the outcome to `out` —
-/// exactly one of out.mapping(pa, level, page_shift, rights, all_accessed), out.page_fault(va, error_code,
-/// level, causes, reserved_bits), out.general_protection(va, pdpte, index, reserved_bits) and
-/// out.memory_error(va, entry_pa, level). With `Out::record_chain`, every entry read also goes into
-/// `*out.chain()`.
+/// exactly one of out.mapping(pa, level, page_shift, rights, all_accessed), out.page_fault(error_code, level,
+/// causes, reserved_bits), out.general_protection(pdpte, index, reserved_bits) and out.memory_error(entry_pa,
+/// level). With `Out::record_chain`, every entry read (and the address) also goes into `*out.chain()`.
 ///
 /// The sink writes the caller's result directly: an intermediate outcome struct, merged from the many exits
 /// of the unrolled walk, ends up in memory and is copied field by field, which costs more than the checks.
@@ -86,12 +85,12 @@ template <PagingMode Mode, class Out, TableMemory M>
         if constexpr (record) chain->finish(Mode, ctx.cpu().maxphyaddr, n);
     };
     const auto page_fault = [&](std::uint32_t code, unsigned level, std::uint16_t causes, std::uint64_t reserved) {
-        out.page_fault(va, code | access_error_bits(ctx, access), level, causes, reserved);
+        out.page_fault(code | access_error_bits(ctx, access), level, causes, reserved);
     };
     if constexpr (Mode == PagingMode::long4 || Mode == PagingMode::long5) {
         if (!is_canonical(va, shape.va_bits)) [[unlikely]] {
             finish_chain(0);
-            return out.general_protection(va, false, 0, 0);
+            return out.general_protection(false, 0, 0);
         }
     }
     std::uint64_t table = ctx.root();
@@ -109,13 +108,13 @@ template <PagingMode Mode, class Out, TableMemory M>
         } else {
             if (!memory.read_entry(loc, e)) {
                 finish_chain(0);
-                return out.memory_error(va, loc.pa(), 3);
+                return out.memory_error(loc.pa(), 3);
             }
             // Reading the PDPTEs now stands for the load that MOV CR3 would have done: reserved bits in a
             // present PDPTE would have failed that load with #GP.
             if ((e & entry_p) != 0 && (e & ctx.pdpte_reserved()) != 0) {
                 finish_chain(0);
-                return out.general_protection(va, true, i, e & ctx.pdpte_reserved());
+                return out.general_protection(true, i, e & ctx.pdpte_reserved());
             }
         }
         if constexpr (record) read[count] = e;
@@ -140,7 +139,7 @@ template <PagingMode Mode, class Out, TableMemory M>
         std::uint64_t e = 0;
         if (!memory.read_entry(loc, e)) [[unlikely]] {
             finish_chain(count);
-            return out.memory_error(va, loc.pa(), l);
+            return out.memory_error(loc.pa(), l);
         }
         if constexpr (record) read[count] = e;
         ++count;
