@@ -17,6 +17,11 @@
 
 namespace pagewalk::bench {
 
+/// An 8-byte entry at physical address pa lies in `size` bytes of memory iff pa < entry_end(size).
+constexpr std::uint64_t entry_end(std::uint64_t size) {
+    return size >= 8 ? size - 7 : 0;
+}
+
 struct CheckedWalk {
     bool ok = false;
     std::uint8_t level = 0;   // the leaf's level
@@ -25,8 +30,8 @@ struct CheckedWalk {
 };
 
 template <unsigned Levels>
-[[gnu::always_inline]] inline CheckedWalk checked_walk(const Context& ctx, const std::uint8_t* phys, std::uint64_t size,
-                                                       std::uint64_t va, const Access& a) {
+[[gnu::always_inline]] inline CheckedWalk checked_walk(const Context& ctx, const std::uint8_t* phys,
+                                                       std::uint64_t entry_end, std::uint64_t va, const Access& a) {
     static_assert(Levels == 4 || Levels == 5);
     constexpr unsigned va_bits = Levels == 4 ? 48 : 57;
     constexpr std::uint64_t xd = std::uint64_t{1} << 63;
@@ -37,13 +42,12 @@ template <unsigned Levels>
     // AND over the levels has bit 63 set iff XD = 0 everywhere.
     const std::uint64_t flip = 1u | (ctx.nxe() ? xd : 0);
     const std::uint64_t table_address = ctx.rule(Levels).table_address;
-    const std::uint64_t end = size >= 8 ? size - 7 : 0;  // an entry at entry_pa fits iff entry_pa < end
     std::uint64_t table = ctx.root();
     std::uint64_t all = ~std::uint64_t{0};
     CheckedWalk out{};
     const auto step = [&]<unsigned L>() __attribute__((always_inline))->bool {
         const std::uint64_t entry_pa = table + ((va >> (9 * L)) & 0xff8);  // index × 8 (index at bit 12 + 9 (L - 1))
-        if (entry_pa >= end) return false;
+        if (entry_pa >= entry_end) return false;
         std::uint64_t e;
         std::memcpy(&e, phys + entry_pa, 8);
         const std::uint64_t f = e ^ flip;

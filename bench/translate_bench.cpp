@@ -171,9 +171,13 @@ void Floor(benchmark::State& state, Case c) {
 
 void CheckedFloor(benchmark::State& state, Case c) {
     Workload& w = workload(c);
-    const Access access = Access::read();
-    const auto walk = [&]<unsigned Levels>(std::uint64_t va) __attribute__((always_inline)) {
-        const bench::CheckedWalk r = bench::checked_walk<Levels>(w.ctx, w.phys.data(), w.phys.size(), va, access);
+    const std::uint8_t* const phys = w.phys.data();
+    const std::uint64_t end = bench::entry_end(w.phys.size());
+    // The access is opaque to the compiler, as it is to translate(), which is not inlined here.
+    Access access = Access::read();
+    benchmark::DoNotOptimize(access);
+    const auto walk = [&w, phys, end, &access ]<unsigned Levels>(std::uint64_t va) __attribute__((always_inline)) {
+        const bench::CheckedWalk r = bench::checked_walk<Levels>(w.ctx, phys, end, va, access);
         benchmark::DoNotOptimize(r);
         return r.ok ? r.pa : 0;
     };
@@ -220,8 +224,10 @@ void VerifyCheckedFloor() {
                         const CompactTranslation t = translate_compact(ctx, mem, va, access);
                         const bench::CheckedWalk c =
                             mode == PagingMode::long4
-                                ? bench::checked_walk<4>(ctx, w.phys.data(), w.phys.size(), va, access)
-                                : bench::checked_walk<5>(ctx, w.phys.data(), w.phys.size(), va, access);
+                                ? bench::checked_walk<4>(ctx, w.phys.data(), bench::entry_end(w.phys.size()), va,
+                                                         access)
+                                : bench::checked_walk<5>(ctx, w.phys.data(), bench::entry_end(w.phys.size()), va,
+                                                         access);
                         if (c.ok != t.ok() ||
                             (c.ok && (c.pa != t.pa() || c.level != t.level || c.rights != t.rights))) {
                             std::fprintf(stderr, "checked floor disagrees with translate at %#llx (%s, controls %u)\n",
