@@ -209,10 +209,13 @@ void VerifyCheckedFloor() {
             const auto leaf = [&](std::size_t i) -> std::uint64_t& {
                 return *reinterpret_cast<std::uint64_t*>(w.phys.data() + leaf_pas[i]);
             };
+            std::vector<std::uint64_t> saved;
             for (std::size_t i = 0; i < leaf_pas.size(); ++i) {
+                saved.push_back(leaf(i));
                 if (i % 3 == 1) leaf(i) &= ~std::uint64_t{2};       // R/W = 0
                 if (i % 3 == 2) leaf(i) |= std::uint64_t{1} << 63;  // XD = 1 (reserved without NXE)
             }
+            const std::uint64_t end = bench::entry_end(w.phys.size());
             for (unsigned controls = 0; controls < 16; ++controls) {
                 ControlRegisters regs = w.ctx.registers();
                 regs.cr0 = (controls & 1) != 0 ? regs.cr0 | cr0::wp : regs.cr0 & ~cr0::wp;
@@ -222,12 +225,9 @@ void VerifyCheckedFloor() {
                 for (const Access& access : accesses) {
                     for (const std::uint64_t va : w.vas) {
                         const CompactTranslation t = translate_compact(ctx, mem, va, access);
-                        const bench::CheckedWalk c =
-                            mode == PagingMode::long4
-                                ? bench::checked_walk<4>(ctx, w.phys.data(), bench::entry_end(w.phys.size()), va,
-                                                         access)
-                                : bench::checked_walk<5>(ctx, w.phys.data(), bench::entry_end(w.phys.size()), va,
-                                                         access);
+                        const bench::CheckedWalk c = mode == PagingMode::long4
+                                                         ? bench::checked_walk<4>(ctx, w.phys.data(), end, va, access)
+                                                         : bench::checked_walk<5>(ctx, w.phys.data(), end, va, access);
                         if (c.ok != t.ok() ||
                             (c.ok && (c.pa != t.pa() || c.level != t.level || c.rights != t.rights))) {
                             std::fprintf(stderr, "checked floor disagrees with translate at %#llx (%s, controls %u)\n",
@@ -237,10 +237,7 @@ void VerifyCheckedFloor() {
                     }
                 }
             }
-            for (std::size_t i = 0; i < leaf_pas.size(); ++i) {
-                if (i % 3 == 1) leaf(i) |= std::uint64_t{2};
-                if (i % 3 == 2) leaf(i) &= ~(std::uint64_t{1} << 63);
-            }
+            for (std::size_t i = 0; i < leaf_pas.size(); ++i) leaf(i) = saved[i];
         }
     }
 }
