@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # pagewalk's entry point. `./run.sh --help` lists the subcommands.
 set -euo pipefail
 

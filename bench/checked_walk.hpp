@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The checked floor: a hand-written 4-/5-level walk that makes translate()'s checks on the way to a mapping,
 // specialised for its mode and inlined into the benchmark loop, as the floor walk is. translate_bench reports
 // translate ÷ this (what the library's generality costs) and this ÷ the floor (what the checks cost).

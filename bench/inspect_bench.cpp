@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The inspector on a Linux-like 256 MiB guest (4-level paging): bulk translation (the walk alone, then with text
 // or JSON lines, then from input text to output text) and whole `maps` listings in each format, against a visit
 // that only counts leaves.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The mapper and the visitor over 1 GiB, against the floor: writing 262,144 8-byte entries sequentially.
 //
 //   Map4K / Unmap4K   1 GiB in 4 KiB pages (262,144 PTEs in 512 page tables), 4-level paging

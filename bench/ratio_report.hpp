@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Ratios between benchmarks of one run, each against its target.
 //
 // A benchmark program registers its benchmarks with repetitions, then calls `run_with_ratios` with the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // ns per translate() over warm 4-level and 5-level tables, against the floor: a minimal hand-written walk
 // over the same tables and addresses that only follows the entries (no reserved-bit, rights or chain work).
 //

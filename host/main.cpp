@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk: the command line. `run` runs the scenario library and checks it; `list` lists it; `compile` writes one
 // program; `probe` prints what each backend can do; `boot` runs the guest once and prints its records (a debugging
 // command). Exit status: 0 only when the command succeeded / nothing failed.

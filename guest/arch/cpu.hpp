@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: CPU access helpers (control registers, MSRs, CPUID, port I/O, TSC) for -m32 and -m64 code.
 //
 // Instruction semantics: Intel SDM Vol. 2 (MOV CR, RDMSR/WRMSR, CPUID, IN/OUT, RDTSC, INVLPG). Control registers

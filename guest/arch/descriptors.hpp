@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: long-mode system descriptors — the TSS, the IDT, and the U/S marking of the user section.
 #pragma once
 

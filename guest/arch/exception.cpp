@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: the C++ side of every exception (vectors 0-31) in 64-bit mode.
 //
 // Inside try_call / try_user: capture the trap and resume at the recovery point (arch/trap.S). Outside: an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* pagewalk guest: 64-bit exception entry stubs for vectors 0-31 and the common path to C++.
  *
  * Each stub is 16 bytes apart (pw_isr_stubs + 16 * vector) so arch/idt.cpp fills the IDT with a loop. Vectors

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* pagewalk guest: the setjmp-like recovery point behind try_call / try_user (arch/trap.hpp).
  *
  * pw_try_call(fn, arg)            → 0 if fn(arg) returned, 1 if an exception was taken (arch::last_trap)

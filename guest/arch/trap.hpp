@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: deliberate exceptions as values. try_call / try_user run a function and return what trapped.
 //
 // A scenario step "access X at CPL n" becomes try_call (CPL 0) or try_user (CPL 3) of a tiny access function;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest, 32-bit world: the TSS and IDT of protected mode (see descriptors32.hpp).
 #include "arch32/descriptors32.hpp"
 

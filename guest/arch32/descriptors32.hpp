@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest, 32-bit world: protected-mode system descriptors — the 32-bit TSS (GDT slot 0x48) and the IDT
 // with a handler for each of the 32 exception vectors. Compiled -m32 only.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest, 32-bit world: the C++ side of every exception (vectors 0-31) in protected mode, and this world's
 // arch::try_call / arch::try_user (arch/trap.hpp).
 //

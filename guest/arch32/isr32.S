@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* pagewalk guest, 32-bit world: protected-mode exception entry stubs for vectors 0-31 and the common path to C++.
  *
  * Assembled with the 64-bit image (.code32 blocks); the -m32 C++ refers to pw_isr32_stubs and provides

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest, 32-bit world: turning paging on (see paging32.hpp).
 #include "arch32/paging32.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest, 32-bit world: turning 32-bit or PAE paging on from protected mode. Compiled -m32 only.
 #pragma once
 

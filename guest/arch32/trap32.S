@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* pagewalk guest, 32-bit world: the setjmp-like recovery point behind arch::try_call / arch::try_user in protected
  * mode (arch/trap.hpp; the 64-bit twin is arch/trap.S). cdecl, assembled with the 64-bit image (.code32).
  *

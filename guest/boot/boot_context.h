@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 /* pagewalk guest: offsets of BootContext fields, shared by the boot assembly and C++ (which static_asserts them). */
 #ifndef PAGEWALK_GUEST_BOOT_CONTEXT_H
 #define PAGEWALK_GUEST_BOOT_CONTEXT_H

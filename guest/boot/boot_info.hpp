@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: what the boot loader handed over — command line, the modules (scenario programs) and where the
 // boot information itself lies (programs' memory must avoid all of it).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: moving the boot loader's modules and multiboot2 information to where programs can use them.
 // GRUB's EFI loader puts modules wherever the firmware had free pages — under OVMF from 4 KiB up, below and around
 // the image — and may put them near 4 GiB on other machines; the guest's programs need them above the image and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* pagewalk guest: the two entry points, the GDT, and the switch to long mode.
  *
  * pw_start32: multiboot state (32-bit protected mode, paging off, EAX = magic, EBX = info). Saves the registers

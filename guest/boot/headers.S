@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* pagewalk guest: the boot headers (multiboot1 with address fields, multiboot2, pagewalk BootHeader). */
 #include "boot/boot_context.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: the 32-bit world's entry, compiled -m32 and called from pw_start32 (protected mode, no paging).
 // It sends the hello record; runs the 32-bit and PAE scenario programs among the modules (runner/runner32.cpp), or
 // stays in this world for good — the self-tests of 32-bit and PAE paging (selftest/selftest32.cpp), the 32-bit and

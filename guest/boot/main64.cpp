@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: the 64-bit world's entry (pw_main64), reached from both entry paths in long mode.
 #include <pagewalk/harness/boot_header.hpp>
 

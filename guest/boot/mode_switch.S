@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* pagewalk guest: re-enter IA-32e mode with new CR3/CR4 — the only way to change CR4.LA57 (4-level ↔ 5-level).
  *
  * void pw_relaunch_long_mode(uint64_t cr3, uint64_t cr4)   (System V: RDI = cr3, RSI = cr4)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* pagewalk guest: the guest's own boot identity map, emitted by the assembler (no ring-0 loop builds it).
  *
  * 4-level paging (Intel SDM Vol. 3A §4.5): PML4[0] → PDPT; PDPT[0] → PD; PD[0] → PT (first 2 MiB in 4 KiB pages,

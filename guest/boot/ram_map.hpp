@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: the RAM the boot loader says is free to use (multiboot2 memory map tag, type 1 "available"
 // entries), sorted and merged. Under UEFI, firmware-reserved, ACPI and runtime regions lie between the available ones
 // — even in the first 16 MiB (OVMF: ACPI NVS at 8 MiB) — so the guest must not assume RAM is contiguous above its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # pagewalk guest: turns the 32-bit world's compiler output (assembly, from `-m32 -S`) into one ELF64 object.
 #
 # Why not `objcopy -O elf64-x86-64` on -m32 objects: i386 uses REL relocations whose addend sits in the

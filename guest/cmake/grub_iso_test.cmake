@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # pagewalk: boots the guest image through GRUB's multiboot2 loader (an ISO from grub-mkrescue) under QEMU and
 # expects the self-test to pass. Prints "SKIP: <reason>" (ctest SKIP_REGULAR_EXPRESSION) without the tools.
 # Inputs (-D): PAGEWALK (the pagewalk binary), GUEST (pagewalk-guest.elf), WORK_DIR.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: inspect-demo, the address spaces behind the inspector's ground-truth tests (tests/inspect/).
 //
 // pw.test=inspect-4level | inspect-5level (64-bit world) and inspect-32bit | inspect-pae (32-bit world, before

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: inspect-demo in 32-bit paging (CR4.PSE, 4 MiB pages, PSE-36) and PAE paging (see demo.hpp).
 // Compiled -m32 into the 32-bit world and run from pw_main32 while paging is still off, so physical memory is
 // reached directly; page-table frames come from 8 – 12 MiB, data pages from 16 – 64 MiB. Once CR0.PG is set the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: inspect-demo in 4-level and 5-level paging (see demo.hpp). Built in the 64-bit world, under the
 // boot identity map (0 – 1 GiB), with page-table frames from 8 – 12 MiB; data pages come from 16 – 64 MiB.
 #include "arch/cpu.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: inspect-demo's building blocks, shared by the -m32 and -m64 worlds: a list of mapper steps and
 // the raw entry edits that give a few entries reserved bits (to show where QEMU's monitor departs from the SDM).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: state shared by the 32-bit and 64-bit halves of the guest (one instance, pw_boot_context).
 //
 // The -m32 code and the -m64 code are separate worlds (different symbols, see guest/README.md); they share only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 #include "report/reporter.hpp"
 
 #include <pagewalk/harness/crc32.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: sends records over the chosen transport and keeps the stream's sequence and digest.
 //
 // Compiled into both the -m32 and the -m64 world; both operate on the one ReporterState in pw_boot_context, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: the VGA text screen (80×25 cells at physical 0xB8000), for a physical machine with no serial
 // cable: a status line (row 0) and a scrolling region (rows 1–24) of progress lines. Write-only (nothing is read
 // back from video memory except to scroll), no cursor. Compiled into both worlds; the cursor position lives in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: COM1, a polled 16550 UART (port map: PC16550D data sheet; base 0x3F8).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: a fixed-size text builder for log records (no printf in a freestanding guest).
 #pragma once
 

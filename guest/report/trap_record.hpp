@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: a captured exception (arch::Trap) as an exception record — shared by both worlds' exception
 // handlers (an exception nobody asked for) and the self-tests (one they asked for).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: the VGA text screen's hardware side (see screen.hpp). Built into both worlds.
 #include "arch/cpu.hpp"
 #include "report/screen.hpp"

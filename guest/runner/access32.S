@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* pagewalk guest runner: the accesses a scenario step makes, in the 32-bit world (32-bit and PAE paging).
  * The 64-bit twin is runner/access64.S; assembled with the 64-bit image (.code32), cdecl.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* pagewalk guest runner: the accesses a scenario step makes, in the 64-bit world.
  *
  * Each takes RDI = &AccessArgs { uint64_t va; uint64_t value; } and is called through arch::try_call (CPL 0) or

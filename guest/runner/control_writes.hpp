@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner: every write a program makes to CR0, CR3 and CR4, and the walker's Context that follows
 // them. Portable (-m32 and -m64).
 //

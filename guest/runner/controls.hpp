@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner: a program's control bits as register values (portable, -m32 and -m64).
 #pragma once
 

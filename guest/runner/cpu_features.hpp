@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner: what this CPU's CPUID says, as the walker and the program format want it. Portable
 // (-m32 and -m64): each world's Platform answers cpu() and cpuid_features() with these.
 #pragma once

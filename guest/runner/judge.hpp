@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner: the guest's own checks of what a step did — so that a boot with no host (the ISO on a
 // physical machine) still says PASS or FAIL. Portable (-m32 and -m64: no 64-bit division, no libc) and free of
 // everything but the harness formats, so the host's unit tests can run it too.

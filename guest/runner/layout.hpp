@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner: where a program's page tables and data go in physical memory, and which ranges the
 // scenario's tables must identity-map for the guest itself to keep running. Portable (-m32 and -m64).
 #pragma once

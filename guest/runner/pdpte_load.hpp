@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner: which control-register writes load the PAE PDPTE registers, and the PDPT they read.
 // Portable (-m32 and -m64).
 //

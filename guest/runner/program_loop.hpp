@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner: every program of a boot. The boot loader hands over any number of modules (GRUB
 // `module2` lines, QEMU `-initrd a,b,c`, the KVM launcher's one); each world runs the ones it can, in the boot
 // loader's order: the 32-bit world (protected mode) the 32-bit and PAE programs, then — once, after the switch to

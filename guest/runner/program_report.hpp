@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner: the human side of a boot's programs — one line per program and the summary, on the VGA
 // text screen and as plain text on COM1 (between the record lines, which the host's decoder skips over), plus the
 // status line at the top of the screen. Portable (-m32 and -m64: 32-bit decimal arithmetic only).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner: building the runner's records (harness/runner_records.hpp) from walker results and
 // traps. Portable (-m32 and -m64): no 64-bit division, no libc.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner, 32-bit world: the Platform for 32-bit and PAE programs, and run_program32().
 //
 // Runs from the 32-bit entry in protected mode with paging off: installs the 32-bit TSS and IDT

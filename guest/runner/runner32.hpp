@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner, 32-bit world: runs 32-bit and PAE scenario programs in protected mode.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner, 64-bit world: the Platform for 4-level and 5-level programs, and the entry point that
 // runs the multiboot modules the 32-bit world left to it (pw.test=program; runner/program_loop.hpp).
 #include "runner/runner64.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner, 64-bit world: runs the scenario programs handed over as multiboot modules.
 #pragma once
 

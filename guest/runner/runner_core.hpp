@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner: executes a compiled scenario program (harness/program.hpp) — the part that is the same
 // in every world. Builds the scenario's page tables only through the walker's Mapper (in free memory above the
 // module), predicts every access with translate(), lets the CPU decide, and reports.

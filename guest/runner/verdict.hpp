@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest runner: what the guest concludes about one program — its verdict and step counts, as the
 // program_end record carries them. Portable (-m32 and -m64).
 #pragma once

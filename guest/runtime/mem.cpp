@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: the four functions a freestanding compiler may call on its own (GCC/Clang emit memcpy, memset,
 // memmove and memcmp for aggregate copies and initialisation even with -ffreestanding). Built into both worlds.
 #include <cstddef>

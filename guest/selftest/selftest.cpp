@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 #include "selftest/selftest.hpp"
 
 #include "arch/cpu.hpp"

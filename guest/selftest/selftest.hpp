@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: the built-in programs selected by the command line option pw.test=NAME.
 //
 // selftest (default): hello, a log line, a deliberate #PF at CPL 0 (read of unmapped linear 1 GiB + 0x1234) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest, 32-bit world: the self-test in 32-bit and PAE paging (see selftest32.hpp).
 #include "selftest/selftest32.hpp"
 

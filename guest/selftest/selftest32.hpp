@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest, 32-bit world: the self-test in 32-bit paging (pw.test=selftest32) and PAE paging
 // (pw.test=selftest-pae). The same three checks as the 64-bit self-test (selftest.hpp) — a #PF at CPL 0 (read of
 // unmapped linear 1 GiB + 0x1234), a #PF at CPL 3 (write to a supervisor page), a CPL 3 round trip through UD2 —

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: the self-tests' reporting helpers, shared by the -m64 (selftest.cpp) and -m32 (selftest32.cpp)
 // worlds: an expected exception as an exception record, and a self-check that logs what failed.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: paging-structure entries in words, for every disagreement a check reports.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: judging a control_write record — a control-register write that loaded the PAE PDPTE registers
 // (Intel SDM Vol. 3A §4.4.1), or a reload_cr3 step. Two checks, each reported on its own:
 //   prediction   the CPU's outcome against the guest walker's prediction of the PDPTE load (a present PDPTE with

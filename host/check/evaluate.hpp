@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: judging one scenario run from its records. Independent checks, each reported on its own:
 //   (a) expectation  the outcome against what the scenario file says (ok / value / frame, or the exception);
 //   (b) prediction   the outcome against the guest's walker prediction (kind, error code, CR2; a read's value

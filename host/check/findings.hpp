@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: what the checks conclude about one scenario run — findings and a verdict.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the cross-check of the guest's own verdicts. The guest judges every step itself (so that a boot
 // with no host still says PASS or FAIL: guest/runner/judge.hpp) and reports its judgement in each access, entry and
 // control_write record and its verdict on the program in the program_end record. The host judges the same records

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 #include "check/known_deviations.hpp"
 
 namespace pagewalk::host::check {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the documented list of known backend deviations from the SDM, and the matcher.
 //
 // A deviation is a backend doing something the SDM (and the model) says it must not. The harness never bends the

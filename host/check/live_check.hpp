@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: check (c) — the cross-check from outside. When the guest announces an access (and waits), the host
 // walks the guest's live page tables with the same walker over guest-physical memory, using the vCPU's control
 // registers (KVM_GET_SREGS; under QEMU its monitor's `info registers`), and compares the result with the guest's

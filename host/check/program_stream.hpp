@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: one boot's record stream cut into its programs. A boot runs every module it was given (the ISO:
 // hundreds); each program's records lie between its program_begin and program_end records. Everything else (hello,
 // logs, the final record) belongs to the boot, not to a program.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk inspect: writes ELF cores the way QEMU's `dump-guest-memory` does — PT_NOTE with one "QEMU" CPU-state
 // note per vCPU, then one PT_LOAD per run of guest-physical memory (p_paddr = guest-physical address). For tests and
 // benchmarks, which need dumps without booting QEMU (and, corrupted on purpose, dumps QEMU would never write).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk inspect: the vCPU state QEMU writes into a `dump-guest-memory` ELF core.
 //
 // QEMU adds one "QEMU" note per vCPU holding a QEMUCPUState (target/i386/arch_dump.c, version 1): the general

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk inspect: a guest-physical memory dump, memory-mapped read-only.
 //
 // Two formats, told apart by content: QEMU's ELF core from `dump-guest-memory` (guest-physical addresses from the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk inspect: reading QEMU's ELF core (`dump-guest-memory`): program headers, PT_LOAD segments, notes.
 //
 // Formats: the System V ABI's ELF header and program headers (ELFCLASS32 and ELFCLASS64, little-endian only:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk inspect: hexadecimal numbers in and out, fast enough for a million lines a second.
 #pragma once
 

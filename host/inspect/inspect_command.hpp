@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk inspect: the `inspect translate` and `inspect maps` subcommands (CLI11).
 //
 //   pagewalk inspect translate DUMP [--cr3 ADDR|auto] [--mode 32bit|pae|4level|5level] [--cr0 V --cr4 V --efer V]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk inspect: every mapping of an address space, in four formats.
 //
 //   ranges    one line per maximal run (contiguous linear and physical addresses, same page size, rights, G, key),

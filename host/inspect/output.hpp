@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk inspect: buffered output for listings of millions of lines (one write per megabyte, not per line).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk inspect: QEMU 7.2's monitor formats, `info tlb` and `info mem` (target/i386/monitor.c), over the walk.
 //
 // info tlb: per leaf "%016llx: %016llx %c%c%c%c%c%c%c%c%c" — the linear address (sign-extended from bit 47, or bit 56

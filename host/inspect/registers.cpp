@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 #include "inspect/registers.hpp"
 
 #include "inspect/dump_memory.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk inspect: the paging context for a dump — from the CPU state QEMU saved, the command line, or both.
 #pragma once
 

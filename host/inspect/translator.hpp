@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk inspect: one line per translated address, as text or as a JSON object.
 //
 //   text   0x400001234 -> 0x1001234 4K urw-

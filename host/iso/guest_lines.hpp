@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the guest's human lines on COM1 (guest/runner/program_report.hpp), read back — one per program and
 // the summary — so that the ISO check can hold them to what the records and the host's own checks say.
 #pragma once

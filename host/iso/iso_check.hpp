@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: booting the ISO under QEMU (`-cdrom`, GRUB's multiboot2 loader, every program in one boot) and
 // checking it from the serial stream alone, as a physical machine's serial cable would deliver it:
 //   - every program on the ISO ran, in order (a program_begin and a program_end for each);

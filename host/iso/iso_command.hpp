@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: `pagewalk iso` — compile every scenario × mode, pack the guest and the programs into a bootable
 // GRUB ISO, say how to write it to a USB stick; with --check, boot it under QEMU and check it (iso_check.hpp).
 #pragma once

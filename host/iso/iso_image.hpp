@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: writing the bootable ISO — the guest ELF, every compiled program, the GRUB configuration and a
 // manifest in a directory tree, turned into a hybrid image (CD-ROM and USB stick) by grub-mkrescue (xorriso): it
 // boots through BIOS with GRUB's i386-pc modules (grub-pc-bin) and through UEFI with its x86_64-efi modules

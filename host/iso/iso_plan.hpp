@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: what goes on the bootable ISO — every scenario × mode compiled into a program, in the order the
 // guest runs them (32-bit, PAE, 4-level, 5-level: the guest's 32-bit world runs the first two before it switches to
 // long mode once), each with its scenario id (1…N, repeated in every record) and its path on the ISO. The GRUB

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: loads a guest ELF's PT_LOAD segments into guest memory, every offset and size checked.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the vCPU state for each entry path (what a boot loader would leave behind).
 #pragma once
 

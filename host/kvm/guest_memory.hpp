@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: guest-physical memory as the host sees it, with every access bounds-checked.
 #pragma once
 

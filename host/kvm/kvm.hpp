@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: thin RAII wrappers over the /dev/kvm ioctls (Linux Documentation/virt/kvm/api.rst).
 //
 // No library in between: KvmSystem opens /dev/kvm, Vm owns a VM and its guest RAM (one memory slot at GPA 0),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the KVM backend — boot the guest image in a fresh VM and collect its records.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: where the launcher puts its own structures in guest-physical memory (below the 1 MiB image).
 #pragma once
 

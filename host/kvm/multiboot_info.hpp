@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the multiboot1 information structure the launcher gives the guest (Multiboot 0.6.96 §3.3).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: what this KVM can really do, from CPUID and from short probe VMs.
 //
 // CPUID (KVM_GET_SUPPORTED_CPUID) says what KVM *claims*; each probe VM runs a few instructions (probe_snippets.S)

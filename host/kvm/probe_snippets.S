@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* pagewalk host: tiny guest programs for the KVM capability probe (data in the host binary, copied into a probe VM
  * at ProbeLayout::code = 0x10000 and run there). Each reports progress as `out %eax, $0x5057` with EAX = a stage
  * number, then halts; a probe VM has no IDT, so any exception ends as a triple fault (KVM_EXIT_SHUTDOWN) right after

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: a readable dump of a stopped vCPU (registers, control registers, bytes at RIP).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: stops a vCPU that runs too long (a hung guest must never hang the host).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the control registers in QEMU's `info registers` text (the human monitor, through QMP) — the
 // vCPU's own state for the live cross-check under QEMU, as KVM_GET_SREGS is under the KVM launcher.
 #pragma once

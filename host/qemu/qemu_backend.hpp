@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the QEMU backend — boot the guest under qemu-system-x86_64 (TCG) and read records from COM1.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: a client for QEMU's machine protocol (QMP) over a unix socket — what the QEMU backend uses to read
 // the vCPU's registers while the guest waits, and the inspector's ground-truth tests to dump and query a guest.
 // JSON through nlohmann::json; one command at a time, asynchronous events skipped.

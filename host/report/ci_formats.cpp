@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // TAP (version 13) and JUnit XML writers.
 #include <cstdio>
 #include <map>

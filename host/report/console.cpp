@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Console report and totals.
 #include <cstdio>
 #include <fstream>

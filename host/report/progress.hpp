@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the one progress line while scenarios run (stderr; rewritten in place on a terminal).
 #pragma once
 

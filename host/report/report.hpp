@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the reports of a scenario run — console (details of what did not pass, a summary table per mode
 // and backend, the last line `N passed, N failed, N skipped`), TAP and JUnit XML for CI.
 #pragma once

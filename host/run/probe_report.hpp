@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: `pagewalk probe` — the capability table of every backend, as text.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the result of booting a guest once, the same for every backend.
 #pragma once
 

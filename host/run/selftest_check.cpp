@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 #include "run/selftest_check.hpp"
 
 namespace pagewalk::host {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: checks the records of the guest's built-in self-test (pw.test=selftest).
 #pragma once
 

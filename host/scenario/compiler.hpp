@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: one scenario × one paging mode → the program the guest runs, plus what the checks need.
 //
 // The compiler resolves everything the guest should not have to: which steps apply to the mode, entry names to

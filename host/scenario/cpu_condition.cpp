@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 #include "scenario/cpu_condition.hpp"
 
 #include <pagewalk/harness/program.hpp>

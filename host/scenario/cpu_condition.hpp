@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: what a scenario's `qemu_cpu` says about the CPU it needs, in terms the guest can check on any
 // machine. A "feature absent" rule (PS in a PDPTE is reserved without 1 GiB pages) is proven on QEMU with
 // `-cpu max,-pdpe1gb`; on a physical machine (the ISO) or another CPU model the guest must skip it unless its CPUID

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // What a paging mode makes of a scenario's controls, steps and addresses.
 #include "scenario/mode_rules.hpp"
 

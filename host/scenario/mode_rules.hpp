@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: what a paging mode makes of a scenario's controls, steps and addresses (used by the compiler).
 #pragma once
 

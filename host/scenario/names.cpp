@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the names scenario files use for modes, features and entries, and diagnostics' text form.
 #include <pagewalk/harness/program.hpp>
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: scenario files (TOML, toml++) → Scenario. Every error names the file, line, column and key.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 #include "scenario/recursive_slot.hpp"
 
 #include <pagewalk/recursive.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: where a recursive slot makes the paging structures visible (the compiler's `recursive` step and
 // `va = { recursive = "PTE", of = … }`).
 //

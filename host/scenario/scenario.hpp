@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: a scenario as read from its TOML file — what the author wrote, with where they wrote it.
 //
 // The parser (parser.hpp) fills these; the compiler (compiler.hpp) turns one scenario and one paging mode into a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: which linear addresses a scenario changed without flushing the TLB yet.
 //
 // Intel SDM Vol. 3A §4.10.4: after a paging-structure entry changes, the CPU may keep using a cached translation

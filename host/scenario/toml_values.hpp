@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: reading typed values out of toml++ nodes for the scenario parser, with diagnostics.
 //
 // Every reader takes the node and its key path, and on a bad value records a Diagnostic at the node's source

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: which backend runs a scenario × mode — KVM when its probe says it can (mode and features, no
 // QEMU CPU tweaks asked for), else QEMU, else SKIP with the reason. Never a silent pass.
 #pragma once

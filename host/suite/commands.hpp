@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: the `run`, `list` and `compile` subcommands (main.cpp parses the command line).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: `pagewalk run` — every scenario × mode compiled, run on its backend (in parallel VMs), checked.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: a small value-or-error type (C++20 has no std::expected).
 #pragma once
 

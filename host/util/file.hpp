@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: whole-file reads and a monotonic stopwatch.
 #pragma once
 

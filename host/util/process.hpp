@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk host: running another program (no shell), its output captured.
 #pragma once
 

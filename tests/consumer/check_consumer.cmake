@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Builds and runs tests/consumer against this build of pagewalk. Run by ctest (label `package`):
 #   cmake -DMODE=package|walker|toplevel -DCONFIG=<config> -DPAGEWALK_BUILD_DIR=<build> -DPAGEWALK_SOURCE_DIR=<repo>
 #         -DPAGEWALK_VERSION=<x.y.z> -DCONSUMER_SOURCE_DIR=<repo>/tests/consumer -DWORK_DIR=<scratch>

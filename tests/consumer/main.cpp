@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // A program that uses pagewalk through its CMake package. It runs: exit status 0 means it built and started.
 #include <cstdio>
 #include <pagewalk/pagewalk.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Freestanding link check: the whole library, linked with -nostdlib -static for -m64 and -m32.
 //
 // Nothing here runs; the point is that the link succeeds with no libc, libgcc or libstdc++. Whatever the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Freestanding link check of the guest's portable runner core (guest/runner/runner_core.hpp, with its own checks in
 // judge.hpp and the lines of program_report.hpp) for -m64 and -m32: the 32-bit world instantiates it for 32-bit and
 // PAE programs, so it must compile there and link with no libgcc helper (no 64-bit division in -m32 code) and no

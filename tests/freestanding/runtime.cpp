@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The four functions a freestanding compiler may call on its own (GCC and Clang both may emit them for
 // struct copies and zeroing), as a kernel would provide them. Byte loops through volatile pointers, so the
 // compiler cannot turn them back into calls to themselves.

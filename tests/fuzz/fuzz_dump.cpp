@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Fuzz target: a memory dump given to `pagewalk inspect` — the ELF core reader (in memory, and through Dump::open on a
 // memfd, the way a file is read), the context resolved from its CPU notes or from registers taken from the input's
 // last bytes, a few translations and a listing in the format the input picks, with a small budget of entries.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Fuzz target: a COM1 capture (`pagewalk iso --serial-log`, QEMU's serial output) — the parser of the guest's human
 // lines and summary, and the record collection of the serial path: every line through RecordCollector::add_line, the
 // stream's verdict, and the report printed from it.

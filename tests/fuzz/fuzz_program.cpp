@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Fuzz target: a compiled scenario program as the guest receives it (the multiboot module). validate_program() must
 // reject anything malformed without reading past the end; what it accepts is read step by step the way the guest's
 // runner reads it, and every field the op uses must then be within the range program.hpp documents.

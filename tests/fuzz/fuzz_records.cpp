@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Fuzz target: what a guest sends — the record decoder, the stream checker fed with every record the bytes hold (back
 // to back, each as long as its header says), the host's formatting of decoded records, and the serial framing
 // (parse_line) on the same bytes taken as text lines.

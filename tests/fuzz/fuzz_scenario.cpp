@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Fuzz target: a scenario file — the TOML parser (toml++) and the scenario compiler for every paging mode. Broken
 // input must give diagnostics, never a crash; a program the compiler does produce must pass the guest's own check
 // (validate_program), since the guest will run it.

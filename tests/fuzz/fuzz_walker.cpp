@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Fuzz target: the walker over hostile page tables. The first 48 bytes choose the registers and the CPU (contexts no
 // CPU could be in are rejected by Context::from_registers, which is fine); the rest is physical memory from address
 // 0, read through a Reader callback that fails outside it. translate() and translate_compact() must agree; visit()

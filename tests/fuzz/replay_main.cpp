@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The fuzz targets without libFuzzer: runs every seed of a corpus, then a fixed number of deterministic mutations of
 // them (bit flips, interesting values, insertions, deletions, splices, truncations), so that every normal build —
 // g++ or clang, with or without sanitizers — exercises the same code the fuzzer does, the same way every time.

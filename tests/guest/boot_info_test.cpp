@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // What the boot loader hands over (guest/boot/boot_info.cpp) — every module of a multiboot1 or multiboot2
 // structure, and where the structure itself lies — and the memory map every program of a boot gets from it
 // (guest/runner/program_loop.hpp): modules must lie above the image and the boot data below 16 MiB, RAM counts only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The guest's own checks (guest/runner/judge.hpp), run on the host: each rule passes what is right and fails what
 // is wrong; and, over many random access records, the guest's judgement equals the host's independent evaluation
 // (host/check/evaluate.cpp) check by check — the agreement the cross-check then demands of every real run.

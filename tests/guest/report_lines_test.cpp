@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The guest's human lines (guest/runner/program_report.hpp) read back by the host's parser (host/iso/
 // guest_lines.hpp): what the guest writes for each verdict is what the ISO check understands; the screen form fits
 // 80 columns; the summary line is the one the host predicts from the same counts. Also the guest's step counting

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The VGA text screen (guest/report/screen.hpp) over an ordinary array: the status row stays, lines wrap or are
 // cut, the region scrolls, every cell is character + attribute.
 #include "report/screen.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Test helper: a scenario parsed from TOML text and compiled for one mode, its program pointing back at it (what
 // the host's evaluation reads). Not copyable: the program holds the scenario's address.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // PAE PDPTE loads and reload_cr3 steps (harness::ControlWriteRecord): the record decodes and is bounds-checked;
 // the host judges the load against the guest's prediction and the scenario's expectation, with QEMU's PDPTE
 // deviations known; `expect` on reload_cr3 parses and compiles only where it means something; the live check walks

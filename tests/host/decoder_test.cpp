@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The one record decoder: every field bounds-checked, garbage gives an error value.
 #include <gtest/gtest.h>
 

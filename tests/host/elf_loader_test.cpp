@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The ELF loader: PT_LOAD segments into guest memory, every offset and size checked, nothing written on error.
 #include "kvm/elf_loader.hpp"
 

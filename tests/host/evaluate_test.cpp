@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The checks of a scenario run, fed synthetic records: each check passes what is right and fails what is wrong;
 // a known backend deviation is counted apart; a step failure or a missing feature is reported as such.
 #include "check/evaluate.hpp"

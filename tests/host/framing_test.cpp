@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The serial framing: "@PW <hex> <crc32c>" lines; other lines are console text; broken record lines are errors.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Test helpers: the guest's side of a synthetic run — its judgement in a record and its program_end — so that the
 // host's cross-check (check/guest_verdict.hpp) sees what a guest that agrees with the host would send. The counts
 // of the program_end are derived from the records' judgements, in record order, the way the guest counts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The cross-check of the guest's own verdicts against the host's (check/guest_verdict.hpp): agreement passes, and
 // every way the two can disagree — a failure only one of them saw, a check only the host made, a program_end whose
 // counts or verdict do not follow from the records, a missing program_end, a skip the guest did not report — fails

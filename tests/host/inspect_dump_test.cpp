@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The inspector's dump reader: format detection, bounds, and every way an ELF core can be broken.
 #include <gtest/gtest.h>
 

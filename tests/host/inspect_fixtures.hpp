@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Test helpers for the inspector: guest memory with page tables built by the walker's Mapper, written out as a raw
 // image or as a QEMU-style ELF core, in a temporary directory.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // `inspect maps`: the four formats, QEMU's conventions in qemu-tlb / qemu-mem, problems, hostile tables.
 #include <gtest/gtest.h>
 

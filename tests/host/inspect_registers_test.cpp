@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The inspector's paging context: from QEMU's CPU-state note, from the command line, and what it refuses.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // `inspect translate`: the text and JSON lines, against translate() on the same tables, and hostile tables.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // QEMU's `info registers` text → the control registers the live check walks with (qemu/monitor_registers.hpp).
 #include "qemu/monitor_registers.hpp"
 

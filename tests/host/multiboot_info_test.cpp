@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The multiboot1 information the KVM launcher writes: cmdline, module placement, bounds.
 #include "kvm/multiboot_info.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Test helper: whether validate_program() accepts a program made of one step in one paging mode — the smallest
 // program around a step, so a test can probe the field rules of that step (harness/program.hpp).
 #pragma once

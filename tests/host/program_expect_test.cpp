@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The program format's expectations (harness/step_expect.hpp, program version 2): the compiler encodes every
 // `expect` form of a scenario file into the step the guest judges, from the same fields the host's evaluator reads;
 // validate_program() refuses expectations that do not fit their step; a scenario's qemu_cpu becomes CPU conditions

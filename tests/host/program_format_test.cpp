@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The program format (harness/program.hpp): a valid program round-trips; every malformed one is refused with the
 // right error, without reading past the bytes given (the sanitizer build checks that).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The QMP client (qemu/qmp_client.hpp) against a scripted server on a unix socket: the handshake, events skipped,
 // "return" values, QEMU's errors, a server that goes silent or away.
 #include "qemu/qmp_client.hpp"

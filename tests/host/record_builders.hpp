@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Test helpers: well-formed records as bytes, to corrupt one field at a time.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The host's collector: both transports through the one decoder; console text kept; garbage is a failure.
 #include <gtest/gtest.h>
 

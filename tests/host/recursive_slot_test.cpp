@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // A recursive slot in scenarios: the `recursive` step, `va = { recursive = "PTE", of = … }` and the expectation
 // `{ ok = true, entry = "PTE", of = … }` — parsed, compiled (addresses per mode, refusals with file/line/key, the TLB
 // model) and validated in the program (harness/program.hpp, step_expect.hpp).

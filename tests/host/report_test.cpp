@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The report writers: console summary (the last line), TAP and JUnit XML structure and escaping.
 #include "report/report.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The scenario runner's records (types 0x10-0x14) pass the one decoder; out-of-range fields are refused.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Scenario → program: the encoding, the features a program needs, and every refusal (with the step's position).
 #include <gtest/gtest.h>
 

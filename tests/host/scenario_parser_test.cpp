@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Scenario files: a good file becomes the Scenario it says; every error names the file, line and key.
 #include <gtest/gtest.h>
 

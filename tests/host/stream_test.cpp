@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Stream integrity: hello first, no gaps, final counts and digest, nothing after final.
 #include <gtest/gtest.h>
 

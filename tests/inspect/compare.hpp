@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Ground truth for the inspector: how pagewalk's answers for a dump are compared with QEMU's own answers for the
 // running guest. Identical is the rule; the only differences accepted are the QEMU 7.2 deviations from the SDM that
 // are documented in README.md ("Inspector"), and each accepted difference is checked against the walker:

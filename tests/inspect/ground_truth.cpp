@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // inspect-qemu ground truth: boot the guest's inspect-demo under QEMU (TCG), take both kinds of dump, record QEMU's
 // own `info tlb`, `info mem`, `gva2gpa` and `info registers`, and compare pagewalk's answers for both dumps with
 // them (compare.hpp says what may differ and how each difference is checked). Also runs the `pagewalk` binary on the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 #include "qemu_session.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Ground truth for the inspector: QEMU (TCG) running the guest's inspect-demo, driven over QMP.
 //
 // Boots `qemu-system-x86_64 -accel tcg -cpu max -kernel GUEST -append pw.test=inspect-MODE` with a QMP socket and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # pagewalk: an ISO with a deliberately wrong expectation (tests/scenarios/iso-wrong-expectation.toml, in the 32-bit
 # and the 64-bit world) next to a right one, booted under QEMU: the guest must report the wrong step as FAIL on its
 # own (its line on COM1, its program_end record, its summary), the host must find the same failure and agree with

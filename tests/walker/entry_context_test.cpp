@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Bit-exact entries (each named field at its SDM bit position) and the paging context (mode detection,
 // validation, CPUID decoding).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Property test of the mapper: thousands of random map / unmap / protect calls per mode (seeded, reproducible),
 // checked after every step against a plain reference model — a map from 4 KiB virtual pages to physical page
 // and rights. After each step: translate() of every page in the window agrees with the model, every page-table

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Mapper unit tests: page-size choice, splits, every error (and that a failed call changes nothing), the flush
 // result, permissive intermediate entries, and mapping through a recursive slot.
 #include <gtest/gtest.h>

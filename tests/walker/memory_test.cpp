@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Memory adapters: failing reads at every level, bounds of OffsetMemory, the type-erased AnyMemory, and
 // recursive page tables whose computed addresses the model's own walk resolves to the right tables.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Hand-built page tables in a host buffer, for the walker's unit tests.
 //
 // `PhysicalBuffer` is a guest's physical memory; `HandTables` writes paging-structure entries into it one

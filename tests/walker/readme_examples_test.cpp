@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The README's API examples, compiled and run: if the README changes, change this test with it.
 #include <gtest/gtest.h>
 

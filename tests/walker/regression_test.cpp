@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Regression tests for defects in page-table walkers people use today. Each is a trap for any walker; these
 // tests keep pagewalk out of them.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // translate(): page sizes, page offsets, the entry chain, not-present entries at every level, canonical
 // addresses — in every mode where each rule applies.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // translate_compact() is the same walk as translate() with a smaller result: on random tables, random bits
 // and random accesses, both must agree on every outcome.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // translate(): the PAE PDPTE registers (SDM Vol. 3A §4.4.1) and the accessed/dirty flags (§4.8).
 #include <gtest/gtest.h>
 

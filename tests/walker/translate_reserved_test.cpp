@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // translate(): reserved bits (SDM Vol. 3A §4.3, §4.4.2, §4.5.4, error code §4.7). A reserved bit in a present
 // entry gives #PF with P = 1 and RSVD = 1 at the level of that entry.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // TranslateResult and EntryChain: the compact result translate() stores (entry values, the top-level table, one
 // header word) decodes to the same answers a full walk gives — the entry addresses, the A bits, the memory type,
 // the protection key — and each accessor is empty for the other kinds.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // translate(): access rights (SDM Vol. 3A §4.6) and the error code of protection faults (§4.7): R/W with
 // CR0.WP, U/S at leaf and non-leaf levels, XD with EFER.NXE, SMEP, SMAP with EFLAGS.AC and implicit accesses,
 // protection keys, and when the I/D bit is reported.

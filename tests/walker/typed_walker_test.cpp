@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The typed walker: next() tells tables, huge pages, pages, reserved PS and unreadable entries apart, and
 // the level is in the type; entry_mut() writes back.
 #include <gtest/gtest.h>

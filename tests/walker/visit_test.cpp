@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // visit(), visit_mut() and mappings(): leaves with combined rights, coalesced holes, the canonical hole, wrapping
 // ranges, skip/stop, mutation with its flush, and hostile tables (loops, frames outside memory, reserved bits).
 #include <gtest/gtest.h>

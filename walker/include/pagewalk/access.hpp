@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // One memory access as the CPU makes it, and what translating it produced.
 #pragma once
 

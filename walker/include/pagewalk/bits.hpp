@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Typed bit fields for bit-exact hardware formats.
 //
 // An entry type stores one raw integer and declares each architectural field once, with one macro line

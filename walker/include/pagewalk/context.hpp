@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // PagingContext: everything about the CPU's state that decides a translation, precomputed per level.
 //
 // Built from CR0, CR3, CR4, IA32_EFER and the CPU's features — what a hypervisor reads from a vCPU and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The CPU state paging depends on: control-register bits and the features CPUID reports.
 //
 // These are exactly what a hypervisor reads from a vCPU (KVM_GET_SREGS, KVM_GET_CPUID2) and what a

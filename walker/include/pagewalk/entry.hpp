@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Bit-exact paging-structure entries: one type per (mode, level, table-or-leaf).
 //
 // Every type is a value holding exactly the raw entry (static_asserts below pin the sizes), with a named

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // What must be flushed after page tables change: the mapper reports it, the caller decides how.
 //
 // SDM Vol. 3A §4.10.4: after a change to a present entry, the new translation is guaranteed only after INVLPG of

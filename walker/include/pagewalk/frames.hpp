@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Frames for page tables: the allocator interface the mapper takes, and a simple allocator.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The mapper: map, unmap and protect ranges, with huge pages, in any of the four paging modes.
 //
 //   pagewalk::BumpAllocator frames{table_region_pa, table_region_size};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Encoding entries for the mapper: leaves with given rights and attributes, table entries, and the leaves a huge
 // page splits into. All formats follow SDM Vol. 3A §4.3 (32-bit), §4.4.2 (PAE) and §4.5.4 (4/5-level).
 #pragma once

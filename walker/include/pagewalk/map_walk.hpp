@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The engine behind Mapper: one recursive descent over the tables a range touches, run twice — a plan pass that
 // only reads (conflicts, alignment, frames needed) and an apply pass that writes. Tables that do not exist yet
 // during planning are "virtual": empty (to be created) or full of the leaves a huge page would split into.

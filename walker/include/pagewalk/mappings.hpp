@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // mappings(): every mapping in a range as maximal runs — contiguous linear addresses mapped to contiguous physical
 // addresses with the same effective rights, page size, key and global bit — the way QEMU's `info mem` coalesces
 // ranges. The basis of the inspector's listings.

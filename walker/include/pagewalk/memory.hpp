@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // How the walker reaches page-table memory.
 //
 // The walker never dereferences a physical address itself: it asks a *table memory* for one entry at a

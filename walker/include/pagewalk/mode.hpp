@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The four x86 paging modes as lists of levels.
 //
 // Levels are numbered the way the SDM counts them from the bottom: 1 = page table (PTE), 2 = page

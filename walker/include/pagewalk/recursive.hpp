@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Recursive page tables: reach every paging structure through one slot of the top-level table.
 //
 // When entry `slot` of the top-level table (PML5, PML4, or the 32-bit page directory) points back to that

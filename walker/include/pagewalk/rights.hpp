@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // Access rights: whether an access to a translated address is allowed (SDM Vol. 3A §4.6).
 //
 // The effective rights of a translation combine every level that controls it (§4.6.1): an address is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // translate(context, memory, va, access): what the CPU does with one access to a linear address.
 //
 // The result is exactly one of:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // visit(): depth-first over the paging structures that cover a linear-address range, with a callback for each
 // table entry, each leaf and each hole.
 //

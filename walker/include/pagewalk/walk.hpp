@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The paging walk itself, shared by translate() (full result) and translate_compact() (address or fault).
 //
 // One function per paging mode (a template parameter, so the level loop unrolls with constant shifts and

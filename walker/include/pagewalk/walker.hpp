@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // The typed walker: one table at one level of one mode, with the level in the type.
 //
 //   pagewalk::OffsetMemory phys{kPhysmapBase, kPhysmapSize};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk harness: the image's own boot header, found by the host launcher in the guest ELF.
 //
 // The guest image carries three headers in its first 8 KiB: multiboot1 (QEMU -kernel, with the address fields),

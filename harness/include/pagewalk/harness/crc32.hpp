@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk harness: CRC-32C (Castagnoli, reflected, polynomial 0x82F63B78), constexpr and table-free.
 //
 // Used for the serial line check value and for the running digest over a record stream. Two equal

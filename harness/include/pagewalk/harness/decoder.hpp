@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk harness: the one record decoder. Bounds-checks every field; garbage gives an error value, never UB.
 //
 // Both transports end here: the KVM launcher passes the bytes it read from guest memory, the serial path passes

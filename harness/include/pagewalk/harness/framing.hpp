@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk harness: the serial framing of records, one text line per record.
 //
 //   @PW <record bytes as lowercase hex> <CRC-32C of the record bytes, 8 hex digits>\n

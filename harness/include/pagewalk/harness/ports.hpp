@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk harness: I/O ports and exit statuses shared by guest and host.
 //
 // Freestanding: fixed-width types only, no libc. Used by guest code compiled -m32 and -m64 and by the host.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk harness: the compiled scenario program — what the host compiles from a scenario file and the guest
 // executes. It reaches the guest as the multiboot module (KVM launcher `--module`, QEMU `-initrd`, GRUB
 // `module2`); the guest never parses text.

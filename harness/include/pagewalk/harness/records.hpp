@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk harness: the report records, bit-exact and identical in -m32 and -m64 builds.
 //
 // Every record starts with a RecordHeader; `length` is the whole record in bytes (header included). The guest

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk harness: the scenario runner's records (types 0x10-0x3f), bit-exact in -m32 and -m64 builds.
 //
 // A boot runs every program (multiboot module) it was given; each program's records sit between a program_begin and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk harness: what a step of a compiled program must do — the expectation the guest judges its own run by.
 //
 // The host compiles it from the scenario file's `expect` (the same fields the host's own evaluator reads), the guest

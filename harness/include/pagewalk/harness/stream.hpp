@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk harness: integrity of a whole record stream (order, completeness, digest).
 //
 // The host feeds every decoded record; the checker answers whether the stream so far is well-formed and, at the
