@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <pagewalk/cpu.hpp>
 
 namespace pagewalk::guest::arch {
 
@@ -51,13 +52,17 @@ inline void wrmsr(std::uint32_t msr, std::uint64_t v) {
                  : "memory");
 }
 
-struct CpuidResult {
-    std::uint32_t eax, ebx, ecx, edx;
-};
+using pagewalk::CpuidResult;
 inline CpuidResult cpuid(std::uint32_t leaf, std::uint32_t subleaf = 0) {
     CpuidResult r;
     asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
     return r;
+}
+/// Whether this CPU's CPUID reports feature `b` (the walker's pagewalk::cpuid table); a leaf above the highest one
+/// CPUID has (basic or extended) reads as "not supported".
+inline bool cpu_has(const pagewalk::cpuid::Bit& b) {
+    const std::uint32_t top = cpuid(b.leaf & pagewalk::cpuid::extended_max_leaf).eax;
+    return top >= b.leaf && b.has(cpuid(b.leaf, b.subleaf));
 }
 
 inline void outb(std::uint16_t port, std::uint8_t v) {
@@ -86,21 +91,9 @@ inline void invlpg(const volatile void* p) {
     for (;;) asm volatile("cli; hlt");
 }
 
-// Architectural numbers (Intel SDM Vol. 3A §2.5, Vol. 4 "IA32_EFER").
-inline constexpr std::uint32_t kMsrEfer = 0xc0000080;
-inline constexpr std::uint64_t kEferNxe = 1u << 11;
-inline constexpr ureg kCr0Wp = 1u << 16;
-inline constexpr ureg kCr4Pae = 1u << 5;
-inline constexpr ureg kCr4La57 = 1u << 12;
-inline constexpr std::uint32_t kLeaf7EcxLa57 = 1u << 16;
-
 extern "C" {
 /// boot/mode_switch.S: leave and re-enter IA-32e mode with new CR3 and CR4 (changes CR4.LA57).
 void pw_relaunch_long_mode(std::uint64_t cr3, std::uint64_t cr4);
 }
-
-// CPUID feature bits used by the guest (Intel SDM Vol. 2A Table 3-8/3-10, "CPUID").
-inline constexpr std::uint32_t kExt1EdxNx = 1u << 20;
-inline constexpr std::uint32_t kExt1EdxLm = 1u << 29;
 
 }  // namespace pagewalk::guest::arch

@@ -50,7 +50,7 @@ Trap try_call(GuardedFn fn, void* arg) {
 }
 
 Trap try_user(GuardedFn fn, void* arg, bool ac) {
-    const std::uint64_t rflags = 0x2 | (ac ? (1u << 18) : 0);
+    const std::uint64_t rflags = 0x2 | (ac ? eflags_ac : 0);
     return pw_try_user(fn, arg, rflags) != 0 ? g_last_trap : Trap{};
 }
 
@@ -72,7 +72,7 @@ extern "C" void pw_exception64(guest::arch::ExceptionFrame* f) {
     const guest::arch::Trap t = guest::arch::capture(*f);
     guest::send_trap(r, t, 64, 0, false);
     // The guest's own identity map again (a scenario's tables do not map the screen), in the current paging depth.
-    const bool la57 = (guest::arch::read_cr4() & guest::arch::kCr4La57) != 0;
+    const bool la57 = (guest::arch::read_cr4() & cr4::la57) != 0;
     guest::arch::write_cr3(reinterpret_cast<std::uintptr_t>(la57 ? pw_boot_pml5 : pw_boot_pml4));
     guest::panic_on_screen(r, t.vector, t.error_code, t.rip, t.cr2);
     r.final(0, harness::ExitStatus::panic);

@@ -66,7 +66,7 @@ Trap try_call(GuardedFn fn, void* arg) {
 }
 
 Trap try_user(GuardedFn fn, void* arg, bool ac) {
-    const std::uint32_t eflags = 0x2 | (ac ? (1u << 18) : 0);
+    const std::uint32_t eflags = 0x2 | (ac ? static_cast<std::uint32_t>(eflags_ac) : 0u);
     return pw_try_user32(fn, arg, eflags) != 0 ? g_last_trap : Trap{};
 }
 

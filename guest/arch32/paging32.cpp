@@ -7,16 +7,15 @@
 namespace pagewalk::guest::arch32 {
 
 bool has_efer() {
-    if (arch::cpuid(0x8000'0000u).eax < 0x8000'0001u) return false;
-    return (arch::cpuid(0x8000'0001u).edx & (arch::kExt1EdxNx | arch::kExt1EdxLm)) != 0;
+    return arch::cpu_has(cpuid::nx) || arch::cpu_has(cpuid::long_mode);
 }
 
 std::uint64_t read_efer() {
-    return has_efer() ? arch::rdmsr(arch::kMsrEfer) : 0;
+    return has_efer() ? arch::rdmsr(msr::efer) : 0;
 }
 
 void write_efer(std::uint64_t v) {
-    if (has_efer()) arch::wrmsr(arch::kMsrEfer, v & ~(efer::lme | efer::lma));
+    if (has_efer()) arch::wrmsr(msr::efer, v & ~(efer::lme | efer::lma));
 }
 
 void enable_paging(const ControlRegisters& r) {

@@ -61,7 +61,7 @@ pw_boot_header:
   .quad pw_image_start
   .quad pw_image_end
   .quad 0x40000000             /* entry64 needs the first 1 GiB identity-mapped */
-  /* program_modes, bit (1 << harness::ProgramMode): 32-bit and PAE paging (runner/runner32.cpp, the 32-bit world,
+  /* program_modes, bit (1 << pagewalk::PagingMode): 32-bit and PAE paging (runner/runner32.cpp, the 32-bit world,
    * from the multiboot 32-bit entry), 4-level and 5-level (runner/runner64.cpp). */
   .long (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4)
   .long 0

@@ -21,8 +21,7 @@ extern "C" [[noreturn]] void pw_main64(guest::BootContext* ctx) {
     }
     guest::arch::init_descriptors();
     guest::arch::mark_user_pages();
-    if ((guest::arch::cpuid(0x80000001u).edx & guest::arch::kExt1EdxNx) != 0)
-        guest::arch::wrmsr(guest::arch::kMsrEfer, guest::arch::rdmsr(guest::arch::kMsrEfer) | guest::arch::kEferNxe);
+    if (guest::arch::cpu_has(cpuid::nx)) guest::arch::wrmsr(msr::efer, guest::arch::rdmsr(msr::efer) | efer::nxe);
 
     const guest::BootInfo info = guest::parse_boot_info(*ctx);
     if (!info.valid) {

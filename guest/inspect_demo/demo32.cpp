@@ -14,7 +14,6 @@ using demo::Step;
 
 constexpr std::uint64_t KiB = 1024, MiB = KiB * 1024, GiB = MiB * 1024;
 constexpr unsigned kRecursiveSlot = 1022;  // 0xff800000: PD[1023] holds the last page
-constexpr arch::ureg kCr0Pg = 0x8000'0000u, kCr4Pse = 1u << 4, kCr4Pge = 1u << 7;
 constexpr MapOptions k4K{.sizes = page_4k};
 constexpr MapOptions kGlobal4K{.sizes = page_4k, .global = true};
 
@@ -44,7 +43,7 @@ constexpr Step kLegacy[] = {
     {Step::map, 0x3000'0000, 4 * GiB, 4 * MiB, MapRights::rw(), {}},
     {Step::map, 0x3040'0000, 0x3'4040'0000, 4 * MiB, MapRights::read_only(), {.global = true}},
     {Step::map, 0x3800'0000, 44 * MiB, 4 * MiB, MapRights::rw(), {}},
-    {Step::reserve, 0x3800'0000, 0, 0, {}, {}, 2, 1u << 21},
+    {Step::reserve, 0x3800'0000, 0, 0, {}, {}, 2, Pde4M::reserved21_field::mask},
 };
 
 // PAE: 2 MiB pages, NX, a page above 4 GiB, PDPTE 2 left empty, and a 2 MiB PDE with bit 13 (reserved) set.
@@ -54,7 +53,7 @@ constexpr Step kPae[] = {
     {Step::map, 0xc001'8000, 1 * MiB + 0x18000, 8 * 4 * KiB, {false, false, false}, kGlobal4K},
     {Step::map, 0x3000'0000, 4 * GiB, 2 * MiB, MapRights::rw(), {}},
     {Step::map, 0x3800'0000, 44 * MiB, 2 * MiB, MapRights::rw(), {}},
-    {Step::reserve, 0x3800'0000, 0, 0, {}, {}, 2, 1u << 13},
+    {Step::reserve, 0x3800'0000, 0, 0, {}, {}, 2, bits::bit(PaePde2M::alignment_field::shift)},
 };
 
 [[noreturn]] void fail(Reporter& r) {
@@ -67,11 +66,11 @@ constexpr Step kPae[] = {
 void run_inspect_demo32(Reporter& r, bool pae) {
     const PagingMode mode = pae ? PagingMode::pae : PagingMode::legacy32;
     if (pae) {
-        if ((arch::cpuid(0x8000'0001u).edx & arch::kExt1EdxNx) == 0) {
+        if (!arch::cpu_has(cpuid::nx)) {
             r.log("inspect-demo: no NX (CPUID.80000001H:EDX[20])", 2);
             fail(r);
         }
-        arch::wrmsr(arch::kMsrEfer, arch::rdmsr(arch::kMsrEfer) | arch::kEferNxe);
+        arch::wrmsr(msr::efer, arch::rdmsr(msr::efer) | efer::nxe);
     }
     // PAE has no recursive slot (install_recursive_slot refuses it: the PDPT is no full table).
     const demo::Tables tables = pae ? demo::build_tables(r, mode, kCommon, kPae, -1)
@@ -80,9 +79,9 @@ void run_inspect_demo32(Reporter& r, bool pae) {
     if (tables.failures != 0) fail(r);
 
     // SDM Vol. 3A §4.1.2: CR4 (PSE or PAE, PGE) and CR3 first, then CR0.PG (with WP).
-    arch::write_cr4(arch::read_cr4() | (pae ? arch::kCr4Pae : kCr4Pse) | kCr4Pge);
+    arch::write_cr4(arch::read_cr4() | (pae ? cr4::pae : cr4::pse) | cr4::pge);
     arch::write_cr3(static_cast<arch::ureg>(root));
-    arch::write_cr0(arch::read_cr0() | kCr0Pg | arch::kCr0Wp);
+    arch::write_cr0(arch::read_cr0() | cr0::pg | cr0::wp);
 
     demo::touch(0x1000'0000, true);
     demo::touch(0x1001'0000, false);

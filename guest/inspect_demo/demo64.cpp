@@ -12,7 +12,6 @@ using demo::Step;
 
 constexpr std::uint64_t KiB = 1024, MiB = KiB * 1024, GiB = MiB * 1024;
 constexpr unsigned kRecursiveSlot = 510;
-constexpr std::uintptr_t kCr4Pge = 1u << 7;
 constexpr MapRights kUserRwNx{true, true, false};
 constexpr MapOptions k4K{.sizes = page_4k};
 constexpr MapOptions kGlobal{.global = true};
@@ -48,9 +47,9 @@ constexpr Step kCommon[] = {
     {Step::map, 0xffff'ffff'ffff'f000, 49 * MiB, 4 * KiB, MapRights::rw(), k4K},
     // Entries with reserved bits (kept last: the mapper must not walk through them).
     {Step::map, 0x180'0000'0000, 1 * GiB, 1 * GiB, MapRights::rw(), {.sizes = page_1g}},
-    {Step::reserve, 0x180'0000'0000, 0, 0, {}, {}, 4, 1u << 7},
+    {Step::reserve, 0x180'0000'0000, 0, 0, {}, {}, 4, Pml4e::page_size_field::mask},
     {Step::map, 0x7'0000'0000, 42 * MiB, 2 * MiB, MapRights::rw(), {.sizes = page_huge}},
-    {Step::reserve, 0x7'0000'0000, 0, 0, {}, {}, 2, 1u << 13},
+    {Step::reserve, 0x7'0000'0000, 0, 0, {}, {}, 2, bits::bit(Pde2M::alignment_field::shift)},
 };
 
 // 4-level only: the last 2 MiB below the non-canonical hole, with the rights of the direct map that starts right
@@ -69,7 +68,7 @@ constexpr Step kLong5[] = {
 }  // namespace
 
 void run_inspect_demo64(Reporter& r, bool five_level) {
-    const bool has_la57 = (arch::cpuid(7, 0).ecx & arch::kLeaf7EcxLa57) != 0;
+    const bool has_la57 = arch::cpu_has(cpuid::la57);
     if (five_level && !has_la57) {
         r.log("inspect-demo: CPUID.(7,0):ECX.LA57 = 0, no 5-level paging", 2);
         r.final(0, harness::ExitStatus::check_failed);
@@ -84,9 +83,9 @@ void run_inspect_demo64(Reporter& r, bool five_level) {
         r.exit(harness::ExitStatus::check_failed);
     }
 
-    const std::uintptr_t cr4 = arch::read_cr4() | kCr4Pge;
+    const std::uintptr_t cr4 = arch::read_cr4() | cr4::pge;
     if (five_level) {
-        arch::pw_relaunch_long_mode(root, cr4 | arch::kCr4La57);
+        arch::pw_relaunch_long_mode(root, cr4 | cr4::la57);
     } else {
         arch::write_cr3(root);
         arch::write_cr4(cr4);

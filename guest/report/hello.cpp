@@ -40,7 +40,7 @@ void send_hello(Reporter& r, const BootContext& ctx, std::uint8_t code_bits) {
     }
     h.cr0 = arch::read_cr0();
     h.cr4 = arch::read_cr4();
-    if ((h.ext1_edx & arch::kExt1EdxLm) != 0) h.efer = arch::rdmsr(arch::kMsrEfer);
+    if (cpuid::long_mode.has(CpuidResult{0, 0, 0, h.ext1_edx})) h.efer = arch::rdmsr(msr::efer);
     r.send(h.header);
 }
 

@@ -59,7 +59,7 @@ public:
         }
         const arch::Trap t = p_.enter(target);
         if (pae) {
-            report(nullptr, harness::ControlRegisterId::cr0, target, &pdpt, predicted, t);
+            report(nullptr, pagewalk::ControlRegister::cr0, target, &pdpt, predicted, t);
             if (!t.taken) ctx_.set_pdptes(pdpt.entries);
         }
         return t;
@@ -85,7 +85,7 @@ public:
     /// Writes `reg` so that the registers become `next` (only `reg` differs from now), for step `s`; `report`: send
     /// a control_write record even when the write loads no PDPTEs (reload_cr3 steps). False only when the context
     /// cannot follow (error()).
-    bool write(const harness::Step* s, harness::ControlRegisterId reg, const ControlRegisters& next, bool report_it) {
+    bool write(const harness::Step* s, pagewalk::ControlRegister reg, const ControlRegisters& next, bool report_it) {
         const ControlRegisters before = ctx_.registers();
         const bool pdpte = loads_pdptes(reg, before, next);
         PdptSnapshot pdpt;
@@ -101,7 +101,7 @@ public:
 
     /// MOV CR3, CR3 — in PAE paging also a PDPTE load, which may raise #GP.
     bool reload_cr3(const harness::Step& s, bool report_it) {
-        return write(&s, harness::ControlRegisterId::cr3, ctx_.registers(), report_it);
+        return write(&s, pagewalk::ControlRegister::cr3, ctx_.registers(), report_it);
     }
     /// CR4.PGE off and on: two MOVs to CR4, each a PDPTE load in PAE paging. When the first raises #GP, CR4 keeps
     /// its value and the second writes it unchanged (no load).
@@ -109,10 +109,10 @@ public:
         const std::uint64_t original = ctx_.registers().cr4;
         ControlRegisters r = ctx_.registers();
         r.cr4 = original ^ cr4::pge;
-        if (!write(&s, harness::ControlRegisterId::cr4, r, false)) return false;
+        if (!write(&s, pagewalk::ControlRegister::cr4, r, false)) return false;
         r = ctx_.registers();
         r.cr4 = original;
-        return write(&s, harness::ControlRegisterId::cr4, r, false);
+        return write(&s, pagewalk::ControlRegister::cr4, r, false);
     }
     /// Applies what the mapper says must be flushed (SDM Vol. 3A §4.10.4): INVLPG per page, a CR3 reload, or a
     /// CR4.PGE toggle when global translations must go too.
@@ -125,29 +125,29 @@ public:
     }
 
 private:
-    static std::uint64_t value_of(harness::ControlRegisterId reg, const ControlRegisters& r) {
-        return reg == harness::ControlRegisterId::cr0 ? r.cr0 : reg == harness::ControlRegisterId::cr3 ? r.cr3 : r.cr4;
+    static std::uint64_t value_of(pagewalk::ControlRegister reg, const ControlRegisters& r) {
+        return reg == pagewalk::ControlRegister::cr0 ? r.cr0 : reg == pagewalk::ControlRegister::cr3 ? r.cr3 : r.cr4;
     }
 
-    arch::Trap platform_write(harness::ControlRegisterId reg, std::uint64_t value) {
+    arch::Trap platform_write(pagewalk::ControlRegister reg, std::uint64_t value) {
         switch (reg) {
-            case harness::ControlRegisterId::cr0:
+            case pagewalk::ControlRegister::cr0:
                 return p_.write_cr0(value);
-            case harness::ControlRegisterId::cr3:
+            case pagewalk::ControlRegister::cr3:
                 return p_.write_cr3(value);
-            case harness::ControlRegisterId::cr4:
+            case pagewalk::ControlRegister::cr4:
                 return p_.write_cr4(value);
         }
         return {};
     }
 
-    void report(const harness::Step* s, harness::ControlRegisterId reg, const ControlRegisters& next,
+    void report(const harness::Step* s, pagewalk::ControlRegister reg, const ControlRegisters& next,
                 const PdptSnapshot* pdpt, const PdptePrediction& predicted, const arch::Trap& t) {
         harness::ControlWriteRecord rec =
             make_control_write(scenario_, s, reg, mode_, value_of(reg, next), next.cr3, pdpt, predicted, t);
         // A reload_cr3 step's own MOV to CR3 has the step's expectation; every other write only its prediction.
         const bool reload_step = s != nullptr && s->op == static_cast<std::uint16_t>(harness::StepOp::reload_cr3) &&
-                                 reg == harness::ControlRegisterId::cr3;
+                                 reg == pagewalk::ControlRegister::cr3;
         rec.guest = judge_control_write(rec, reload_step ? &s->expect : nullptr);
         judgement_.judged |= rec.guest.judged;
         judgement_.failed |= rec.guest.failed;

@@ -30,10 +30,10 @@ inline ControlRegisters target_registers(ControlRegisters regs, const harness::P
     regs.cr0 = (regs.cr0 | cr0::pe | cr0::pg) & ~cr0::wp;
     regs.cr4 &= ~(cr4::pse | cr4::pae | cr4::pge | cr4::la57 | cr4::smep | cr4::smap | cr4::pke | cr4::pcide);
     regs.efer &= ~(efer::nxe | efer::lme | efer::lma);
-    const auto mode = static_cast<harness::ProgramMode>(h.mode);
-    if (mode != harness::ProgramMode::legacy32) regs.cr4 |= cr4::pae;
-    if (mode == harness::ProgramMode::long4 || mode == harness::ProgramMode::long5) regs.efer |= efer::lme | efer::lma;
-    if (mode == harness::ProgramMode::long5) regs.cr4 |= cr4::la57;
+    const PagingMode mode = harness::program_mode(h);
+    if (mode != PagingMode::legacy32) regs.cr4 |= cr4::pae;
+    if (mode == PagingMode::long4 || mode == PagingMode::long5) regs.efer |= efer::lme | efer::lma;
+    if (mode == PagingMode::long5) regs.cr4 |= cr4::la57;
     apply_controls(regs, h.controls, 0);
     return regs;
 }

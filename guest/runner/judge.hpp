@@ -17,43 +17,35 @@
 #pragma once
 
 #include <cstdint>
+#include <pagewalk/access.hpp>
+#include <pagewalk/entry.hpp>
 #include <pagewalk/harness/program.hpp>
 #include <pagewalk/harness/runner_records.hpp>
+#include <pagewalk/mode.hpp>
 
 namespace pagewalk::guest::runner {
 
-/// Number of paging-structure levels of a program mode (32-bit 2, PAE 3, 4-level 4, 5-level 5; SDM Vol. 3A §4.1).
-constexpr unsigned mode_levels(std::uint8_t mode) {
-    return mode == static_cast<std::uint8_t>(harness::ProgramMode::long5)   ? 5
-           : mode == static_cast<std::uint8_t>(harness::ProgramMode::long4) ? 4
-           : mode == static_cast<std::uint8_t>(harness::ProgramMode::pae)   ? 3
-                                                                            : 2;
-}
-
-/// CR2 as the CPU writes it for an access to `va`: 32 bits in 32-bit and PAE paging.
-constexpr std::uint64_t cr2_of(std::uint64_t va, std::uint8_t mode) {
-    return mode == static_cast<std::uint8_t>(harness::ProgramMode::legacy32) ||
-                   mode == static_cast<std::uint8_t>(harness::ProgramMode::pae)
-               ? (va & 0xffff'ffffu)
-               : va;
+/// CR2 as the CPU writes it for a #PF on `va` (SDM Vol. 3A §4.7): the linear address, 32 bits in 32-bit and PAE paging.
+constexpr std::uint64_t cr2_of(std::uint64_t va, PagingMode mode) {
+    return shape(mode).fault_address(va);
 }
 
 /// Whether an access completed. An implicit access is a descriptor read: it completed when it did not page-fault
 /// (the load itself may then raise #GP/#NP: the bytes read are no descriptor).
 constexpr bool completed(const harness::AccessRecord& a) {
     if (a.outcome == static_cast<std::uint8_t>(harness::AccessOutcome::completed)) return true;
-    return (a.access_flags & harness::access_flag::implicit) != 0 && a.vector != 14;
+    return (a.access_flags & harness::access_flag::implicit) != 0 && a.vector != vector::page_fault;
 }
 
 namespace detail {
 
-constexpr std::uint64_t kA = 1u << 5, kD = 1u << 6;
+constexpr std::uint64_t kA = entry_bit::accessed, kD = entry_bit::dirty;
 
 /// The expectation of an access; `frame_value(frame, offset)` is what data frame `frame` holds at page offset
 /// `offset` now, `entry_value(level, va, out)` the paging-structure entry of `level` that maps `va` now (false: there
 /// is none) — the guest reads its own memory and tables; a test passes tables.
 template <class FrameValue, class EntryValue>
-bool expectation_holds(const harness::AccessRecord& a, const harness::StepExpect& e, std::uint8_t mode,
+bool expectation_holds(const harness::AccessRecord& a, const harness::StepExpect& e, PagingMode mode,
                        FrameValue&& frame_value, EntryValue&& entry_value) {
     using harness::ExpectKind;
     switch (static_cast<ExpectKind>(e.kind)) {
@@ -70,13 +62,13 @@ bool expectation_holds(const harness::AccessRecord& a, const harness::StepExpect
             const bool error_ok =
                 (e.flags & harness::expect_flag::error_code) == 0 || (a.has_error_code && a.error_code == e.error_code);
             const std::uint64_t cr2 = (e.flags & harness::expect_flag::cr2) != 0 ? e.value : cr2_of(a.va, mode);
-            return vector_ok && error_ok && (e.vector != 14 || a.cr2 == cr2);
+            return vector_ok && error_ok && (e.vector != vector::page_fault || a.cr2 == cr2);
         }
         case ExpectKind::table_entry: {  // a read through a recursive slot: exactly the entry's raw value
             std::uint64_t entry = 0;
             if (!completed(a) || !entry_value(static_cast<unsigned>(e.vector), e.value, entry)) return false;
             // 32-bit paging: entries are 4 bytes (SDM Vol. 3A §4.3); the 8-byte read holds the next entry above.
-            const bool narrow = mode == static_cast<std::uint8_t>(harness::ProgramMode::legacy32);
+            const bool narrow = shape(mode).entry_bytes == 4;
             return (narrow ? a.value & 0xffff'ffffu : a.value) == entry;
         }
         default:  // model, none: judge_access does not ask
@@ -85,29 +77,30 @@ bool expectation_holds(const harness::AccessRecord& a, const harness::StepExpect
 }
 
 /// The walker's prediction against the outcome.
-constexpr bool prediction_holds(const harness::AccessRecord& a, std::uint8_t mode) {
+constexpr bool prediction_holds(const harness::AccessRecord& a, PagingMode mode) {
     const harness::Prediction& p = a.prediction;
     switch (p.kind) {
         case 0:  // a mapping: the access completes
             return completed(a);
         case 1:  // #PF with exactly this error code, CR2 = the address
-            return a.outcome != 0 && a.vector == 14 && a.error_code == p.error_code && a.cr2 == cr2_of(a.va, mode);
+            return a.outcome != 0 && a.vector == vector::page_fault && a.error_code == p.error_code &&
+                   a.cr2 == cr2_of(a.va, mode);
         case 2:  // #GP (non-canonical)
-            return a.outcome != 0 && a.vector == 13;
+            return a.outcome != 0 && a.vector == vector::general_protection;
         default:  // the walker could not read its own tables
             return false;
     }
 }
 
 /// A/D bits of the entries the predicted walk read, before and after the access (SDM Vol. 3A §4.8).
-constexpr bool accessed_dirty_holds(const harness::AccessRecord& a, std::uint8_t mode) {
-    const unsigned top = mode_levels(mode);
+constexpr bool accessed_dirty_holds(const harness::AccessRecord& a, PagingMode mode) {
+    const unsigned top = shape(mode).levels;
     const bool ok = completed(a) && a.prediction.kind == 0;
     const bool write = a.kind == static_cast<std::uint8_t>(harness::AccessKind::write) &&
                        (a.access_flags & harness::access_flag::implicit) == 0;
     for (unsigned i = 0; i < a.chain_count && i < 5; ++i) {
         const unsigned level = top - i;
-        if (mode == static_cast<std::uint8_t>(harness::ProgramMode::pae) && level == 3) continue;  // PDPTE registers
+        if (mode == PagingMode::pae && level == 3) continue;  // PDPTE registers, §4.4.1
         const bool leaf = ok && i + 1 == a.chain_count;
         const std::uint64_t before = a.chain_before[i], after = a.chain_after[i];
         if (((before ^ after) & ~(kA | (leaf ? kD : 0))) != 0) return false;  // only A (and D in the leaf) may change
@@ -124,7 +117,7 @@ constexpr bool accessed_dirty_holds(const harness::AccessRecord& a, std::uint8_t
 /// Judges an access record against its step's expectation, the prediction in it and its A/D bits. A stale step
 /// (the TLB may still hold an older translation) is judged by its expectation only.
 template <class FrameValue, class EntryValue>
-harness::GuestJudgement judge_access(const harness::AccessRecord& a, const harness::StepExpect& e, std::uint8_t mode,
+harness::GuestJudgement judge_access(const harness::AccessRecord& a, const harness::StepExpect& e, PagingMode mode,
                                      FrameValue&& frame_value, EntryValue&& entry_value) {
     harness::GuestJudgement j{};
     const bool outcome_expected = e.kind == static_cast<std::uint8_t>(harness::ExpectKind::ok) ||
@@ -142,7 +135,7 @@ harness::GuestJudgement judge_access(const harness::AccessRecord& a, const harne
 
 /// judge_access without page tables to look entries up in: a table_entry expectation fails.
 template <class FrameValue>
-harness::GuestJudgement judge_access(const harness::AccessRecord& a, const harness::StepExpect& e, std::uint8_t mode,
+harness::GuestJudgement judge_access(const harness::AccessRecord& a, const harness::StepExpect& e, PagingMode mode,
                                      FrameValue&& frame_value) {
     return judge_access(a, e, mode, frame_value, [](unsigned, std::uint64_t, std::uint64_t&) { return false; });
 }
@@ -167,7 +160,9 @@ constexpr harness::GuestJudgement judge_control_write(const harness::ControlWrit
     harness::GuestJudgement j{};
     j.judged = harness::guest_check::prediction;
     const bool faulted = w.outcome != static_cast<std::uint8_t>(harness::AccessOutcome::completed);
-    const bool predicted = w.predicted_vector == 13 ? faulted && w.vector == 13 && w.error_code == 0 : !faulted;
+    const bool predicted = w.predicted_vector == vector::general_protection
+                               ? faulted && w.vector == vector::general_protection && w.error_code == 0
+                               : !faulted;
     if (!predicted) j.failed |= harness::guest_check::prediction;
     if (e == nullptr) return j;
     const auto kind = static_cast<harness::ExpectKind>(e->kind);

@@ -40,7 +40,7 @@ inline ModulePeek peek_module(const BootModule& m) {
     if (h->magic != harness::kProgramMagic) return k;
     k.program = true;
     k.scenario_id = h->scenario_id;
-    k.mode = h->mode >= 1 && h->mode <= 4 ? h->mode : 0;
+    k.mode = paging_mode_from_value(h->mode).has_value() ? h->mode : 0;
     k.step_count = h->step_count;
     for (unsigned i = 0; i < harness::kMaxScenarioName && h->name[i] != 0; ++i) k.name[i] = h->name[i];
     return k;
@@ -48,8 +48,8 @@ inline ModulePeek peek_module(const BootModule& m) {
 
 /// 32-bit and PAE programs: the 32-bit world's.
 constexpr bool is_world32_program(const ModulePeek& k) {
-    return k.mode == static_cast<std::uint8_t>(harness::ProgramMode::legacy32) ||
-           k.mode == static_cast<std::uint8_t>(harness::ProgramMode::pae);
+    return k.mode == static_cast<std::uint8_t>(PagingMode::legacy32) ||
+           k.mode == static_cast<std::uint8_t>(PagingMode::pae);
 }
 
 /// The memory every program of this boot gets: `image` (the world fills the image fields) plus every module, the

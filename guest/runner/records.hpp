@@ -15,10 +15,6 @@
 
 namespace pagewalk::guest::runner {
 
-static_assert(static_cast<int>(harness::ProgramMode::legacy32) == static_cast<int>(PagingMode::legacy32));
-static_assert(static_cast<int>(harness::ProgramMode::pae) == static_cast<int>(PagingMode::pae));
-static_assert(static_cast<int>(harness::ProgramMode::long4) == static_cast<int>(PagingMode::long4));
-static_assert(static_cast<int>(harness::ProgramMode::long5) == static_cast<int>(PagingMode::long5));
 static_assert(static_cast<int>(TranslateResult::Kind::mapping) == 0 &&
               static_cast<int>(TranslateResult::Kind::memory_error) == 3);
 
@@ -169,7 +165,7 @@ inline harness::AccessRecord make_access(std::uint32_t scenario, const harness::
 /// The control_write record of a control-register write `value` to `reg` (harness::ControlWriteRecord): the PDPTE
 /// load it made (`pdpt` non-null) and the model's prediction of it, and what the CPU did (`t`).
 inline harness::ControlWriteRecord make_control_write(std::uint32_t scenario, const harness::Step* s,
-                                                      harness::ControlRegisterId reg, std::uint8_t mode,
+                                                      pagewalk::ControlRegister reg, std::uint8_t mode,
                                                       std::uint64_t value, std::uint64_t cr3, const PdptSnapshot* pdpt,
                                                       const PdptePrediction& predicted, const arch::Trap& t) {
     harness::ControlWriteRecord rec{};

@@ -44,10 +44,6 @@ struct AccessArgs {
 AccessArgs g_kernel_args;
 PW_USER_DATA AccessArgs g_user_args;  // CPL 3 code reads and writes it: a user page
 
-constexpr std::uint32_t kMsrPat = 0x277;
-constexpr std::uint32_t kLeaf1EdxPae = 1u << 6;
-constexpr std::uint32_t kLeaf1EdxPat = 1u << 16;
-
 // EFLAGS.AC around the runner's own accesses to user pages (SMAP may be on): POPF, not STAC.
 inline void ac_on() {
     asm volatile("pushfl; orl $0x40000, (%%esp); popfl" ::: "memory", "cc");
@@ -73,9 +69,9 @@ public:
     /// Remembers the state between programs (protected mode, paging off) for leave().
     Platform32() : base_(registers()) {}
 
-    bool supports(harness::ProgramMode m) const {
-        if (m == harness::ProgramMode::legacy32) return true;
-        return m == harness::ProgramMode::pae && (arch::cpuid(1).edx & kLeaf1EdxPae) != 0;
+    bool supports(PagingMode m) const {
+        if (m == PagingMode::legacy32) return true;
+        return m == PagingMode::pae && arch::cpu_has(cpuid::pae);
     }
 
     CpuFeatures cpu() const { return cpu_features(); }
@@ -87,7 +83,7 @@ public:
         r.cr3 = arch::read_cr3();
         r.cr4 = arch::read_cr4();
         r.efer = arch32::read_efer();
-        if ((arch::cpuid(1).edx & kLeaf1EdxPat) != 0) r.pat = arch::rdmsr(kMsrPat);
+        if (arch::cpu_has(cpuid::pat)) r.pat = arch::rdmsr(msr::pat);
         return r;
     }
 
@@ -193,7 +189,7 @@ bool takes_all(const ModulePeek&) {
 
 /// CPUID.80000001H:EDX.LM (Intel SDM Vol. 2A "CPUID"): whether the 64-bit world can be reached at all.
 bool has_long_mode() {
-    return arch::cpuid(0x8000'0000u).eax >= 0x8000'0001u && (arch::cpuid(0x8000'0001u).edx & arch::kExt1EdxLm) != 0;
+    return arch::cpu_has(cpuid::long_mode);
 }
 
 }  // namespace

@@ -38,9 +38,6 @@ struct AccessArgs {
 AccessArgs g_kernel_args;
 PW_USER_DATA AccessArgs g_user_args;  // CPL 3 code reads and writes it: a user page
 
-constexpr std::uint32_t kMsrPat = 0x277;
-constexpr std::uint64_t kEferLma = 1u << 10;
-
 // EFLAGS.AC around the runner's own accesses to user pages (SMAP may be on): POPF, not STAC (kvm_pvm).
 inline void ac_on() {
     asm volatile("pushfq; orq $0x40000, (%%rsp); popfq" ::: "memory", "cc");
@@ -66,9 +63,9 @@ public:
     /// Remembers the guest's own state (boot identity map, CR0/CR4/EFER as pw_main64 set them) for leave().
     Platform64() : base_(registers()) {}
 
-    bool supports(harness::ProgramMode m) const {
-        if (m == harness::ProgramMode::long4) return true;
-        return m == harness::ProgramMode::long5 && (arch::cpuid(7, 0).ecx & arch::kLeaf7EcxLa57) != 0;
+    bool supports(PagingMode m) const {
+        if (m == PagingMode::long4) return true;
+        return m == PagingMode::long5 && arch::cpu_has(cpuid::la57);
     }
 
     CpuFeatures cpu() const { return cpu_features(); }
@@ -79,8 +76,8 @@ public:
         r.cr0 = arch::read_cr0();
         r.cr3 = arch::read_cr3();
         r.cr4 = arch::read_cr4();
-        r.efer = arch::rdmsr(arch::kMsrEfer);
-        r.pat = arch::rdmsr(kMsrPat);
+        r.efer = arch::rdmsr(msr::efer);
+        r.pat = arch::rdmsr(msr::pat);
         return r;
     }
 
@@ -113,7 +110,7 @@ public:
     }
     void write_efer(std::uint64_t v) {
         // LMA is the CPU's to set: write back what it is.
-        arch::wrmsr(arch::kMsrEfer, (v & ~kEferLma) | (arch::rdmsr(arch::kMsrEfer) & kEferLma));
+        arch::wrmsr(msr::efer, (v & ~efer::lma) | (arch::rdmsr(msr::efer) & efer::lma));
     }
     void write_pkru(std::uint32_t v) {
         asm volatile(".byte 0x0f, 0x01, 0xef" ::"a"(v), "c"(0), "d"(0) : "memory");  // WRPKRU

@@ -6,7 +6,7 @@
 // Portable: compiled into the 64-bit world now and into the -m32 world later (32-bit and PAE programs). What
 // differs per world is the Platform, a class with:
 //   static constexpr std::uint8_t code_bits;                 32 or 64
-//   bool supports(harness::ProgramMode) const;               can this world run the mode at all
+//   bool supports(PagingMode) const;                         can this world run the mode at all
 //   CpuFeatures cpu() const;                                 CPUID, as the walker wants it
 //   std::uint32_t cpuid_features() const;                    harness::feature bits CPUID reports
 //   ControlRegisters registers() const;                      CR0, CR3, CR4, EFER, IA32_PAT now
@@ -79,8 +79,8 @@ public:
             return stop(harness::StepFailure::cpu_mismatch, 0, 0, h.absent_features & cpuid);
         if (h.maxphyaddr != 0 && h.maxphyaddr != cpu_.maxphyaddr)
             return stop(harness::StepFailure::cpu_mismatch, 1, h.maxphyaddr, cpu_.maxphyaddr);
-        const auto mode = static_cast<harness::ProgramMode>(h.mode);
-        if (!p_.supports(mode)) return stop(harness::StepFailure::unsupported_mode, h.mode, 0, 0);
+        mode_ = harness::program_mode(h);
+        if (!p_.supports(mode_)) return stop(harness::StepFailure::unsupported_mode, h.mode, 0, 0);
         areas_ = plan_areas(mem_map_, h.table_frames, h.data_frames);
         if (!areas_.fits)
             return stop(harness::StepFailure::memory_too_small, 0, areas_.data_base + areas_.data_bytes,
@@ -143,8 +143,7 @@ private:
     bool table_only(const harness::Step& s) const {
         using harness::StepOp;
         const auto op = static_cast<StepOp>(s.op);
-        if (op == StepOp::edit_entry)
-            return !(header_->mode == static_cast<std::uint8_t>(harness::ProgramMode::pae) && s.level == 3);
+        if (op == StepOp::edit_entry) return !(mode_ == PagingMode::pae && s.level == 3);
         return op == StepOp::map || op == StepOp::unmap || op == StepOp::protect || op == StepOp::poke ||
                op == StepOp::tag || op == StepOp::recursive;
     }
@@ -375,10 +374,10 @@ private:
         p_.write_efer(r.efer);
         if (!followed(&s, cw_.adopt(r, nullptr))) return false;
         r.cr4 = regs.cr4;
-        if (!followed(&s, cw_.write(&s, harness::ControlRegisterId::cr4, r, false))) return false;
+        if (!followed(&s, cw_.write(&s, pagewalk::ControlRegister::cr4, r, false))) return false;
         r = ctx_.registers();
         r.cr0 = regs.cr0;
-        if (!followed(&s, cw_.write(&s, harness::ControlRegisterId::cr0, r, false))) return false;
+        if (!followed(&s, cw_.write(&s, pagewalk::ControlRegister::cr0, r, false))) return false;
         if ((s.flags & harness::step_flag::set_pkru) != 0) {
             if (!ctx_.pke()) {  // WRPKRU needs CR4.PKE (else #UD)
                 fail(&s, harness::StepFailure::context_error, 0, 0, s.c);
@@ -411,7 +410,7 @@ private:
         harness::AccessRecord rec = make_access(scenario_, s, got.trap, got.value, ann.prediction);
         add_chain(rec, predicted.chain(), memory_, ctx_.shape().entry_bytes);
         rec.guest = judge_access(
-            rec, s.expect, h.mode, [this](std::uint32_t f, std::uint32_t off) { return data_value(f, off); },
+            rec, s.expect, mode_, [this](std::uint32_t f, std::uint32_t off) { return data_value(f, off); },
             [this](unsigned level, std::uint64_t va, std::uint64_t& out) { return entry_value(level, va, out); });
         add_judgement(rec.guest);
         r_.send(rec.header);
@@ -470,6 +469,7 @@ private:
     Context ctx_{};
     ControlWrites<Platform> cw_{p_, r_, memory_, ctx_, cpu_};
     std::uint32_t scenario_ = 0;
+    PagingMode mode_ = PagingMode::long4;  ///< the program's (validated)
     std::uint32_t pkru_ = 0;
     ProgramOutcome outcome_{};
     harness::GuestJudgement judgement_{};  ///< the current step's access / entry record judgement

@@ -78,22 +78,22 @@ void run_bench(Reporter& r) {
 }
 
 void run_la57(Reporter& r) {
-    if ((arch::cpuid(7, 0).ecx & arch::kLeaf7EcxLa57) == 0) {
+    if (!arch::cpu_has(cpuid::la57)) {
         r.log("la57: CPUID.(7,0):ECX.LA57 = 0, nothing to switch to");
         r.final(0, harness::ExitStatus::ok);
         r.exit(harness::ExitStatus::ok);
     }
     unsigned failures = 0;
     const auto cr4 = arch::read_cr4();
-    arch::pw_relaunch_long_mode(reinterpret_cast<std::uint64_t>(pw_boot_pml5), cr4 | arch::kCr4La57);
+    arch::pw_relaunch_long_mode(reinterpret_cast<std::uint64_t>(pw_boot_pml5), cr4 | cr4::la57);
     r.log((Text{} << "la57: 5-level paging on, CR4 = ").hex(arch::read_cr4()).c_str());
-    check(r, (arch::read_cr4() & arch::kCr4La57) != 0, "CR4.LA57 set after the switch", failures);
+    check(r, (arch::read_cr4() & cr4::la57) != 0, "CR4.LA57 set after the switch", failures);
     const arch::Trap t = arch::try_call(kernel_read, reinterpret_cast<void*>(kUnmapped));
     report_trap(r, 1, t, 64);
     check(r, t.taken && t.vector == 14 && t.error_code == 0 && t.cr2 == kUnmapped, "5-level: #PF on unmapped",
           failures);
-    arch::pw_relaunch_long_mode(reinterpret_cast<std::uint64_t>(pw_boot_pml4), cr4 & ~arch::kCr4La57);
-    check(r, (arch::read_cr4() & arch::kCr4La57) == 0, "CR4.LA57 clear after switching back", failures);
+    arch::pw_relaunch_long_mode(reinterpret_cast<std::uint64_t>(pw_boot_pml4), cr4 & ~cr4::la57);
+    check(r, (arch::read_cr4() & cr4::la57) == 0, "CR4.LA57 clear after switching back", failures);
     r.log("la57: back to 4-level paging");
     const auto status = failures == 0 ? harness::ExitStatus::ok : harness::ExitStatus::check_failed;
     r.final(1, status);

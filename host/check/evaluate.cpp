@@ -83,7 +83,7 @@ public:
                     fail(id, "run", "no entry record for this step");
             } else if (spec->op == harness::StepOp::reload_cr3 && complete && !step_failed_) {
                 const bool seen = std::any_of(writes.begin(), writes.end(), [id = id](const auto* w) {
-                    return w->step == id && w->reg == static_cast<std::uint8_t>(harness::ControlRegisterId::cr3);
+                    return w->step == id && w->reg == static_cast<std::uint8_t>(pagewalk::ControlRegister::cr3);
                 });
                 if (!seen) fail(id, "run", "no control_write record for this reload_cr3 step");
             }
@@ -92,7 +92,7 @@ public:
         for (const harness::ControlWriteRecord* w : writes) {
             const auto it = p_.steps.find(w->step);
             const bool reload = it != p_.steps.end() && it->second->op == harness::StepOp::reload_cr3 &&
-                                w->reg == static_cast<std::uint8_t>(harness::ControlRegisterId::cr3);
+                                w->reg == static_cast<std::uint8_t>(pagewalk::ControlRegister::cr3);
             for (Finding& f : check_control_write(*w, reload ? it->second : nullptr, backend_)) out_.add(std::move(f));
         }
     }

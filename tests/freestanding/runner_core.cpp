@@ -27,7 +27,7 @@ volatile std::uint64_t sink;
 
 struct StubPlatform {
     static constexpr std::uint8_t code_bits = sizeof(void*) * 8;
-    bool supports(harness::ProgramMode) const { return true; }
+    bool supports(pagewalk::PagingMode) const { return true; }
     CpuFeatures cpu() const { return {}; }
     std::uint32_t cpuid_features() const { return static_cast<std::uint32_t>(sink); }
     ControlRegisters registers() const { return {}; }

@@ -13,7 +13,7 @@ namespace {
 using namespace pagewalk::harness;
 
 unsigned top_level(std::uint8_t mode) {
-    return mode == static_cast<std::uint8_t>(ProgramMode::legacy32) ? 2 : mode == 2 ? 3 : mode == 3 ? 4 : 5;
+    return pagewalk::shape(pagewalk::paging_mode_from_value(mode).value_or(pagewalk::PagingMode::long5)).levels;
 }
 
 // What the runner relies on for each op (checked, not executed).
@@ -55,7 +55,7 @@ void read_step(const Step& s, std::uint8_t mode, std::uint64_t& sink) {
             sink += s.pa ^ s.a;
             break;
         case StepOp::recursive:
-            if (mode == static_cast<std::uint8_t>(ProgramMode::pae) || s.a >= 1024) __builtin_trap();
+            if (mode == static_cast<std::uint8_t>(pagewalk::PagingMode::pae) || s.a >= 1024) __builtin_trap();
             sink += s.a;
             break;
         case StepOp::invlpg:

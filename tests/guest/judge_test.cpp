@@ -26,7 +26,8 @@ using guest::runner::judge_entry;
 
 namespace {
 
-constexpr std::uint8_t kLong4 = 3, kPae = 2, kLegacy32 = 1;
+constexpr pagewalk::PagingMode kLong4 = pagewalk::PagingMode::long4, kPae = pagewalk::PagingMode::pae,
+                               kLegacy32 = pagewalk::PagingMode::legacy32;
 
 /// A completed 8-byte read at va through four entries, A set by the access.
 h::AccessRecord read_ok(std::uint64_t va = 0x4000'0008, std::uint64_t value = 0x8c3) {
@@ -76,7 +77,7 @@ h::StepExpect expect_fault(std::uint8_t vector, std::optional<std::uint32_t> err
 
 auto no_frames = [](std::uint32_t, std::uint32_t) -> std::uint64_t { return 0; };
 
-h::GuestJudgement judge(const h::AccessRecord& a, const h::StepExpect& e, std::uint8_t mode = kLong4) {
+h::GuestJudgement judge(const h::AccessRecord& a, const h::StepExpect& e, pagewalk::PagingMode mode = kLong4) {
     return judge_access(a, e, mode, no_frames);
 }
 
@@ -373,7 +374,7 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
             run.outcome = host::Outcome::passed;
             h::RunInfoRecord ri{};
             ri.header = h::make_header(h::RecordType::run_info, sizeof ri);
-            ri.mode = kLong4;
+            ri.mode = static_cast<std::uint8_t>(kLong4);
             ri.code_bits = 64;
             ri.data_base = 0x40'0000;
             run.records.push_back({h::decode(reinterpret_cast<const std::uint8_t*>(&ri), sizeof ri).record, 0});

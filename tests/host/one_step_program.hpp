@@ -10,7 +10,7 @@
 
 namespace pagewalk::test {
 
-inline bool one_step_program_valid(const harness::Step& step, harness::ProgramMode mode) {
+inline bool one_step_program_valid(const harness::Step& step, pagewalk::PagingMode mode) {
     std::vector<std::uint8_t> bytes(sizeof(harness::ProgramHeader) + sizeof(harness::Step));
     harness::ProgramHeader hdr{};
     hdr.magic = harness::kProgramMagic;

@@ -52,7 +52,7 @@ std::string access(const std::string& op, const std::string& expect, const std::
 
 bool valid_with(h::Step step, std::uint16_t op = static_cast<std::uint16_t>(h::StepOp::access)) {
     step.op = op;
-    return pagewalk::test::one_step_program_valid(step, h::ProgramMode::long4);
+    return pagewalk::test::one_step_program_valid(step, pagewalk::PagingMode::long4);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ namespace h = pagewalk::harness;
 
 namespace {
 
-std::vector<std::uint8_t> program(std::vector<h::Step> steps, h::ProgramMode mode = h::ProgramMode::long4) {
+std::vector<std::uint8_t> program(std::vector<h::Step> steps, pagewalk::PagingMode mode = pagewalk::PagingMode::long4) {
     h::ProgramHeader hdr{};
     hdr.magic = h::kProgramMagic;
     hdr.version = h::kProgramVersion;
@@ -123,7 +123,7 @@ TEST(ProgramFormat, StepErrorsNameTheStep) {
     EXPECT_EQ(r.error, h::ProgramError::bad_step_op);
     EXPECT_EQ(r.step_index, 1u);
 
-    auto field = [](h::Step s, h::ProgramMode mode = h::ProgramMode::long4) {
+    auto field = [](h::Step s, pagewalk::PagingMode mode = pagewalk::PagingMode::long4) {
         const auto b = program({s}, mode);
         return h::validate_program(b.data(), b.size()).error;
     };
@@ -142,8 +142,8 @@ TEST(ProgramFormat, StepErrorsNameTheStep) {
     s = {};
     s.op = static_cast<std::uint16_t>(h::StepOp::edit_entry);
     s.level = 4;
-    EXPECT_EQ(field(s, h::ProgramMode::long4), h::ProgramError::ok);
-    EXPECT_EQ(field(s, h::ProgramMode::pae), h::ProgramError::bad_step_field);  // no PML4E in PAE paging
+    EXPECT_EQ(field(s, pagewalk::PagingMode::long4), h::ProgramError::ok);
+    EXPECT_EQ(field(s, pagewalk::PagingMode::pae), h::ProgramError::bad_step_field);  // no PML4E in PAE paging
     s.level = 0;
     EXPECT_EQ(field(s), h::ProgramError::bad_step_field);
     s = {};

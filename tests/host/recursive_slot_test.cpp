@@ -62,7 +62,7 @@ Diagnostic parse_error(const std::string& steps) {
     return r.errors.empty() ? Diagnostic{} : r.errors.front();
 }
 
-bool valid(const h::Step& step, h::ProgramMode mode) {
+bool valid(const h::Step& step, pagewalk::PagingMode mode) {
     return pagewalk::test::one_step_program_valid(step, mode);
 }
 
@@ -234,32 +234,32 @@ TEST(RecursiveSlot, ValidationOfTheRecursiveStepAndTheTableEntryExpectation) {
     h::Step r{};
     r.op = static_cast<std::uint16_t>(h::StepOp::recursive);
     r.a = 511;
-    EXPECT_TRUE(valid(r, h::ProgramMode::long4));
-    EXPECT_FALSE(valid(r, h::ProgramMode::pae));  // no recursive slot in PAE paging
+    EXPECT_TRUE(valid(r, pagewalk::PagingMode::long4));
+    EXPECT_FALSE(valid(r, pagewalk::PagingMode::pae));  // no recursive slot in PAE paging
     r.a = 512;
-    EXPECT_FALSE(valid(r, h::ProgramMode::long5));
-    EXPECT_TRUE(valid(r, h::ProgramMode::legacy32));  // 1024 entries
+    EXPECT_FALSE(valid(r, pagewalk::PagingMode::long5));
+    EXPECT_TRUE(valid(r, pagewalk::PagingMode::legacy32));  // 1024 entries
     r.a = 1024;
-    EXPECT_FALSE(valid(r, h::ProgramMode::legacy32));
+    EXPECT_FALSE(valid(r, pagewalk::PagingMode::legacy32));
     r.a = 3;
     r.flags = h::step_flag::no_flush;
-    EXPECT_TRUE(valid(r, h::ProgramMode::long4));
+    EXPECT_TRUE(valid(r, pagewalk::PagingMode::long4));
     r.flags = h::step_flag::global;  // only no_flush means something here
-    EXPECT_FALSE(valid(r, h::ProgramMode::long4));
+    EXPECT_FALSE(valid(r, pagewalk::PagingMode::long4));
     r.flags = 0;
     r.expect.kind = static_cast<std::uint8_t>(h::ExpectKind::table_entry);
     r.expect.vector = 1;
-    EXPECT_FALSE(valid(r, h::ProgramMode::long4));  // expectations belong to accesses
+    EXPECT_FALSE(valid(r, pagewalk::PagingMode::long4));  // expectations belong to accesses
 
     h::Step a{};
     a.op = static_cast<std::uint16_t>(h::StepOp::access);
     a.expect.kind = static_cast<std::uint8_t>(h::ExpectKind::table_entry);
     a.expect.vector = 4;
     a.expect.value = 0x4000'0000;
-    EXPECT_TRUE(valid(a, h::ProgramMode::long4));
-    EXPECT_FALSE(valid(a, h::ProgramMode::legacy32));  // no level 4 there
+    EXPECT_TRUE(valid(a, pagewalk::PagingMode::long4));
+    EXPECT_FALSE(valid(a, pagewalk::PagingMode::legacy32));  // no level 4 there
     a.expect.flags = h::expect_flag::stale;
-    EXPECT_TRUE(valid(a, h::ProgramMode::long4));
+    EXPECT_TRUE(valid(a, pagewalk::PagingMode::long4));
     for (const auto& bad : std::vector<void (*)(h::Step&)>{
              [](h::Step& s) { s.expect.vector = 0; },                                         // no level 0
              [](h::Step& s) { s.expect.vector = 6; },                                         // nor 6
@@ -271,6 +271,6 @@ TEST(RecursiveSlot, ValidationOfTheRecursiveStepAndTheTableEntryExpectation) {
          }) {
         h::Step s = a;
         bad(s);
-        EXPECT_FALSE(valid(s, h::ProgramMode::long4));
+        EXPECT_FALSE(valid(s, pagewalk::PagingMode::long4));
     }
 }

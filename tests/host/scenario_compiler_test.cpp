@@ -70,7 +70,7 @@ va = 0x4000_0000
     ASSERT_TRUE(h::validate_program(p.bytes.data(), p.bytes.size()));
     const auto& hdr = *reinterpret_cast<const h::ProgramHeader*>(p.bytes.data());
     EXPECT_EQ(hdr.scenario_id, 42u);
-    EXPECT_EQ(hdr.mode, static_cast<std::uint8_t>(h::ProgramMode::long4));
+    EXPECT_EQ(hdr.mode, static_cast<std::uint8_t>(pagewalk::PagingMode::long4));
     EXPECT_EQ(hdr.flags, h::program_flag::serial_handshake);
     EXPECT_STREQ(hdr.name, "enc");
     EXPECT_EQ(hdr.controls, h::control::wp | h::control::nxe | h::control::smep);  // PSE dropped outside 32-bit

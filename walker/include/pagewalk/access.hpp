@@ -69,6 +69,12 @@ struct Access {
     constexpr bool is_fetch() const { return type == AccessType::fetch; }
 };
 
+/// The exception vectors paging raises (SDM Vol. 3A §6.3.1, Table 6-1).
+namespace vector {
+inline constexpr std::uint8_t general_protection = 13;  // #GP
+inline constexpr std::uint8_t page_fault = 14;          // #PF
+}  // namespace vector
+
 /// Page-fault error-code bits (SDM Vol. 3A §4.7, Figure 4-12).
 namespace pf {
 inline constexpr std::uint32_t p = bits::bit<std::uint32_t>(0);     // 0: not present; 1: protection or reserved bit
@@ -205,6 +211,17 @@ struct MemoryType {
 
     constexpr unsigned pat_index() const { return (pat ? 4u : 0u) | (pcd ? 2u : 0u) | (pwt ? 1u : 0u); }
 };
+
+/// The memory-type bits of a leaf of `level` and the type they select (SDM Vol. 3A §13.12.3): PAT (bit 7 of a 4 KiB
+/// leaf, bit 12 of a huge one; ignored without CPUID PAT), PCD and PWT index IA32_PAT (`pat_msr`).
+constexpr MemoryType leaf_memory_type(std::uint64_t leaf, unsigned level, bool has_pat, std::uint64_t pat_msr) {
+    MemoryType t{};
+    t.pwt = (leaf & entry_bit::write_through) != 0;
+    t.pcd = (leaf & entry_bit::cache_disable) != 0;
+    t.pat = has_pat && (leaf & (level > 1 ? entry_bit::pat_huge : entry_bit::pat_4k)) != 0;
+    t.type = static_cast<std::uint8_t>((pat_msr >> (8u * t.pat_index())) & 7u);
+    return t;
+}
 
 constexpr const char* memory_type_name(std::uint8_t type) {
     switch (type) {

@@ -76,6 +76,28 @@ constexpr const char* to_string(ContextError e) {
     return "?";
 }
 
+/// MAXPHYADDR as the walk uses it: CPUID's value, clamped to the architectural 32..52 (a Context rejects others).
+constexpr unsigned clamped_maxphyaddr(unsigned maxphyaddr) {
+    return maxphyaddr < 32 ? 32u : (maxphyaddr > 52 ? 52u : maxphyaddr);
+}
+
+/// The top-level table's physical address in CR3 (SDM Vol. 3A §4.3 Table 4-3, §4.4.1 Table 4-7, §4.5.2 Table
+/// 4-12): bits 31:12 in 32-bit paging, 31:5 (the PDPT) in PAE paging, MAXPHYADDR-1:12 in 4/5-level paging.
+constexpr std::uint64_t root_address(PagingMode mode, std::uint64_t cr3, unsigned maxphyaddr) {
+    switch (mode) {
+        case PagingMode::disabled:
+            return 0;
+        case PagingMode::legacy32:
+            return cr3 & cr3::root_legacy32;
+        case PagingMode::pae:
+            return cr3 & cr3::root_pae;
+        case PagingMode::long4:
+        case PagingMode::long5:
+            break;
+    }
+    return cr3 & cr3::root_long & bits::mask(clamped_maxphyaddr(maxphyaddr) - 1, 0);
+}
+
 /// What one level of the walk needs to know, precomputed from the registers and features.
 struct LevelRule {
     std::uint64_t reserved_table = 0;  // reserved bits of a present entry that references a table
@@ -183,7 +205,8 @@ public:
             const EntryLocation loc{root_, 0, static_cast<std::uint16_t>(i), 3, 8};
             if (!memory.read_entry(loc, loaded[i])) return {PdpteLoad::Status::memory_error, i, loc.pa(), 0};
             const std::uint64_t bad = loaded[i] & pdpte_reserved_;
-            if ((loaded[i] & 1u) != 0 && bad != 0) return {PdpteLoad::Status::general_protection, i, loc.pa(), bad};
+            if ((loaded[i] & entry_bit::present) != 0 && bad != 0)
+                return {PdpteLoad::Status::general_protection, i, loc.pa(), bad};
         }
         set_pdptes(loaded);
         return result;
@@ -226,48 +249,57 @@ private:
         // CR3 is 32 bits wide).
         const bool long_mode = mode == PagingMode::long4 || mode == PagingMode::long5;
         const std::uint64_t cr3_reserved = long_mode ? bits::range_or_empty(51, f.maxphyaddr) : bits::mask(63, 32);
+        static_assert(cr3::root_long == bits::mask(51, 12));
         if (mode != PagingMode::disabled && (r.cr3 & cr3_reserved) != 0) return ContextError::cr3_reserved_bits;
         return ContextError::none;
     }
 
     // The reserved-bit rules, SDM Vol. 3A §4.3 (32-bit), §4.4.2 (PAE) and §4.5.4 (4/5-level), the tables
-    // "Format of a … Entry"; AMD APM Vol. 2 §5.3-§5.4 for the AMD differences.
+    // "Format of a … Entry"; AMD APM Vol. 2 §5.3-§5.4 for the AMD differences. The fixed reserved fields are the
+    // entry types' own declarations (entry.hpp); what depends on the CPU (MAXPHYADDR, NXE, 1 GiB pages, the
+    // vendor) is added here.
     constexpr void compute_rules() {
-        const unsigned m = cpu_.maxphyaddr < 32 ? 32u : (cpu_.maxphyaddr > 52 ? 52u : cpu_.maxphyaddr);
-        const std::uint64_t ps = bits::bit(7);
-        const std::uint64_t xd = nxe_ ? 0 : bits::bit(63);  // XD is reserved while EFER.NXE = 0 (§4.4.2, §4.5.4)
+        const unsigned m = clamped_maxphyaddr(cpu_.maxphyaddr);
+        const std::uint64_t ps = entry_bit::page_size;
+        // XD is reserved while EFER.NXE = 0 (§4.4.2, §4.5.4).
+        const std::uint64_t xd = nxe_ ? 0 : entry_bit::execute_disable;
+        // Physical-address bits a 4 KiB leaf maps: the address field below MAXPHYADDR.
+        const std::uint64_t page_bits = Pte::address_field::mask & bits::mask(m - 1, 0);
         for (unsigned l = 1; l <= shape_.levels; ++l) rules_[l].shape = shape_.at(l);
+        root_ = root_address(mode_, regs_.cr3, m);
         switch (mode_) {
             case PagingMode::disabled:
                 break;
             case PagingMode::legacy32: {
-                root_ = regs_.cr3 & bits::mask(31, 12);
                 // With CR4.PSE = 0 the PS bit of a PDE is ignored, not reserved (§4.3).
                 const bool pse = (regs_.cr4 & cr4::pse) != 0;
                 // 4 MiB page: bit 21 reserved; bits 20:13 hold PA 39:32 (PSE-36), those at or above
                 // min(MAXPHYADDR, 40) reserved; without PSE-36 all of 20:13 are reserved (§4.3).
                 const unsigned pa_width = cpu_.pse36 ? (m < 40 ? m : 40) : 32;
-                rules_[2] = {0,
-                             bits::bit(21) | bits::range_or_empty(20, 13 + (pa_width - 32)),
-                             table_address_mask(mode_, m),
-                             bits::mask(31, 22),
-                             rules_[2].shape,
-                             pse,
-                             false,
-                             true};
-                rules_[1] = {0, 0, 0, bits::mask(31, 12), rules_[1].shape, false, true, false};
+                using High = Pde4M::address_high_field;
+                rules_[2] = {
+                    0,
+                    Pde4M::reserved21_field::mask |
+                        bits::range_or_empty(High::high, High::shift + (pa_width - Pde4M::address_high_pa_shift)),
+                    table_address_mask(mode_, m),
+                    Pde4M::address_low_field::mask,
+                    rules_[2].shape,
+                    pse,
+                    false,
+                    true};
+                rules_[1] = {0, 0, 0, Pte32::address_field::mask, rules_[1].shape, false, true, false};
                 break;
             }
             case PagingMode::pae: {
-                root_ = regs_.cr3 & bits::mask(31, 5);
                 const std::uint64_t high = bits::range_or_empty(62, m);  // PAE reserves MAXPHYADDR..62
-                pdpte_reserved_ = bits::bit(63) | high | bits::mask(8, 5) | bits::mask(2, 1);
+                pdpte_reserved_ = PaePdpte::reserved_low_field::mask | PaePdpte::reserved_middle_field::mask |
+                                  PaePdpte::reserved_high_field::mask | high;
                 const std::uint64_t addr = table_address_mask(mode_, m);
                 rules_[3] = {pdpte_reserved_, pdpte_reserved_, addr, 0, rules_[3].shape, false, false, false};
                 rules_[2] = {high | xd,
-                             high | xd | bits::mask(20, 13),
+                             high | xd | PaePde2M::alignment_field::mask,
                              addr,
-                             bits::mask(m - 1, 21),
+                             PaePde2M::address_field::mask & page_bits,
                              rules_[2].shape,
                              true,
                              false,
@@ -277,27 +309,28 @@ private:
             }
             case PagingMode::long4:
             case PagingMode::long5: {
-                root_ = regs_.cr3 & bits::mask(m - 1, 12);
                 const std::uint64_t high = bits::range_or_empty(51, m);  // MAXPHYADDR..51
                 const std::uint64_t addr = table_address_mask(mode_, m);
                 // PS is reserved in a PML5E/PML4E; AMD also reserves their bit 8 (APM Vol. 2 §5.4.1).
-                const std::uint64_t top = high | xd | ps | (cpu_.vendor == Vendor::amd ? bits::bit(8) : 0);
+                const std::uint64_t top = high | xd | Pml4e::page_size_field::mask |
+                                          (cpu_.vendor == Vendor::amd ? Pml4e::amd_reserved_field::mask : 0);
+                static_assert(Pml5e::amd_reserved_field::mask == Pml4e::amd_reserved_field::mask);
                 rules_[5] = {top, top, addr, 0, rules_[5].shape, false, false, false};
                 rules_[4] = {top, top, addr, 0, rules_[4].shape, false, false, false};
                 // A PDPTE with PS = 1 maps 1 GiB only with CPUID 1-GByte-page support; else PS is reserved.
                 const bool gb = cpu_.page1gb;
                 rules_[3] = {high | xd | (gb ? 0 : ps),
-                             high | xd | bits::mask(29, 13),
+                             high | xd | Pdpte1G::alignment_field::mask,
                              addr,
-                             bits::mask(m - 1, 30),
+                             Pdpte1G::address_field::mask & page_bits,
                              rules_[3].shape,
                              gb,
                              false,
                              false};
                 rules_[2] = {high | xd,
-                             high | xd | bits::mask(20, 13),
+                             high | xd | Pde2M::alignment_field::mask,
                              addr,
-                             bits::mask(m - 1, 21),
+                             Pde2M::address_field::mask & page_bits,
                              rules_[2].shape,
                              true,
                              false,
@@ -310,8 +343,8 @@ private:
         for (unsigned l = 1; l <= shape_.levels; ++l) {
             LevelRule& r = rules_[l];
             r.leaf_test = r.always_leaf ? ~std::uint64_t{0} : (r.ps_maps_page ? ps : 0);
-            r.table_check = r.reserved_table | bits::bit(0);
-            r.leaf_check = r.reserved_leaf | bits::bit(0);
+            r.table_check = r.reserved_table | entry_bit::present;
+            r.leaf_check = r.reserved_leaf | entry_bit::present;
         }
     }
 

@@ -14,9 +14,26 @@ namespace pagewalk {
 /// CR0 bits (SDM Vol. 3A §2.5).
 namespace cr0 {
 inline constexpr std::uint64_t pe = bits::bit(0);   // protection enable
+inline constexpr std::uint64_t et = bits::bit(4);   // extension type (reads as 1 on every CPU since the i486)
+inline constexpr std::uint64_t ne = bits::bit(5);   // numeric error: native x87 error reporting
 inline constexpr std::uint64_t wp = bits::bit(16);  // write protect: supervisor writes honour R/W
+inline constexpr std::uint64_t nw = bits::bit(29);  // not write-through
+inline constexpr std::uint64_t cd = bits::bit(30);  // cache disable
 inline constexpr std::uint64_t pg = bits::bit(31);  // paging
 }  // namespace cr0
+
+/// CR3 fields (SDM Vol. 3A §4.3 Table 4-3, §4.4.1 Table 4-7, §4.5.2 Tables 4-12 and 4-13).
+namespace cr3 {
+inline constexpr std::uint64_t pwt = bits::bit(3);                  // page-level write-through (CR4.PCIDE = 0)
+inline constexpr std::uint64_t pcd = bits::bit(4);                  // page-level cache disable (CR4.PCIDE = 0)
+inline constexpr std::uint64_t pcid = bits::mask(11, 0);            // process-context identifier (CR4.PCIDE = 1)
+inline constexpr std::uint64_t root_legacy32 = bits::mask(31, 12);  // 32-bit paging: the page directory
+inline constexpr std::uint64_t root_pae = bits::mask(31, 5);        // PAE paging: the 32-byte-aligned PDPT
+inline constexpr std::uint64_t root_long = bits::mask(51, 12);      // 4/5-level: the PML4/PML5 (below MAXPHYADDR)
+/// Bit 63 of the value a MOV to CR3 writes with CR4.PCIDE = 1: keep the new PCID's translations (§4.10.4.1);
+/// never stored in CR3.
+inline constexpr std::uint64_t no_flush = bits::bit(63);
+}  // namespace cr3
 
 /// CR4 bits (SDM Vol. 3A §2.5).
 namespace cr4 {
@@ -40,6 +57,12 @@ inline constexpr std::uint64_t nxe = bits::bit(11);  // execute-disable bit enab
 /// EFLAGS.AC (bit 18): lets explicit supervisor accesses reach user pages under SMAP (SDM §4.6.1).
 inline constexpr std::uint64_t eflags_ac = bits::bit(18);
 
+/// Model-specific registers paging depends on (SDM Vol. 4, Table 2-2).
+namespace msr {
+inline constexpr std::uint32_t efer = 0xc000'0080u;  // IA32_EFER
+inline constexpr std::uint32_t pat = 0x277u;         // IA32_PAT
+}  // namespace msr
+
 /// Power-on value of IA32_PAT (SDM Vol. 3A §13.12.4, Table 13-12): WB, WT, UC-, UC, repeated.
 inline constexpr std::uint64_t pat_power_on = 0x0007'0406'0007'0406ull;
 
@@ -60,6 +83,44 @@ struct CpuidResult {
     std::uint32_t eax = 0, ebx = 0, ecx = 0, edx = 0;
 };
 
+/// Where CPUID reports each feature paging depends on (SDM Vol. 2A "CPUID", Tables 3-8 and 3-10; AMD APM Vol. 3
+/// Appendix E). `has(answer)` reads the bit from the answer of `leaf`/`subleaf`.
+namespace cpuid {
+enum class Register : std::uint8_t { eax, ebx, ecx, edx };
+struct Bit {
+    std::uint32_t leaf;
+    std::uint32_t subleaf;
+    Register reg;
+    std::uint8_t bit;
+
+    constexpr bool has(const CpuidResult& r) const {
+        const std::uint32_t v = reg == Register::eax   ? r.eax
+                                : reg == Register::ebx ? r.ebx
+                                : reg == Register::ecx ? r.ecx
+                                                       : r.edx;
+        return ((v >> bit) & 1u) != 0;
+    }
+    constexpr std::uint32_t mask() const { return std::uint32_t{1} << bit; }
+};
+inline constexpr std::uint32_t basic_max_leaf = 0;                 // EAX: the highest basic leaf
+inline constexpr std::uint32_t extended_max_leaf = 0x8000'0000u;   // EAX: the highest extended leaf
+inline constexpr std::uint32_t address_sizes_leaf = 0x8000'0008u;  // EAX[7:0] MAXPHYADDR, EAX[15:8] linear width
+inline constexpr Bit pse{1, 0, Register::edx, 3};
+inline constexpr Bit pae{1, 0, Register::edx, 6};
+inline constexpr Bit pge{1, 0, Register::edx, 13};
+inline constexpr Bit pat{1, 0, Register::edx, 16};
+inline constexpr Bit pse36{1, 0, Register::edx, 17};
+inline constexpr Bit pcid{1, 0, Register::ecx, 17};
+inline constexpr Bit smep{7, 0, Register::ebx, 7};
+inline constexpr Bit invpcid{7, 0, Register::ebx, 10};
+inline constexpr Bit smap{7, 0, Register::ebx, 20};
+inline constexpr Bit pku{7, 0, Register::ecx, 3};
+inline constexpr Bit la57{7, 0, Register::ecx, 16};
+inline constexpr Bit nx{0x8000'0001u, 0, Register::edx, 20};
+inline constexpr Bit page1gb{0x8000'0001u, 0, Register::edx, 26};
+inline constexpr Bit long_mode{0x8000'0001u, 0, Register::edx, 29};
+}  // namespace cpuid
+
 /// What the CPU supports. The defaults describe a permissive modern CPU (every feature, MAXPHYADDR 52,
 /// so that no physical-address bit is reserved) — right for reading a dump of unknown origin; build it
 /// `from_cpuid` to model one CPU exactly.
@@ -71,6 +132,7 @@ struct CpuFeatures {
     bool pat = true;               // CPUID.01H:EDX[16]
     bool pse36 = true;             // CPUID.01H:EDX[17]
     bool pcid = true;              // CPUID.01H:ECX[17]
+    bool invpcid = true;           // CPUID.(EAX=07H,ECX=0):EBX[10]
     bool smep = true;              // CPUID.(EAX=07H,ECX=0):EBX[7]
     bool smap = true;              // CPUID.(EAX=07H,ECX=0):EBX[20]
     bool pku = true;               // CPUID.(EAX=07H,ECX=0):ECX[3]
@@ -85,28 +147,28 @@ struct CpuFeatures {
     template <class CpuidFn>
     static constexpr CpuFeatures from_cpuid(CpuidFn&& cpuid) {
         CpuFeatures f{};
-        const CpuidResult l0 = cpuid(0u, 0u);
+        const CpuidResult l0 = cpuid(cpuid::basic_max_leaf, 0u);
         const CpuidResult l1 = l0.eax >= 1 ? cpuid(1u, 0u) : CpuidResult{};
         const CpuidResult l7 = l0.eax >= 7 ? cpuid(7u, 0u) : CpuidResult{};
-        const CpuidResult e0 = cpuid(0x8000'0000u, 0u);
+        const CpuidResult e0 = cpuid(cpuid::extended_max_leaf, 0u);
         const bool has_e1 = e0.eax >= 0x8000'0001u && e0.eax <= 0x8000'ffffu;
-        const bool has_e8 = e0.eax >= 0x8000'0008u && e0.eax <= 0x8000'ffffu;
+        const bool has_e8 = e0.eax >= cpuid::address_sizes_leaf && e0.eax <= 0x8000'ffffu;
         const CpuidResult e1 = has_e1 ? cpuid(0x8000'0001u, 0u) : CpuidResult{};
-        const CpuidResult e8 = has_e8 ? cpuid(0x8000'0008u, 0u) : CpuidResult{};
-        auto has = [](std::uint32_t reg, unsigned bit) { return ((reg >> bit) & 1u) != 0; };
-        f.pse = has(l1.edx, 3);
-        f.pae = has(l1.edx, 6);
-        f.pge = has(l1.edx, 13);
-        f.pat = has(l1.edx, 16);
-        f.pse36 = has(l1.edx, 17);
-        f.pcid = has(l1.ecx, 17);
-        f.smep = has(l7.ebx, 7);
-        f.smap = has(l7.ebx, 20);
-        f.pku = has(l7.ecx, 3);
-        f.la57 = has(l7.ecx, 16);
-        f.nx = has(e1.edx, 20);
-        f.page1gb = has(e1.edx, 26);
-        f.long_mode = has(e1.edx, 29);
+        const CpuidResult e8 = has_e8 ? cpuid(cpuid::address_sizes_leaf, 0u) : CpuidResult{};
+        f.pse = cpuid::pse.has(l1);
+        f.pae = cpuid::pae.has(l1);
+        f.pge = cpuid::pge.has(l1);
+        f.pat = cpuid::pat.has(l1);
+        f.pse36 = cpuid::pse36.has(l1);
+        f.pcid = cpuid::pcid.has(l1);
+        f.smep = cpuid::smep.has(l7);
+        f.invpcid = cpuid::invpcid.has(l7);
+        f.smap = cpuid::smap.has(l7);
+        f.pku = cpuid::pku.has(l7);
+        f.la57 = cpuid::la57.has(l7);
+        f.nx = cpuid::nx.has(e1);
+        f.page1gb = cpuid::page1gb.has(e1);
+        f.long_mode = cpuid::long_mode.has(e1);
         // SDM Vol. 3A §4.1.4: without leaf 80000008H, MAXPHYADDR is 36 with PAE support, else 32.
         f.maxphyaddr = has_e8 ? static_cast<std::uint8_t>(e8.eax & 0xff) : (f.pae ? 36 : 32);
         // "AuthenticAMD" and "HygonGenuine" (a licensed AMD design) behave as AMD; "GenuineIntel" as Intel.

@@ -43,11 +43,6 @@ struct MapOptions {
 
 namespace detail {
 
-inline constexpr std::uint64_t kP = bits::bit(0), kRw = bits::bit(1), kUs = bits::bit(2), kPwt = bits::bit(3),
-                               kPcd = bits::bit(4), kA = bits::bit(5), kD = bits::bit(6), kPs = bits::bit(7),
-                               kG = bits::bit(8), kXd = bits::bit(63);
-inline constexpr std::uint64_t kPatSmall = bits::bit(7), kPatHuge = bits::bit(12);
-
 /// Encodes leaves and tables for one context.
 class EntryCodec {
 public:
@@ -55,21 +50,22 @@ public:
 
     /// A leaf at `level` mapping `pa` (level 1: 4 KiB; above: PS = 1).
     constexpr std::uint64_t leaf(unsigned level, std::uint64_t pa, const MapRights& r, const MapOptions& o) const {
-        std::uint64_t e = kP | (r.writable ? kRw : 0) | (r.user ? kUs : 0) | (o.global ? kG : 0);
-        if (!r.executable) e |= kXd;
-        if (o.pat_index & 1u) e |= kPwt;
-        if (o.pat_index & 2u) e |= kPcd;
-        if (o.pat_index & 4u) e |= level == 1 ? kPatSmall : kPatHuge;
-        if (level > 1) e |= kPs;
-        e |= std::uint64_t{o.pkey & 0xfu} << 59;
+        std::uint64_t e = entry_bit::present | (r.writable ? entry_bit::writable : 0) | (r.user ? entry_bit::user : 0) |
+                          (o.global ? entry_bit::global : 0);
+        if (!r.executable) e |= entry_bit::execute_disable;
+        if (o.pat_index & 1u) e |= entry_bit::write_through;
+        if (o.pat_index & 2u) e |= entry_bit::cache_disable;
+        if (o.pat_index & 4u) e |= level == 1 ? entry_bit::pat_4k : entry_bit::pat_huge;
+        if (level > 1) e |= entry_bit::page_size;
+        e |= entry_bit::protection_key::place(o.pkey);
         return e | encode_address(level, pa);
     }
 
     /// An entry of `level` referencing a table at `pa`: permissive rights (R/W = 1, U/S as asked, XD = 0) so that
     /// the leaf alone decides. A PAE PDPTE has only P (its R/W and U/S bits are reserved).
     constexpr std::uint64_t table(unsigned level, std::uint64_t pa, bool user) const {
-        if (ctx_->mode() == PagingMode::pae && level == 3) return kP | pa;
-        return kP | kRw | (user ? kUs : 0) | pa;
+        if (ctx_->mode() == PagingMode::pae && level == 3) return entry_bit::present | pa;
+        return entry_bit::present | entry_bit::writable | (user ? entry_bit::user : 0) | pa;
     }
 
     constexpr bool is_leaf(unsigned level, std::uint64_t e) const { return (e & ctx_->rule(level).leaf_test) != 0; }
@@ -91,22 +87,26 @@ public:
         const unsigned child = level - 1;
         const std::uint64_t span = ctx_->rule(child).shape.span();
         const std::uint64_t pa = page_address(level, huge) + std::uint64_t{i} * span;
-        // Flags that keep their place: P, R/W, U/S, PWT, PCD, A, D, G, the available bits, PK, XD.
-        const std::uint64_t keep = bits::mask(6, 0) | kG | bits::mask(11, 9) | bits::mask(63, 52);
+        // Flags that keep their place: P, R/W, U/S, PWT, PCD, A, D, G, the available bits, PK (in 62:52), XD.
+        const std::uint64_t keep = entry_bit::present | entry_bit::writable | entry_bit::user |
+                                   entry_bit::write_through | entry_bit::cache_disable | entry_bit::accessed |
+                                   entry_bit::dirty | entry_bit::global | entry_bit::available |
+                                   entry_bit::available_high | entry_bit::execute_disable;
         std::uint64_t e = (huge & keep) | encode_address(child, pa);
-        const bool pat = (huge & kPatHuge) != 0;
+        const bool pat = (huge & entry_bit::pat_huge) != 0;
         if (child == 1) {
-            e |= pat ? kPatSmall : 0;
+            e |= pat ? entry_bit::pat_4k : 0;
         } else {
-            e |= kPs | (pat ? kPatHuge : 0);
+            e |= entry_bit::page_size | (pat ? entry_bit::pat_huge : 0);
         }
         return e;
     }
 
     /// A leaf with new rights, every other bit kept.
     constexpr std::uint64_t with_rights(std::uint64_t e, const MapRights& r) const {
-        e &= ~(kRw | kUs | kXd);
-        return e | (r.writable ? kRw : 0) | (r.user ? kUs : 0) | (r.executable ? 0 : kXd);
+        e &= ~(entry_bit::writable | entry_bit::user | entry_bit::execute_disable);
+        return e | (r.writable ? entry_bit::writable : 0) | (r.user ? entry_bit::user : 0) |
+               (r.executable ? 0 : entry_bit::execute_disable);
     }
 
 private:

@@ -121,7 +121,7 @@ public:
             const EntryLocation loc = at(table, l, lin);
             if (l == level) return {loc, true};
             std::uint64_t e = 0;
-            if (!memory_->read_entry(loc, e) || (e & kP) == 0 || codec_.is_leaf(l, e)) return {};
+            if (!memory_->read_entry(loc, e) || (e & entry_bit::present) == 0 || codec_.is_leaf(l, e)) return {};
             table = codec_.table_address(l, e);
         }
         return {};
@@ -134,13 +134,12 @@ private:
         if (((va | size) & 0xfff) != 0 || (job.kind == JobKind::map && (job.pa_first & 0xfff) != 0)) {
             return MapError::misaligned;
         }
-        const unsigned bits_wide = shape_.va_bits;
         if (ctx_->is_long_mode()) {
             const std::uint64_t last = va + size - 1;
-            if (last < va || !is_canonical(va) || !is_canonical(last) || (va >> 63) != (last >> 63)) {
+            if (last < va || !shape_.is_address(va) || !shape_.is_address(last) || (va >> 63) != (last >> 63)) {
                 return MapError::not_canonical;
             }
-        } else if (va > 0xffff'ffffu || size > (std::uint64_t{1} << bits_wide) - va) {
+        } else if (!shape_.is_address(va) || size > shape_.linear(~std::uint64_t{0}) - va + 1) {
             return MapError::not_canonical;
         }
         const bool xd = job.kind != JobKind::unmap && !job.rights.executable;
@@ -206,7 +205,7 @@ private:
                                      ? map_entry(level, loc, e, ebase, lo, hi, user_below)
                                      : change_entry(level, loc, e, ebase, lo, hi, user_below, keeps_entry);
             if (err != MapError::none) return err;
-            if (keeps_entry && (e & kP) != 0) ++left_present;
+            if (keeps_entry && (e & entry_bit::present) != 0) ++left_present;
         }
         emptied = job_.kind == JobKind::unmap && left_present == 0 && pass_ == Pass::apply &&
                   others_empty(level, table, i_first, i_last);
@@ -242,7 +241,7 @@ private:
         const std::uint64_t span = shape_.at(level).span();
         const bool whole = lo == ebase && hi == ebase + span - 1;
         const std::uint64_t pa = job_.pa_first + (lo - job_.va_first);
-        const bool present = (e & kP) != 0;
+        const bool present = (e & entry_bit::present) != 0;
         if (whole && leaf_allowed(level) && (pa & (span - 1)) == 0) {
             if (present && !job_.options.replace) return fail(MapError::already_mapped, canonical(lo));
             if (ctx_->mode() == PagingMode::legacy32 && level == 1 && pa + span - 1 > 0xffff'ffffu) {
@@ -263,7 +262,7 @@ private:
     // unmap / protect one entry.
     MapError change_entry(unsigned level, const EntryLocation& loc, std::uint64_t e, std::uint64_t ebase,
                           std::uint64_t lo, std::uint64_t hi, bool& user_below, bool& keeps_entry) {
-        if ((e & kP) == 0) {
+        if ((e & entry_bit::present) == 0) {
             if (job_.kind == JobKind::protect) return fail(MapError::not_mapped, canonical(lo));
             return MapError::none;
         }
@@ -300,7 +299,7 @@ private:
     MapError into_child(unsigned level, const EntryLocation& loc, std::uint64_t e, std::uint64_t ebase,
                         std::uint64_t lo, std::uint64_t hi, bool& user_below, bool fills_whole,
                         bool* child_emptied = nullptr) {
-        const bool present = (e & kP) != 0;
+        const bool present = (e & entry_bit::present) != 0;
         const bool split = present && codec_.is_leaf(level, e);
         bool user_child = false, emptied = false;
         if (present && !split) {
@@ -308,9 +307,9 @@ private:
                 descend(level - 1, codec_.table_address(level, e), {}, ebase, lo, hi, user_child, emptied);
             if (err != MapError::none) return err;
             if (child_emptied) *child_emptied = emptied;
-            user_below = user_below || user_child || (e & kUs) != 0;
-            if (pass_ == Pass::apply && user_child && (e & kUs) == 0 && table_entry_has_us(level)) {
-                if (const MapError w = write(loc, e | kUs, canonical(lo)); w != MapError::none) return w;
+            user_below = user_below || user_child || (e & entry_bit::user) != 0;
+            if (pass_ == Pass::apply && user_child && (e & entry_bit::user) == 0 && table_entry_has_us(level)) {
+                if (const MapError w = write(loc, e | entry_bit::user, canonical(lo)); w != MapError::none) return w;
             }
             return merge(level, loc, codec_.table_address(level, e), ebase);
         }
@@ -342,9 +341,9 @@ private:
             err != MapError::none) {
             return err;
         }
-        user_below = user_below || user_child || (split && (e & kUs) != 0);
+        user_below = user_below || user_child || (split && (e & entry_bit::user) != 0);
         if (split) note_flush(ebase, e);
-        const bool user = user_child || (split && (e & kUs) != 0);
+        const bool user = user_child || (split && (e & entry_bit::user) != 0);
         return link_first
                    ? (user && table_entry_has_us(level) ? write(loc, codec_.table(level, table, true), canonical(lo))
                                                         : MapError::none)
@@ -366,9 +365,10 @@ private:
             std::uint64_t e = 0;
             const EntryLocation at_i{table, canonical(ebase + i * child_span), static_cast<std::uint16_t>(i),
                                      static_cast<std::uint8_t>(child), shape_.entry_bytes};
-            if (!memory_->read_entry(at_i, e) || (e & kP) == 0 || !codec_.is_leaf(child, e)) return MapError::none;
+            if (!memory_->read_entry(at_i, e) || (e & entry_bit::present) == 0 || !codec_.is_leaf(child, e))
+                return MapError::none;
             const std::uint64_t pa = codec_.page_address(child, e);
-            const std::uint64_t attributes = e & ~address_bits & ~(kA | kD);
+            const std::uint64_t attributes = e & ~address_bits & ~(entry_bit::accessed | entry_bit::dirty);
             if (i == 0) {
                 if ((pa & (shape_.at(level).span() - 1)) != 0) return MapError::none;
                 first = attributes;
@@ -376,17 +376,19 @@ private:
             } else if (pa != first_pa + i * child_span || attributes != first) {
                 return MapError::none;
             }
-            accessed_dirty |= e & (kA | kD);
+            accessed_dirty |= e & (entry_bit::accessed | entry_bit::dirty);
         }
         // The small leaf's attributes as a leaf of `level`: PAT moves from bit 7 to bit 12 (SDM §4.5.4).
         std::uint64_t huge = first | accessed_dirty;
-        if (child == 1) huge = (huge & ~kPatSmall) | kPs | ((first & kPatSmall) != 0 ? kPatHuge : 0);
+        if (child == 1)
+            huge = (huge & ~entry_bit::pat_4k) | entry_bit::page_size |
+                   ((first & entry_bit::pat_4k) != 0 ? entry_bit::pat_huge : 0);
         huge |= codec_.encode_address(level, first_pa);
         if (const MapError err = write(loc, huge, canonical(ebase)); err != MapError::none) return err;
         frames_->free(table);
         if (live_) {
             result_.flush.all = true;  // every small translation of the block may be cached
-            result_.flush.global = result_.flush.global || (huge & kG) != 0;
+            result_.flush.global = result_.flush.global || (huge & entry_bit::global) != 0;
         }
         return MapError::none;
     }
@@ -427,7 +429,7 @@ private:
         for (unsigned i = 0; i < n; ++i) {
             std::uint64_t child = 0;
             const std::uint64_t cbase = ebase + std::uint64_t{i} * shape_.at(level - 1).span();
-            if (memory_->read_entry(at(table, level - 1, cbase), child) && (child & kP) != 0)
+            if (memory_->read_entry(at(table, level - 1, cbase), child) && (child & entry_bit::present) != 0)
                 drop(level - 1, child, cbase);
         }
         frames_->free(table);
@@ -439,8 +441,9 @@ private:
         unsigned present = 0;
         bool global = false;
         auto count = [&](std::uint64_t e) {
-            present += static_cast<unsigned>(e & kP);
-            global = global || (e & (kP | kG)) == (kP | kG);
+            present += static_cast<unsigned>(e & entry_bit::present);
+            global =
+                global || (e & (entry_bit::present | entry_bit::global)) == (entry_bit::present | entry_bit::global);
         };
         const EntryLocation first{table, canonical(base), 0, 1, shape_.entry_bytes};
         if constexpr (requires { memory_->read_run(first, n, count); }) {
@@ -466,7 +469,7 @@ private:
     // A present entry changes: its translation must be flushed — unless it sits in a table built by this call,
     // which the CPU has never walked.
     void note_flush(std::uint64_t ebase, std::uint64_t e) {
-        if (live_) result_.flush.add(canonical(ebase), (e & kG) != 0);
+        if (live_) result_.flush.add(canonical(ebase), (e & entry_bit::global) != 0);
     }
 
     MapError drop_leaf(const EntryLocation& loc, std::uint64_t e, std::uint64_t ebase) {
@@ -483,7 +486,7 @@ private:
             std::uint64_t e = 0;
             const EntryLocation loc{table, 0, static_cast<std::uint16_t>(i), static_cast<std::uint8_t>(level),
                                     shape_.entry_bytes};
-            if (!memory_->read_entry(loc, e) || (e & kP) != 0) return false;
+            if (!memory_->read_entry(loc, e) || (e & entry_bit::present) != 0) return false;
         }
         return true;
     }
@@ -506,13 +509,8 @@ private:
         return {table, canonical(lin), static_cast<std::uint16_t>(shape_.at(level).index(lin)),
                 static_cast<std::uint8_t>(level), shape_.entry_bytes};
     }
-    std::uint64_t linear(std::uint64_t va) const { return va & bits::mask(shape_.va_bits - 1, 0); }
-    std::uint64_t canonical(std::uint64_t lin) const {
-        if (!ctx_->is_long_mode()) return lin;
-        const unsigned unused = 64 - shape_.va_bits;
-        return static_cast<std::uint64_t>(static_cast<std::int64_t>(lin << unused) >> unused);
-    }
-    bool is_canonical(std::uint64_t va) const { return canonical(linear(va)) == va; }
+    std::uint64_t linear(std::uint64_t va) const { return shape_.linear(va); }
+    std::uint64_t canonical(std::uint64_t lin) const { return shape_.canonical(lin); }
 
     MapError fail(MapError e, std::uint64_t va) {
         if (result_.error == MapError::none) {

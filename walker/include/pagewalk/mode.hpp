@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "entry.hpp"
 
@@ -23,6 +24,12 @@ enum class PagingMode : std::uint8_t {
     long5,     // IA32_EFER.LMA = 1, CR4.LA57 = 1
 };
 
+/// The four modes with paging on, in the order the SDM presents them: what harnesses and listings iterate over.
+inline constexpr PagingMode kPagingModes[] = {PagingMode::legacy32, PagingMode::pae, PagingMode::long4,
+                                              PagingMode::long5};
+
+/// The mode's short name: "32bit", "pae", "4level", "5level" ("disabled" without paging) — the one spelling of
+/// modes in scenario files, command lines, records and reports.
 constexpr const char* to_string(PagingMode m) {
     switch (m) {
         case PagingMode::disabled:
@@ -37,6 +44,30 @@ constexpr const char* to_string(PagingMode m) {
             return "5level";
     }
     return "?";
+}
+
+namespace detail {
+constexpr bool same_text(const char* a, const char* b) {
+    while (*a != 0 && *a == *b) ++a, ++b;
+    return *a == *b;
+}
+}  // namespace detail
+
+/// The mode whose to_string() is `name` (a mode with paging on); nullopt for anything else.
+constexpr std::optional<PagingMode> paging_mode_from_name(const char* name) {
+    if (name == nullptr) return std::nullopt;
+    for (PagingMode m : kPagingModes)
+        if (detail::same_text(name, to_string(m))) return m;
+    return std::nullopt;
+}
+
+/// The mode a byte of a wire format or file holds (PagingMode's values): the one checked conversion from stored
+/// values. Only modes with paging on, unless `allow_disabled`.
+constexpr std::optional<PagingMode> paging_mode_from_value(std::uint8_t value, bool allow_disabled = false) {
+    if (value == static_cast<std::uint8_t>(PagingMode::disabled) && allow_disabled) return PagingMode::disabled;
+    for (PagingMode m : kPagingModes)
+        if (value == static_cast<std::uint8_t>(m)) return m;
+    return std::nullopt;
 }
 
 /// The SDM's name for the entry of a level in a mode ("PML4E", "PDPTE", "PDE", "PTE").
@@ -78,6 +109,21 @@ struct ModeShape {
     LevelShape level[6] = {};      // indexed by level number, 1..levels
 
     constexpr const LevelShape& at(unsigned l) const { return level[l]; }
+
+    /// The low `va_bits` bits of `va`: the linear address the walk indexes (in 4/5-level paging bits 63:48 or 63:57
+    /// only make an address canonical; 32-bit and PAE paging use 32 bits).
+    constexpr std::uint64_t linear(std::uint64_t va) const { return va & bits::mask(va_bits - 1u, 0); }
+    /// The canonical form of a linear address (SDM Vol. 3A §3.3.7.1): sign-extended from bit 47 or 56 in 4/5-level
+    /// paging; unchanged in 32-bit and PAE paging.
+    constexpr std::uint64_t canonical(std::uint64_t lin) const {
+        return levels >= 4 ? bits::sign_extend(lin, va_bits) : lin;
+    }
+    /// Whether `va` is an address of this mode: canonical in 4/5-level paging (else an access raises #GP(0)), below
+    /// 4 GiB in 32-bit and PAE paging.
+    constexpr bool is_address(std::uint64_t va) const { return canonical(linear(va)) == va; }
+    /// What CR2 receives for a #PF on linear address `va` (SDM Vol. 3A §4.7): the address, 32 bits wide in 32-bit
+    /// and PAE paging.
+    constexpr std::uint64_t fault_address(std::uint64_t va) const { return canonical(linear(va)); }
 };
 
 constexpr ModeShape shape(PagingMode m) {

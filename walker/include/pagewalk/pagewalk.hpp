@@ -16,6 +16,7 @@
 #include "memory.hpp"
 #include "mode.hpp"
 #include "recursive.hpp"
+#include "register_writes.hpp"
 #include "rights.hpp"
 #include "translate.hpp"
 #include "visit.hpp"

@@ -72,7 +72,7 @@ public:
             const std::uint64_t above = (va >> (here.shift + here.index_bits)) & bits::mask(kept_bits - 1, 0);
             la |= above << shape_.at(1).shift;
         }
-        return canonical(la);
+        return shape_.canonical(la);
     }
 
     constexpr std::uint64_t entry_address(const EntryLocation& loc) const {
@@ -90,13 +90,6 @@ public:
     LinearAccess& access() { return access_; }
 
 private:
-    // Sign-extend from the top linear-address bit (SDM §3.3.7.1: canonical addresses).
-    constexpr std::uint64_t canonical(std::uint64_t la) const {
-        if (shape_.va_bits >= 64 || shape_.mode == PagingMode::legacy32) return la;
-        const unsigned unused = 64 - shape_.va_bits;
-        return static_cast<std::uint64_t>(static_cast<std::int64_t>(la << unused) >> unused);
-    }
-
     ModeShape shape_;
     unsigned slot_;
     LinearAccess access_;
@@ -110,7 +103,7 @@ bool install_recursive_slot(const Context& ctx, M& memory, unsigned slot) {
     const ModeShape s = ctx.shape();
     if (s.levels == 0 || ctx.mode() == PagingMode::pae || slot >= s.at(s.levels).entries()) return false;
     const EntryLocation loc{ctx.root(), 0, static_cast<std::uint16_t>(slot), s.levels, s.entry_bytes};
-    return memory.write_entry(loc, ctx.root() | 0x3u);  // P | R/W
+    return memory.write_entry(loc, ctx.root() | entry_bit::present | entry_bit::writable);
 }
 
 }  // namespace pagewalk

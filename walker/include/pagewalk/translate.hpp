@@ -61,19 +61,13 @@ public:
         m.executable = (rights & detail::rights_executable) != 0;
         if (chain_.empty()) return m;  // paging disabled: WB (PAT entry 0 as reset), no entries to set bits in
         const std::uint64_t leaf = chain_.value(chain_.size() - 1);
-        m.global = (leaf & detail::entry_g) != 0;
+        m.global = (leaf & entry_bit::global) != 0;
         // SDM §4.6.2: bits 62:59 of the leaf are its protection key when CR4.PKE = 1.
-        m.pkey = (flags & flag_pke) != 0 ? static_cast<std::uint8_t>((leaf >> 59) & 0xfu) : 0;
-        // SDM Vol. 3A §13.12.3: PAT (bit 7 of a 4 KiB leaf, bit 12 of a huge one; ignored without PAT
-        // support), PCD and PWT index IA32_PAT.
-        const unsigned pat_bit =
-            (flags & flag_pat) != 0 ? static_cast<unsigned>(leaf >> (m.level > 1 ? 12 : 7)) & 1u : 0u;
-        const unsigned index = (pat_bit << 2) | (static_cast<unsigned>(leaf >> 3) & 3u);
-        m.memory_type = {(index & 1u) != 0, (index & 2u) != 0, pat_bit != 0,
-                         static_cast<std::uint8_t>((pat_msr_ >> (8u * index)) & 7u)};
+        m.pkey = (flags & flag_pke) != 0 ? static_cast<std::uint8_t>(entry_bit::protection_key::get(leaf)) : 0;
+        m.memory_type = leaf_memory_type(leaf, m.level, (flags & flag_pat) != 0, pat_msr_);
         // SDM §4.8: the access sets A in every entry it used and, for a write, D in the leaf.
         m.sets_accessed = (flags & flag_all_accessed) != 0 ? 0 : chain_.accessed_clear(chain_.size());
-        m.sets_dirty = (flags & flag_write) != 0 && (leaf & detail::entry_d) == 0;
+        m.sets_dirty = (flags & flag_write) != 0 && (leaf & entry_bit::dirty) == 0;
         return m;
     }
     [[gnu::always_inline]] constexpr std::optional<PageFault> page_fault() const {
@@ -107,7 +101,9 @@ public:
 
     /// The exception vector the access raises: 14 (#PF), 13 (#GP), or -1 (none, or the model could not tell).
     constexpr int vector() const {
-        return kind() == Kind::page_fault ? 14 : kind() == Kind::general_protection ? 13 : -1;
+        return kind() == Kind::page_fault           ? pagewalk::vector::page_fault
+               : kind() == Kind::general_protection ? pagewalk::vector::general_protection
+                                                    : -1;
     }
 
     // Flags of a mapping, for decoding the leaf.
@@ -182,8 +178,8 @@ struct CompactTranslation {
     constexpr bool user() const { return (rights & detail::rights_user) != 0; }
     constexpr bool executable() const { return (rights & detail::rights_executable) != 0; }
     constexpr int vector() const {
-        return kind == TranslateResult::Kind::page_fault           ? 14
-               : kind == TranslateResult::Kind::general_protection ? 13
+        return kind == TranslateResult::Kind::page_fault           ? pagewalk::vector::page_fault
+               : kind == TranslateResult::Kind::general_protection ? pagewalk::vector::general_protection
                                                                    : -1;
     }
 };

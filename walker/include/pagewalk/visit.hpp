@@ -141,8 +141,9 @@ private:
     // One non-wrapping range: split into the lower half, the non-canonical hole and the upper half.
     void run_one(std::uint64_t first, std::uint64_t last) {
         if (!ctx_->is_long_mode()) {
-            if (first > 0xffff'ffffu) return;
-            descend_root(first, last > 0xffff'ffffu ? 0xffff'ffffu : last);
+            const std::uint64_t end = shape_.linear(~std::uint64_t{0});  // 32-bit linear addresses
+            if (first > end) return;
+            descend_root(first, last > end ? end : last);
             return;
         }
         const std::uint64_t half = std::uint64_t{1} << (shape_.va_bits - 1);
@@ -158,10 +159,10 @@ private:
     }
 
     void descend_root(std::uint64_t first, std::uint64_t last) {
-        const std::uint64_t mask = bits::mask(shape_.va_bits - 1, 0);
         Path path;
         path.tables[path.depth++] = ctx_->root();
-        walk_table(shape_.levels, ctx_->root(), 0, first & mask, last & mask, Rights{true, true, true}, path);
+        walk_table(shape_.levels, ctx_->root(), 0, shape_.linear(first), shape_.linear(last), Rights{true, true, true},
+                   path);
     }
 
     // Entries of the table at `level` (physical `table`, linear `base` of entry 0) within [first, last].
@@ -194,7 +195,7 @@ private:
                 emit_hole({canonical(lo), canonical(last), level, HoleKind::memory_error, loc.pa(), 0, 0});
                 return;
             }
-            if ((e & entry_p) == 0) {
+            if ((e & entry_bit::present) == 0) {
                 if (!in_hole) {
                     in_hole = true;
                     hole_first = lo;
@@ -228,10 +229,11 @@ private:
             return;
         }
         // SDM §4.6.1: rights combine over every level (a PAE PDPTE has no R/W, U/S or XD).
-        const Rights rights = pae_pdpte
-                                  ? above
-                                  : Rights{above.writable && (e & entry_rw) != 0, above.user && (e & entry_us) != 0,
-                                           above.executable && (!ctx_->nxe() || (e & entry_xd) == 0)};
+        const Rights rights =
+            pae_pdpte
+                ? above
+                : Rights{above.writable && (e & entry_bit::writable) != 0, above.user && (e & entry_bit::user) != 0,
+                         above.executable && (!ctx_->nxe() || (e & entry_bit::execute_disable) == 0)};
         if (is_leaf) {
             leaf(level, loc, e, ebase, rights);
             return;
@@ -262,9 +264,9 @@ private:
                     level,
                     leaf_page_address(rule, e),
                     rights,
-                    static_cast<std::uint8_t>(ctx_->pke() ? (e >> 59) & 0xf : 0),
-                    (e & entry_g) != 0,
-                    memory_type(e, level),
+                    static_cast<std::uint8_t>(ctx_->pke() ? entry_bit::protection_key::get(e) : 0),
+                    (e & entry_bit::global) != 0,
+                    leaf_memory_type(e, level, ctx_->cpu().pat, ctx_->registers().pat),
                     loc,
                     e};
         if constexpr (requires { visitor_->leaf(l); }) {
@@ -299,7 +301,7 @@ private:
             if (before == after) return;
             if (memory_->write_entry(loc, after)) ++result_.entries_written;
             if (is_leaf) {
-                result_.flush.add(va, (before & entry_g) != 0);
+                result_.flush.add(va, (before & entry_bit::global) != 0);
             } else {
                 result_.flush.all = true;  // a table entry changes every translation below it
             }
@@ -307,20 +309,7 @@ private:
         }
     }
 
-    MemoryType memory_type(std::uint64_t e, unsigned level) const {
-        MemoryType t{};
-        t.pwt = (e & bits::bit(3)) != 0;
-        t.pcd = (e & bits::bit(4)) != 0;
-        t.pat = ctx_->cpu().pat && (e & (level > 1 ? bits::bit(12) : bits::bit(7))) != 0;
-        t.type = static_cast<std::uint8_t>((ctx_->registers().pat >> (8u * t.pat_index())) & 7u);
-        return t;
-    }
-
-    std::uint64_t canonical(std::uint64_t lin) const {
-        if (!ctx_->is_long_mode()) return lin;
-        const unsigned unused = 64 - shape_.va_bits;
-        return static_cast<std::uint64_t>(static_cast<std::int64_t>(lin << unused) >> unused);
-    }
+    std::uint64_t canonical(std::uint64_t lin) const { return shape_.canonical(lin); }
 
     const Context* ctx_;
     M* memory_;

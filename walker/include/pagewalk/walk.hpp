@@ -17,15 +17,6 @@
 
 namespace pagewalk::detail {
 
-inline constexpr std::uint64_t entry_p = bits::bit(0);
-inline constexpr std::uint64_t entry_rw = bits::bit(1);
-inline constexpr std::uint64_t entry_us = bits::bit(2);
-inline constexpr std::uint64_t entry_a = bits::bit(5);
-inline constexpr std::uint64_t entry_d = bits::bit(6);
-inline constexpr std::uint64_t entry_ps = bits::bit(7);
-inline constexpr std::uint64_t entry_g = bits::bit(8);
-inline constexpr std::uint64_t entry_xd = bits::bit(63);
-
 /// The error-code bits that describe the access itself (SDM §4.7): W, U, and I/D when reported.
 constexpr std::uint32_t access_error_bits(const Context& ctx, const Access& a) {
     std::uint32_t code = 0;
@@ -38,16 +29,10 @@ constexpr std::uint32_t access_error_bits(const Context& ctx, const Access& a) {
 /// Physical address of the page a leaf maps: the address field, or for a 32-bit 4 MiB page bits 31:22
 /// plus PSE-36 bits 20:13 as PA bits 39:32 (SDM §4.3) — from the entry alone, never the linear address.
 constexpr std::uint64_t leaf_page_address(const LevelRule& rule, std::uint64_t leaf) {
-    if (rule.pse36_address && rule.ps_maps_page && (leaf & entry_ps) != 0) {
+    if (rule.pse36_address && rule.ps_maps_page && (leaf & entry_bit::page_size) != 0) {
         return Pde4M{static_cast<std::uint32_t>(leaf)}.address();
     }
     return leaf & rule.leaf_address;
-}
-
-/// Canonical: bits 63 down to the top linear-address bit all equal (SDM Vol. 3A §3.3.7.1).
-constexpr bool is_canonical(std::uint64_t va, unsigned va_bits) {
-    const unsigned unused = 64 - va_bits;
-    return static_cast<std::uint64_t>(static_cast<std::int64_t>(va << unused) >> unused) == va;
 }
 
 /// Whether an entry of `level` in `Mode` can map a page: always at level 1, never in a PML5E/PML4E (PS is
@@ -71,7 +56,7 @@ template <PagingMode Mode, class Out, TableMemory M>
                                            Out& out) {
     constexpr bool record = Out::record_chain;
     constexpr ModeShape shape = pagewalk::shape(Mode);
-    if constexpr (Mode == PagingMode::legacy32 || Mode == PagingMode::pae) va &= 0xffff'ffffu;
+    if constexpr (Mode == PagingMode::legacy32 || Mode == PagingMode::pae) va = shape.linear(va);
     // The entries go straight into the chain; the count is kept in a register and stored once, with the
     // rest of the chain's bookkeeping, on the way out.
     [[maybe_unused]] EntryChain* chain = nullptr;
@@ -89,7 +74,7 @@ template <PagingMode Mode, class Out, TableMemory M>
         out.page_fault(code | access_error_bits(ctx, access), level, causes, reserved);
     };
     if constexpr (Mode == PagingMode::long4 || Mode == PagingMode::long5) {
-        if (!is_canonical(va, shape.va_bits)) [[unlikely]] {
+        if (!shape.is_address(va)) [[unlikely]] {  // non-canonical: #GP(0), SDM Vol. 3A §3.3.7.1
             finish_chain(0);
             return out.general_protection(false, 0, 0);
         }
@@ -113,14 +98,14 @@ template <PagingMode Mode, class Out, TableMemory M>
             }
             // Reading the PDPTEs now stands for the load that MOV CR3 would have done: reserved bits in a
             // present PDPTE would have failed that load with #GP.
-            if ((e & entry_p) != 0 && (e & ctx.pdpte_reserved()) != 0) {
+            if ((e & entry_bit::present) != 0 && (e & ctx.pdpte_reserved()) != 0) {
                 finish_chain(0);
                 return out.general_protection(true, i, e & ctx.pdpte_reserved());
             }
         }
         if constexpr (record) read[count] = e;
         ++count;
-        if ((e & entry_p) == 0) {
+        if ((e & entry_bit::present) == 0) {
             finish_chain(count);
             return page_fault(0, 3, fault_cause::not_present, 0);
         }
@@ -150,10 +135,10 @@ template <PagingMode Mode, class Out, TableMemory M>
         // below looks at.
         const bool is_leaf = is_leaf_entry<Mode>(l, rule, e);
         const std::uint64_t check = is_leaf ? rule.leaf_check : rule.table_check;
-        e ^= entry_p;
+        e ^= entry_bit::present;
         if ((e & check) != 0) [[unlikely]] {
             finish_chain(count);
-            if ((e & entry_p) != 0) return page_fault(0, l, fault_cause::not_present, 0);
+            if ((e & entry_bit::present) != 0) return page_fault(0, l, fault_cause::not_present, 0);
             return page_fault(pf::p | pf::rsvd, l, fault_cause::reserved_bit, e & check);
         }
         all_entries &= e;
@@ -163,7 +148,7 @@ template <PagingMode Mode, class Out, TableMemory M>
             std::uint64_t page = e & rule.leaf_address;
             if constexpr (Mode == PagingMode::legacy32) page = leaf_page_address(rule, e);  // PSE-36
             pa = page | (va & (shape.level[l].span() - 1));
-            leaf = e ^ entry_p;
+            leaf = e ^ entry_bit::present;
             level = l;
             page_shift = shape.level[l].shift;
             break;
@@ -175,9 +160,10 @@ template <PagingMode Mode, class Out, TableMemory M>
     // SDM §4.6.1: rights combine over every level: R/W (bit 1) and U/S (bit 2) of the AND over the levels
     // become rights bits 0 and 1; XD counts only with EFER.NXE = 1.
     static_assert(rights_writable == 1 && rights_user == 2 && rights_executable == 4);
-    const bool executable = !ctx.nxe() || (any_entry & entry_xd) == 0;
+    static_assert(entry_bit::writable == 2 && entry_bit::user == 4, "the shift below moves R/W and U/S to bits 0, 1");
+    const bool executable = !ctx.nxe() || (any_entry & entry_bit::execute_disable) == 0;
     const auto rights = static_cast<std::uint8_t>(((all_entries >> 1) & 3u) | (executable ? rights_executable : 0));
-    const std::uint8_t pkey = ctx.pke() ? static_cast<std::uint8_t>((leaf >> 59) & 0xf) : 0;
+    const std::uint8_t pkey = ctx.pke() ? static_cast<std::uint8_t>(entry_bit::protection_key::get(leaf)) : 0;
     const AccessCheck check =
         check_access(ctx, {(rights & rights_writable) != 0, (rights & rights_user) != 0, executable}, pkey, access);
     if (!check.allowed()) [[unlikely]] {
@@ -185,7 +171,7 @@ template <PagingMode Mode, class Out, TableMemory M>
     }
     // Bit 5 of the AND over the levels: A was already set in every entry used (the usual case once a page has
     // been used), which spares decoding the chain for the A bits this access sets.
-    out.mapping(pa, level, page_shift, rights, (all_entries & entry_a) != 0);
+    out.mapping(pa, level, page_shift, rights, (all_entries & entry_bit::accessed) != 0);
 }
 
 /// Calls `fn(mode_tag)` with the paging mode as a compile-time constant.

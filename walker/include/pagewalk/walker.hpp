@@ -150,13 +150,8 @@ public:
     constexpr std::uint64_t va_base() const { return va_base_; }
     /// First linear address entry `i` covers (canonical).
     constexpr std::uint64_t va_of(unsigned i) const {
-        const std::uint64_t va = va_base_ + (std::uint64_t{i % entries} << shape.shift);
-        constexpr unsigned bits_used = shape.shift + shape.index_bits;
-        if constexpr (Level == Mode::levels && bits_used < 64 && Mode::levels >= 4) {
-            constexpr unsigned unused = 64 - bits_used;
-            return static_cast<std::uint64_t>(static_cast<std::int64_t>(va << unused) >> unused);
-        }
-        return va;
+        constexpr ModeShape mode_shape = pagewalk::shape(Mode::id);
+        return mode_shape.canonical(va_base_ + (std::uint64_t{i % entries} << shape.shift));
     }
     constexpr EntryLocation location(unsigned i) const {
         return {table_pa_, va_of(i), static_cast<std::uint16_t>(i % entries), static_cast<std::uint8_t>(Level),
@@ -181,11 +176,11 @@ public:
         std::uint64_t raw = 0;
         const std::uint64_t va = va_of(i);
         if (!memory_->read_entry(location(i), raw)) return {NextKind::memory_error, 0, memory_, va, policy_};
-        if ((raw & 1u) == 0) return {NextKind::not_present, raw, memory_, va, policy_};
+        if ((raw & entry_bit::present) == 0) return {NextKind::not_present, raw, memory_, va, policy_};
         if constexpr (Level == 1) {
             return {NextKind::page, raw, memory_, va, policy_};
         } else {
-            const bool ps = (raw & bits::bit(7)) != 0;
+            const bool ps = (raw & entry_bit::page_size) != 0;
             constexpr LeafFeature needs = Traits::leaf_needs;
             if (!ps || needs == LeafFeature::never) {
                 // PS is reserved in a PML5E/PML4E (SDM §4.5.4) — no 512 GiB or 256 TiB pages. PAE PDPTEs have
@@ -211,11 +206,8 @@ private:
 /// The top-level table of `Mode` whose address is in `cr3`.
 template <class Mode, TableMemory M>
 constexpr TableWalker<Mode, Mode::levels, M> root(M& memory, std::uint64_t cr3, LeafPolicy policy = {}) {
-    // CR3 holds the root's address in bits 31:12 (32-bit), 31:5 (PAE) or MAXPHYADDR-1:12 (SDM §4.3-§4.5).
-    const std::uint64_t mask = Mode::id == PagingMode::legacy32 ? bits::mask(31, 12)
-                               : Mode::id == PagingMode::pae    ? bits::mask(31, 5)
-                                                                : bits::mask(51, 12);
-    return TableWalker<Mode, Mode::levels, M>(memory, cr3 & mask, 0, policy);
+    // No CPU is known here: every address bit up to 51 may hold the root's address.
+    return TableWalker<Mode, Mode::levels, M>(memory, root_address(Mode::id, cr3, 52), 0, policy);
 }
 
 /// The top-level table of the context's paging structures. Traps if the context is in another mode.

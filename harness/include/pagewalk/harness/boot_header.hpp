@@ -38,7 +38,7 @@ struct alignas(8) BootHeader {
     std::uint64_t image_start;         ///< first byte the image occupies
     std::uint64_t image_end;           ///< one past the last byte (bss included)
     std::uint64_t identity_map_bytes;  ///< what entry64 needs identity-mapped
-    /// Scenario programs the image can run: bit (1 << harness::ProgramMode) per paging mode it has a runner world
+    /// Scenario programs the image can run: bit (1 << pagewalk::PagingMode) per paging mode it has a runner world
     /// for (the host SKIPs the others without booting). The 64-bit world: 4-level and 5-level.
     std::uint32_t program_modes;
     std::uint32_t reserved;

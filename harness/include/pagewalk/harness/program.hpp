@@ -17,6 +17,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <pagewalk/mode.hpp>
 
 #include "step_expect.hpp"
 
@@ -33,9 +35,6 @@ inline constexpr std::uint32_t kMaxDataFrames = 16384;
 inline constexpr std::uint32_t kMaxTableFrames = 1024;
 /// Bytes at the start of every data frame the guest fills with tags (see data_tag()).
 inline constexpr std::uint32_t kTaggedBytes = 256;
-
-/// The paging mode a program runs in. Values equal pagewalk::PagingMode's (the runner static_asserts it).
-enum class ProgramMode : std::uint8_t { legacy32 = 1, pae = 2, long4 = 3, long5 = 4 };
 
 /// Control bits, by name (the guest maps each to its register; the host never sends raw CR values).
 /// Intel SDM Vol. 3A §2.5 (CR0, CR4), §2.2.1 (IA32_EFER).
@@ -163,7 +162,7 @@ struct alignas(8) ProgramHeader {
     std::uint32_t step_offset;  ///< == header_size
     std::uint32_t step_size;    ///< == sizeof(Step)
     std::uint32_t scenario_id;  ///< the host's number for this scenario × mode (records repeat it)
-    std::uint8_t mode;          ///< ProgramMode
+    std::uint8_t mode;          ///< pagewalk::PagingMode (paging on): program_mode() reads it
     std::uint8_t flags;         ///< program_flag::…
     std::uint16_t reserved0;
     char name[kMaxScenarioName];  ///< scenario name, NUL-padded
@@ -272,12 +271,10 @@ constexpr std::uint16_t load_le16(const std::uint8_t* p) {
     return static_cast<std::uint16_t>(p[0] | p[1] << 8);
 }
 
-/// Field ranges of one step (SDM Vol. 3A §4.5 for levels; Step's comments for the rest).
-constexpr bool step_fields_ok(const Step& s, std::uint8_t mode) {
-    const unsigned top = mode == static_cast<std::uint8_t>(ProgramMode::long5)   ? 5
-                         : mode == static_cast<std::uint8_t>(ProgramMode::long4) ? 4
-                         : mode == static_cast<std::uint8_t>(ProgramMode::pae)   ? 3
-                                                                                 : 2;
+/// Field ranges of one step (the walker's ModeShape for levels and table sizes; Step's comments for the rest).
+constexpr bool step_fields_ok(const Step& s, PagingMode mode) {
+    const ModeShape shape = pagewalk::shape(mode);
+    const unsigned top = shape.levels;
     const bool access = s.op == static_cast<std::uint16_t>(StepOp::access);
     const bool reload = s.op == static_cast<std::uint16_t>(StepOp::reload_cr3);
     const bool read_entry = s.op == static_cast<std::uint16_t>(StepOp::read_entry);
@@ -309,8 +306,8 @@ constexpr bool step_fields_ok(const Step& s, std::uint8_t mode) {
             return (s.flags & step_flag::pa_data) != 0 && (s.pa & 0xfff) == 0 && s.a != 0 && s.a <= kMaxDataFrames;
         case StepOp::poke:
             return (s.pa & 7) == 0;
-        case StepOp::recursive:  // SDM Vol. 3A §4.5: 512 entries a table, 1024 in 32-bit paging (§4.3); not PAE
-            return top != 3 && s.a < (top == 2 ? 1024u : 512u) && (s.flags & ~step_flag::no_flush) == 0;
+        case StepOp::recursive:  // any entry of the top-level table; not PAE (its PDPT cannot map itself)
+            return mode != PagingMode::pae && s.a < shape.at(top).entries() && (s.flags & ~step_flag::no_flush) == 0;
         case StepOp::invlpg:
         case StepOp::reload_cr3:
         case StepOp::toggle_pge:
@@ -338,9 +335,8 @@ inline ProgramCheck validate_program(const std::uint8_t* data, std::size_t size)
     if (count > kMaxProgramSteps) return {ProgramError::too_many_steps, 0};
     if (total != header_size + count * static_cast<std::uint32_t>(sizeof(Step))) return {ProgramError::bad_layout, 0};
     if (size < total) return {ProgramError::truncated, 0};
-    const std::uint8_t mode = data[offsetof(ProgramHeader, mode)];
-    if (mode < static_cast<std::uint8_t>(ProgramMode::legacy32) || mode > static_cast<std::uint8_t>(ProgramMode::long5))
-        return {ProgramError::bad_mode, 0};
+    const std::optional<PagingMode> mode = paging_mode_from_value(data[offsetof(ProgramHeader, mode)]);
+    if (!mode) return {ProgramError::bad_mode, 0};
     const std::uint8_t flags = data[offsetof(ProgramHeader, flags)];
     const std::uint32_t controls = load_le32(data + offsetof(ProgramHeader, controls));
     const std::uint32_t pkru = load_le32(data + offsetof(ProgramHeader, pkru));
@@ -361,7 +357,7 @@ inline ProgramCheck validate_program(const std::uint8_t* data, std::size_t size)
         auto* out = reinterpret_cast<std::uint8_t*>(&s);
         for (std::size_t b = 0; b < sizeof(Step); ++b) out[b] = p[b];
         if (s.op == 0 || s.op > kMaxStepOp) return {ProgramError::bad_step_op, i};
-        if (!detail::step_fields_ok(s, mode)) return {ProgramError::bad_step_field, i};
+        if (!detail::step_fields_ok(s, *mode)) return {ProgramError::bad_step_field, i};
     }
     return {};
 }
@@ -370,6 +366,11 @@ inline ProgramCheck validate_program(const std::uint8_t* data, std::size_t size)
 inline const ProgramHeader& program_header(const std::uint8_t* data) {
     return *reinterpret_cast<const ProgramHeader*>(data);
 }
+/// The paging mode of a validated program.
+inline PagingMode program_mode(const ProgramHeader& h) {
+    return paging_mode_from_value(h.mode).value_or(PagingMode::long4);  // validate_program() checked it
+}
+
 /// The steps of a validated, 8-aligned program.
 inline const Step* program_steps(const std::uint8_t* data) {
     return reinterpret_cast<const Step*>(data + program_header(data).step_offset);

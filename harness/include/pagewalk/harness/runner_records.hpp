@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <pagewalk/register_writes.hpp>
 
 #include "program.hpp"
 #include "records.hpp"
@@ -59,7 +60,7 @@ inline constexpr std::uint8_t kPredictionKinds = 4;
 struct alignas(8) RunInfoRecord {
     RecordHeader header;
     std::uint32_t scenario_id;  ///< ProgramHeader::scenario_id
-    std::uint8_t mode;          ///< ProgramMode
+    std::uint8_t mode;          ///< pagewalk::PagingMode
     std::uint8_t code_bits;     ///< 32 or 64: the world running the program
     std::uint16_t reserved0;
     std::uint64_t data_base;  ///< physical address of data offset 0 (2 MiB-aligned)
@@ -84,7 +85,7 @@ struct alignas(8) AnnounceRecord {
     std::uint8_t kind;  ///< AccessKind
     std::uint8_t cpl;
     std::uint8_t access_flags;  ///< access_flag::…
-    std::uint8_t mode;          ///< ProgramMode
+    std::uint8_t mode;          ///< pagewalk::PagingMode
     std::uint32_t pkru;
     std::uint64_t cr0, cr3, cr4, efer;  ///< as the guest reads them (the host launcher also has KVM_GET_SREGS)
     Prediction prediction;
@@ -169,9 +170,6 @@ struct alignas(8) StepFailedRecord {
     std::uint64_t detail;
 };
 
-/// Which control register a ControlWriteRecord names.
-enum class ControlRegisterId : std::uint8_t { cr0 = 0, cr3 = 3, cr4 = 4 };
-
 /// A control-register write a program made (Intel SDM Vol. 3A §4.4.1): every write that loads the four PAE PDPTE
 /// registers — MOV to CR3 in PAE paging, MOV to CR0/CR4 after which PAE paging is in use that changes CR0.CD/NW/PG
 /// or CR4.PAE/PGE/PSE/SMEP (the runner's own turning paging on is step 0) — and every reload_cr3 step in any mode.
@@ -181,8 +179,8 @@ struct alignas(8) ControlWriteRecord {
     RecordHeader header;
     std::uint32_t scenario_id;
     std::uint32_t step;         ///< the scenario's step; 0 = the runner's own (turning paging on)
-    std::uint8_t reg;           ///< ControlRegisterId
-    std::uint8_t mode;          ///< ProgramMode
+    std::uint8_t reg;           ///< pagewalk::ControlRegister (its values are the wire values)
+    std::uint8_t mode;          ///< pagewalk::PagingMode
     std::uint8_t loads_pdptes;  ///< 1: the write loads the PAE PDPTE registers (pdpt[] is what it read)
     std::uint8_t outcome;       ///< AccessOutcome
     std::uint8_t vector;        ///< exception: 0..31
