@@ -35,13 +35,13 @@ template <unsigned Levels>
                                                        std::uint64_t entry_end, std::uint64_t va, const Access& a) {
     static_assert(Levels == 4 || Levels == 5);
     constexpr unsigned va_bits = Levels == 4 ? 48 : 57;
-    constexpr std::uint64_t xd = std::uint64_t{1} << 63;
-    if (static_cast<std::uint64_t>(static_cast<std::int64_t>(va << (64 - va_bits)) >> (64 - va_bits)) != va) {
+    constexpr std::uint64_t xd = entry_bit::execute_disable;
+    if (bits::sign_extend(va, va_bits) != va) {
         return {};
     }
     // P is flipped so that one test per entry finds P clear or a reserved bit; XD too when NXE = 1, so that the
     // AND over the levels has bit 63 set iff XD = 0 everywhere.
-    const std::uint64_t flip = 1u | (ctx.nxe() ? xd : 0);
+    const std::uint64_t flip = entry_bit::present | (ctx.nxe() ? xd : 0);
     const std::uint64_t table_address = ctx.rule(Levels).table_address;
     std::uint64_t table = ctx.root();
     std::uint64_t all = ~std::uint64_t{0};

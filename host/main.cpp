@@ -189,12 +189,12 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     if (inspect.selected()) return inspect.run();
 
-    if (!run_mode.empty()) run_options.mode = pagewalk::host::scenario::mode_from_name(run_mode);
+    if (!run_mode.empty()) run_options.mode = pagewalk::paging_mode_from_name(run_mode.c_str());
     run_options.qemu_live = !no_live;
     if (app.got_subcommand("run")) return pagewalk::host::suite::run_command(run_options, reports);
     if (app.got_subcommand("list")) return pagewalk::host::suite::list_command(run_options);
     if (app.got_subcommand("iso")) {
-        if (!iso_mode.empty()) iso_options.mode = pagewalk::host::scenario::mode_from_name(iso_mode);
+        if (!iso_mode.empty()) iso_options.mode = pagewalk::paging_mode_from_name(iso_mode.c_str());
         iso_options.uefi = iso_firmware == "uefi";
         return pagewalk::host::iso::iso_command(iso_options);
     }

@@ -30,11 +30,11 @@ void send_hello(Reporter& r, const BootContext& ctx, std::uint8_t code_bits) {
         h.leaf7_ebx = l7.ebx;
         h.leaf7_ecx = l7.ecx;
     }
-    h.max_extended_leaf = arch::cpuid(0x80000000u).eax;
+    h.max_extended_leaf = arch::cpuid(cpuid::extended_max_leaf).eax;
     h.maxphyaddr = 36;  // SDM Vol. 3A §4.1.4: 36 when CPUID.80000008H is absent
-    if (h.max_extended_leaf >= 0x80000001u) h.ext1_edx = arch::cpuid(0x80000001u).edx;
-    if (h.max_extended_leaf >= 0x80000008u) {
-        const std::uint32_t a = arch::cpuid(0x80000008u).eax;
+    if (h.max_extended_leaf >= cpuid::nx.leaf) h.ext1_edx = arch::cpuid(cpuid::nx.leaf).edx;
+    if (h.max_extended_leaf >= cpuid::address_sizes_leaf) {
+        const std::uint32_t a = arch::cpuid(cpuid::address_sizes_leaf).eax;
         h.maxphyaddr = static_cast<std::uint8_t>(a);
         h.maxlinaddr = static_cast<std::uint8_t>(a >> 8);
     }

@@ -13,17 +13,19 @@ std::string hex(std::uint64_t v) {
 }
 
 std::string entry_flags(std::uint64_t e) {
-    // Intel SDM Vol. 3A §4.5, Tables 4-15 … 4-20 (bit 7 is PS above level 1, PAT in a PTE).
-    static const std::pair<unsigned, const char*> names[] = {{0, "P"},   {1, "RW"}, {2, "US"}, {3, "PWT"},
-                                                             {4, "PCD"}, {5, "A"},  {6, "D"},  {7, "PS/PAT"},
-                                                             {8, "G"},   {63, "XD"}};
+    // Bit 7 is PS above level 1, PAT in a PTE (the walker's entry_bit).
+    static const std::pair<std::uint64_t, const char*> names[] = {
+        {entry_bit::present, "P"},         {entry_bit::writable, "RW"},       {entry_bit::user, "US"},
+        {entry_bit::write_through, "PWT"}, {entry_bit::cache_disable, "PCD"}, {entry_bit::accessed, "A"},
+        {entry_bit::dirty, "D"},           {entry_bit::page_size, "PS/PAT"},  {entry_bit::global, "G"},
+        {entry_bit::execute_disable, "XD"}};
     std::string s;
-    for (const auto& [bit, name] : names) {
-        if (((e >> bit) & 1) == 0) continue;
+    for (const auto& [mask, name] : names) {
+        if ((e & mask) == 0) continue;
         if (!s.empty()) s += ' ';
         s += name;
     }
-    if (const unsigned pk = static_cast<unsigned>((e >> 59) & 0xf); pk != 0) s += " PK=" + std::to_string(pk);
+    if (const auto pk = entry_bit::protection_key::get(e); pk != 0) s += " PK=" + std::to_string(pk);
     return s.empty() ? "-" : s;
 }
 
@@ -33,12 +35,13 @@ std::string level_name(PagingMode mode, unsigned level) {
 }
 
 std::string error_bits(std::uint64_t e) {
-    static const char* const bits[] = {"P", "W", "U", "RSVD", "I/D", "PK", "SS"};
+    static const std::pair<std::uint32_t, const char*> names[] = {
+        {pf::p, "P"}, {pf::w, "W"}, {pf::u, "U"}, {pf::rsvd, "RSVD"}, {pf::id, "I/D"}, {pf::pk, "PK"}, {pf::ss, "SS"}};
     std::string s;
-    for (int i = 0; i < 7; ++i) {
-        if (((e >> i) & 1) == 0) continue;
+    for (const auto& [mask, name] : names) {
+        if ((e & mask) == 0) continue;
         if (!s.empty()) s += ' ';
-        s += bits[i];
+        s += name;
     }
     return s.empty() ? "-" : s;
 }

@@ -18,12 +18,12 @@ using harness::AccessRecord;
 using scenario::Expectation;
 using scenario::StepSpec;
 
-constexpr std::uint64_t kA = 1u << 5, kD = 1u << 6;
+constexpr std::uint64_t kA = entry_bit::accessed, kD = entry_bit::dirty;
 
 bool completed(const AccessRecord& a) {
     if (a.outcome == static_cast<std::uint8_t>(harness::AccessOutcome::completed)) return true;
     // An implicit access is a descriptor read: it completed if it did not page-fault (the load may #GP after it).
-    return (a.access_flags & harness::access_flag::implicit) != 0 && a.vector != 14;
+    return (a.access_flags & harness::access_flag::implicit) != 0 && a.vector != vector::page_fault;
 }
 
 std::string tag_name(std::uint64_t v) {
@@ -130,7 +130,7 @@ private:
         }
         if (reason == harness::StepFailure::unsupported_mode) {
             out_.verdict = Verdict::skip;
-            out_.reason = std::string("the guest cannot run ") + scenario::mode_name(p_.mode) +
+            out_.reason = std::string("the guest cannot run ") + to_string(p_.mode) +
                           " programs on this boot (32-bit and PAE programs need the multiboot 32-bit entry and, for "
                           "PAE, CPUID PAE; 5-level needs LA57)";
             return;
@@ -184,9 +184,7 @@ private:
         fail(step, check, message, format_chain(a, mode_));
     }
 
-    std::uint64_t cr2_of(std::uint64_t va) const {
-        return mode_ == PagingMode::legacy32 || mode_ == PagingMode::pae ? (va & 0xffff'ffffu) : va;
-    }
+    std::uint64_t cr2_of(std::uint64_t va) const { return shape(mode_).fault_address(va); }
 
     void expectation(const StepSpec& s, const AccessRecord& a) {
         if (!s.expect || s.expect->kind == Expectation::Kind::model) return;
@@ -222,10 +220,11 @@ private:
         const bool cr2_ok = e.vector != 14 || a.cr2 == cr2;
         if (vector_ok && error_ok && cr2_ok) return;
         std::string want = "#" + std::to_string(e.vector);
-        if (e.vector == 14) want = "#PF";
-        if (e.vector == 13) want = "#GP";
+        if (e.vector == vector::page_fault) want = "#PF";
+        if (e.vector == vector::general_protection) want = "#GP";
         if (e.error_code)
-            want += " " + hex(*e.error_code) + (e.vector == 14 ? " (" + error_bits(*e.error_code) + ")" : "");
+            want += " " + hex(*e.error_code) +
+                    (e.vector == vector::page_fault ? " (" + error_bits(*e.error_code) + ")" : "");
         if (vector_ok && error_ok && !cr2_ok)
             return fail(s.id, "expectation", "expected CR2 = " + hex(cr2) + ", got " + hex(a.cr2),
                         format_chain(a, mode_));
@@ -240,24 +239,26 @@ private:
     void table_entry(const StepSpec& s, const scenario::EntryOf& x, const AccessRecord& a) {
         const unsigned level = x.entry.resolve(p_.mode);
         // 32-bit paging: entries are 4 bytes (SDM Vol. 3A §4.3); the 8-byte read holds the next entry above.
-        const std::uint64_t v = mode_ == PagingMode::legacy32 ? a.value & 0xffff'ffffu : a.value;
+        const std::uint64_t v = shape(mode_).entry_bytes == 4 ? a.value & 0xffff'ffffu : a.value;
         const std::string what = level_name(mode_, level) + " that maps " + hex(x.of);
-        if ((v & 1) == 0)
+        if ((v & entry_bit::present) == 0)
             return fail(s.id, "expectation", "expected the " + what + ", read " + hex(v) + ": not present",
                         format_chain(a, mode_));
         // A leaf: a PTE, or a PDE/PDPTE with PS = 1 (in 32-bit paging only with CR4.PSE; SDM Vol. 3A §4.3, §4.5).
-        const bool ps = (v & 0x80) != 0 && (mode_ != PagingMode::legacy32 || (p_.controls & harness::control::pse));
+        const bool ps =
+            (v & entry_bit::page_size) != 0 && (mode_ != PagingMode::legacy32 || (p_.controls & harness::control::pse));
         const bool leaf = level == 1 || ((level == 2 || level == 3) && ps);
         const auto target = p_.table_entry_pages.find(s.id);
         if (!leaf || target == p_.table_entry_pages.end()) return;
         if (target->second.data && !have_run_info_) return;
-        const std::uint64_t span = scenario::entry_span(p_.mode, level);
+        const std::uint64_t span = shape(p_.mode).at(level).span();
         const std::uint64_t page = (target->second.pa + (target->second.data ? data_base_ : 0)) & ~(span - 1);
         std::uint64_t address = 0;
         if (mode_ == PagingMode::legacy32)  // a 4 MiB PDE keeps physical bits 39:32 in bits 20:13 (PSE-36, §4.3)
-            address = level == 1 ? v & 0xffff'f000u : (v & 0xffc0'0000u) | ((v >> 13) & 0xff) << 32;
+            address = level == 1 ? Pte32{static_cast<std::uint32_t>(v)}.address()
+                                 : Pde4M{static_cast<std::uint32_t>(v)}.address();
         else
-            address = v & 0x000f'ffff'ffff'f000ull & ~(span - 1);  // bits 51:12 (MAXPHYADDR-1:12, §4.5)
+            address = v & Pte::address_field::mask & ~(span - 1);  // bits 51:12 (MAXPHYADDR-1:12, §4.5)
         if (address != page)
             fail(s.id, "expectation",
                  "expected the " + what + ", read " + hex(v) + " (" + entry_flags(v) + "), a leaf for page " +
@@ -274,10 +275,12 @@ private:
                 if (!completed(a)) fail(s.id, "prediction", msg, format_chain(a, mode_));
                 return;
             case 1:
-                if (a.outcome != 0 && a.vector == 14 && a.error_code == p.error_code && a.cr2 == cr2_of(a.va)) return;
+                if (a.outcome != 0 && a.vector == vector::page_fault && a.error_code == p.error_code &&
+                    a.cr2 == cr2_of(a.va))
+                    return;
                 return disagree(s.id, "prediction", 14, p.error_code, a, msg);
             case 2:
-                if (a.outcome != 0 && a.vector == 13) return;
+                if (a.outcome != 0 && a.vector == vector::general_protection) return;
                 return disagree(s.id, "prediction", 13, 0, a, msg);
             default:
                 return fail(s.id, "prediction", "the guest's walker could not read its own tables: " + describe(p),

@@ -1,24 +1,26 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 #include "check/known_deviations.hpp"
 
+#include <pagewalk/pagewalk.hpp>
+
 namespace pagewalk::host::check {
 namespace {
 
-constexpr std::uint32_t kPfP = 1u << 0, kPfRsvd = 1u << 3;
+constexpr std::uint32_t kPfP = pf::p, kPfRsvd = pf::rsvd;
+constexpr std::uint8_t kPf = vector::page_fault, kGp = vector::general_protection;
 
 /// QEMU's software MMU reports a reserved-bit #PF without P: the SDM (Vol. 3A §4.7) says RSVD is set only together
 /// with P (a reserved bit is found only in a present entry), real CPUs give 0x9/0xb, QEMU 7.2 gives 0x8/0xa.
 bool rsvd_without_p(const Disagreement& d) {
-    return d.expected_vector == 14 && d.observed_exception && d.observed_vector == 14 &&
+    return d.expected_vector == kPf && d.observed_exception && d.observed_vector == kPf &&
            (d.expected_error & (kPfP | kPfRsvd)) == (kPfP | kPfRsvd) && d.observed_error == (d.expected_error & ~kPfP);
 }
 
 /// QEMU exempts an implicit supervisor access made at CPL < 3 with EFLAGS.AC = 1 from SMAP
 /// (target/i386/cpu.h cpu_mmu_index_kernel picks MMU_KNOSMAP_IDX); the SDM exempts only explicit accesses.
 bool smap_implicit_ac(const Disagreement& d) {
-    constexpr std::uint16_t kSmapCause = 1u << 6;  // pagewalk::fault_cause::smap
-    return d.expected_vector == 14 && d.implicit && d.ac && d.cpl < 3 && (d.fault_causes & kSmapCause) != 0 &&
-           !(d.observed_exception && d.observed_vector == 14);
+    return d.expected_vector == kPf && d.implicit && d.ac && d.cpl < 3 && (d.fault_causes & fault_cause::smap) != 0 &&
+           !(d.observed_exception && d.observed_vector == kPf);
 }
 
 /// QEMU's software MMU, with a CPU model whose vendor is AMD (TCG `-cpu max` is AuthenticAMD), accepts bit 8 of a
@@ -26,31 +28,33 @@ bool smap_implicit_ac(const Disagreement& d) {
 /// only when the predicted fault is a reserved bit in a level-4/5 entry with bit 8 set and PS clear, and the CPU
 /// completed the access (so it found no reserved bit there at all).
 bool amd_top_bit8(const Disagreement& d) {
-    constexpr std::uint16_t kReservedCause = 1u << 1;  // pagewalk::fault_cause::reserved_bit
-    return d.expected_vector == 14 && (d.expected_error & kPfRsvd) != 0 && (d.fault_causes & kReservedCause) != 0 &&
-           d.fault_level >= 4 && (d.fault_entry & 0x100) != 0 && (d.fault_entry & 0x80) == 0 && !d.observed_exception;
+    return d.expected_vector == kPf && (d.expected_error & kPfRsvd) != 0 &&
+           (d.fault_causes & fault_cause::reserved_bit) != 0 && d.fault_level >= 4 &&
+           (d.fault_entry & Pml4e::amd_reserved_field::mask) != 0 && (d.fault_entry & entry_bit::page_size) == 0 &&
+           !d.observed_exception;
 }
 
 /// A PAE PDPTE load (MOV to CR3, or MOV to CR0/CR4 changing the bits SDM Vol. 3A §4.4.1 lists) that the model says
 /// raises #GP(0) and the CPU completed, where the only reserved bit set is bit 5 — which QEMU itself sets in the
 /// in-memory PDPTE when it walks through it (as if it were an accessed flag). Listed before pae_pdpte_no_gp.
 bool pae_pdpte_accessed_bit(const Disagreement& d) {
-    return d.pdpte_load && d.expected_vector == 13 && !d.observed_exception && d.pdpte_reserved == 0x20;
+    return d.pdpte_load && d.expected_vector == kGp && !d.observed_exception &&
+           d.pdpte_reserved == bits::bit(5);  // bit 5: an A flag's place, reserved in a PAE PDPTE
 }
 
 /// A PAE PDPTE load that the model says raises #GP(0) (a present PDPTE with a reserved bit) and the CPU completed.
 bool pae_pdpte_no_gp(const Disagreement& d) {
-    return d.pdpte_load && d.expected_vector == 13 && !d.observed_exception && d.pdpte_reserved != 0;
+    return d.pdpte_load && d.expected_vector == kGp && !d.observed_exception && d.pdpte_reserved != 0;
 }
 
 /// 32-bit paging, 4 MiB PDE (PS = 1, CR4.PSE = 1): the model predicts a reserved-bit #PF for PSE-36 address bits
 /// (20:13 = PA 39:32) at or above MAXPHYADDR, bit 21 clear, and the CPU completed the access.
 bool pse36_above_maxphyaddr(const Disagreement& d) {
-    constexpr std::uint16_t kReservedCause = 1u << 1;  // pagewalk::fault_cause::reserved_bit
-    constexpr std::uint8_t kLegacy32 = 1;              // pagewalk::PagingMode::legacy32
-    return d.mode == kLegacy32 && d.expected_vector == 14 && (d.expected_error & kPfRsvd) != 0 &&
-           (d.fault_causes & kReservedCause) != 0 && d.fault_level == 2 && (d.fault_entry & 0x80) != 0 &&
-           (d.fault_entry & 0x20'0000) == 0 && (d.fault_entry & 0x1f'e000) != 0 && !d.observed_exception;
+    return d.mode == static_cast<std::uint8_t>(PagingMode::legacy32) && d.expected_vector == kPf &&
+           (d.expected_error & kPfRsvd) != 0 && (d.fault_causes & fault_cause::reserved_bit) != 0 &&
+           d.fault_level == 2 && (d.fault_entry & entry_bit::page_size) != 0 &&
+           (d.fault_entry & Pde4M::reserved21_field::mask) == 0 &&
+           (d.fault_entry & Pde4M::address_high_field::mask) != 0 && !d.observed_exception;
 }
 
 }  // namespace

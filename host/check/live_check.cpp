@@ -18,9 +18,9 @@ CpuFeatures cpu_from_hello(const harness::HelloRecord& h, std::uint32_t vouched)
         if (leaf == 0) r = {h.max_basic_leaf, v[0], v[2], v[1]};
         if (leaf == 1) r = {0, 0, h.leaf1_ecx, h.leaf1_edx};
         if (leaf == 7) r = {0, h.leaf7_ebx, h.leaf7_ecx, 0};
-        if (leaf == 0x8000'0000u) r = {h.max_extended_leaf, 0, 0, 0};
-        if (leaf == 0x8000'0001u) r = {0, 0, 0, h.ext1_edx};
-        if (leaf == 0x8000'0008u) r = {maxphyaddr | (std::uint32_t{h.maxlinaddr} << 8), 0, 0, 0};
+        if (leaf == cpuid::extended_max_leaf) r = {h.max_extended_leaf, 0, 0, 0};
+        if (leaf == cpuid::nx.leaf) r = {0, 0, 0, h.ext1_edx};
+        if (leaf == cpuid::address_sizes_leaf) r = {maxphyaddr | (std::uint32_t{h.maxlinaddr} << 8), 0, 0, 0};
         return r;
     });
     f.smep = f.smep || (vouched & harness::feature::smep) != 0;

@@ -6,9 +6,11 @@
 namespace pagewalk::host::inspect::qemu {
 
 std::uint64_t canonical(const Context& ctx, std::uint64_t a) {
-    const unsigned top = (ctx.registers().cr4 & cr4::la57) != 0 ? 56 : 47;
-    if (((a >> top) & 1) != 0) a |= ~std::uint64_t{0} << top;
-    return a;
+    // The width by CR4.LA57 alone, whatever the mode; and only a set top bit is extended: an address past the top of
+    // the 48/57-bit space (the end of a run that reaches it) stays as it is.
+    const unsigned width =
+        shape((ctx.registers().cr4 & cr4::la57) != 0 ? PagingMode::long5 : PagingMode::long4).va_bits;
+    return ((a >> (width - 1)) & 1) != 0 ? bits::sign_extend(a, width) : a;
 }
 
 std::uint64_t tlb_address(const Context& ctx, unsigned level, std::uint64_t entry) {

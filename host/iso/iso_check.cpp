@@ -73,7 +73,7 @@ IsoCheckResult check_run(const IsoPlan& plan, const RunResult& run, const check:
             r.ms = s.ms;
             r.eval = check::evaluate(p.program, check::program_run(run, s), nullptr, backend);
             if (s.begin.module_index != i)
-                out.problems.push_back(r.scenario + " [" + scenario::mode_name(p.mode) + "] ran as module " +
+                out.problems.push_back(r.scenario + " [" + to_string(p.mode) + "] ran as module " +
                                        std::to_string(s.begin.module_index + 1) + ", the ISO lists it " +
                                        std::to_string(i + 1) + "th");
         }

@@ -15,7 +15,7 @@ namespace pagewalk::host::iso {
 struct IsoCommandOptions {
     std::vector<std::string> files;  ///< scenario files; empty = every *.toml of scenario_dir
     std::string scenario_dir;
-    std::optional<scenario::Mode> mode;
+    std::optional<PagingMode> mode;
     std::string output = "pagewalk.iso";
     std::string guest_path;
     std::string work_dir;       ///< the tree grub-mkrescue packs; "" = OUTPUT.d

@@ -30,7 +30,7 @@ std::string file_name(const std::string& name) {
 
 }  // namespace
 
-IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<scenario::Mode> mode) {
+IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<PagingMode> mode) {
     IsoPlan plan;
     std::vector<std::shared_ptr<const scenario::Scenario>> scenarios;
     for (const std::string& f : files) {
@@ -39,7 +39,7 @@ IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<scenario::
         if (p.ok()) scenarios.push_back(std::make_shared<const scenario::Scenario>(std::move(p.scenario)));
     }
     plan.memory_bytes = 128ull << 20;
-    for (scenario::Mode m : scenario::kAllModes) {  // 32bit, pae, 4level, 5level: the order the guest runs them
+    for (PagingMode m : kPagingModes) {  // 32bit, pae, 4level, 5level: the order the guest runs them
         if (mode && *mode != m) continue;
         for (const auto& s : scenarios) {
             if (std::find(s->modes.begin(), s->modes.end(), m) == s->modes.end()) continue;
@@ -55,7 +55,7 @@ IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<scenario::
             ip.program.scenario = s.get();
             char id[16];
             std::snprintf(id, sizeof id, "%03u-", o.scenario_id);
-            ip.iso_path = "/pagewalk/" + std::string(scenario::mode_name(m)) + "/" + id + file_name(s->name) + ".pwp";
+            ip.iso_path = "/pagewalk/" + std::string(to_string(m)) + "/" + id + file_name(s->name) + ".pwp";
             plan.memory_bytes = std::max(plan.memory_bytes, memory_for(*s, ip.program));
             plan.programs.push_back(std::move(ip));
         }
@@ -77,24 +77,24 @@ std::string grub_config(const IsoPlan& plan, const std::string& guest_iso_path, 
          "if [ \"$grub_platform\" = \"efi\" ]; then set gfxpayload=keep; fi\n";
     std::size_t per_mode[5] = {};
     for (const IsoProgram& p : plan.programs) ++per_mode[static_cast<unsigned>(p.mode)];
-    for (scenario::Mode m : scenario::kAllModes) {
+    for (PagingMode m : kPagingModes) {
         if (per_mode[static_cast<unsigned>(m)] == 0) continue;
-        o << "\nfunction pagewalk_" << scenario::mode_name(m) << " {\n";
+        o << "\nfunction pagewalk_" << to_string(m) << " {\n";
         for (const IsoProgram& p : plan.programs)
             if (p.mode == m) o << "  module2 " << p.iso_path << "\n";
         o << "}\n";
     }
     const std::string kernel = "  multiboot2 " + guest_iso_path + " pw.test=program\n";
     o << "\nmenuentry \"pagewalk: every scenario, every mode (" << plan.programs.size() << " programs)\" {\n" << kernel;
-    for (scenario::Mode m : scenario::kAllModes)
-        if (per_mode[static_cast<unsigned>(m)] != 0) o << "  pagewalk_" << scenario::mode_name(m) << "\n";
+    for (PagingMode m : kPagingModes)
+        if (per_mode[static_cast<unsigned>(m)] != 0) o << "  pagewalk_" << to_string(m) << "\n";
     o << "  boot\n}\n";
     static const char* const titles[] = {"", "32-bit paging", "PAE paging", "4-level paging", "5-level paging"};
-    for (scenario::Mode m : scenario::kAllModes) {
+    for (PagingMode m : kPagingModes) {
         const std::size_t n = per_mode[static_cast<unsigned>(m)];
         if (n == 0) continue;
         o << "menuentry \"pagewalk: " << titles[static_cast<unsigned>(m)] << " only (" << n << " programs)\" {\n"
-          << kernel << "  pagewalk_" << scenario::mode_name(m) << "\n  boot\n}\n";
+          << kernel << "  pagewalk_" << to_string(m) << "\n  boot\n}\n";
     }
     return o.str();
 }
@@ -103,7 +103,7 @@ std::string manifest(const IsoPlan& plan) {
     std::ostringstream o;
     o << "# id mode name file path-on-iso\n";
     for (const IsoProgram& p : plan.programs)
-        o << p.program.scenario_id << " " << scenario::mode_name(p.mode) << " " << p.scenario->name << " "
+        o << p.program.scenario_id << " " << to_string(p.mode) << " " << p.scenario->name << " "
           << std::filesystem::path(p.scenario->file).filename().string() << " " << p.iso_path << "\n";
     return o.str();
 }

@@ -18,7 +18,7 @@ namespace pagewalk::host::iso {
 /// One program on the ISO.
 struct IsoProgram {
     std::shared_ptr<const scenario::Scenario> scenario;
-    scenario::Mode mode = scenario::Mode::long4;
+    PagingMode mode = PagingMode::long4;
     scenario::Program program;  ///< program.scenario points into *scenario
     std::string iso_path;       ///< "/pagewalk/4level/not-present.pwp"
 };
@@ -31,7 +31,7 @@ struct IsoPlan {
 };
 
 /// Parses `files` and compiles each for every mode it names (only `mode`, when given).
-IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<scenario::Mode> mode);
+IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<PagingMode> mode);
 
 /// The GRUB configuration: serial and console terminals, a menu entry that runs every program and one per mode
 /// (each loads the guest with `multiboot2` and its programs with `module2`), `timeout` seconds before the first.

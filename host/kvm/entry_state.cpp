@@ -69,7 +69,7 @@ Status enter_protected_mode32(Vcpu& vcpu, const EntryRegisters& r, std::uint64_t
     set_common_segments(s, false);
     s.gdt = {};
     s.idt = {};
-    s.cr0 = kCr0Pe | kCr0Et | extra_cr0;
+    s.cr0 = cr0::pe | cr0::et | extra_cr0;
     s.cr3 = cr3;
     s.cr4 = cr4;
     s.efer = 0;
@@ -107,10 +107,10 @@ Status enter_long_mode64(Vcpu& vcpu, const GuestMemory& mem, const EntryRegister
     s.gdt.base = LowMemory::gdt;
     s.gdt.limit = sizeof gdt - 1;
     s.idt = {};
-    s.cr0 = kCr0Pe | kCr0Et | kCr0Ne | kCr0Wp | kCr0Pg;
+    s.cr0 = cr0::pe | cr0::et | cr0::ne | cr0::wp | cr0::pg;
     s.cr3 = LowMemory::pml4;
-    s.cr4 = kCr4Pae;
-    s.efer = kEferLme | kEferLma | (nxe ? kEferNxe : 0);
+    s.cr4 = cr4::pae;
+    s.efer = efer::lme | efer::lma | (nxe ? efer::nxe : 0);
     if (auto st = vcpu.set_sregs(s); !st) return st;
     return set_entry_regs(vcpu, r);
 }

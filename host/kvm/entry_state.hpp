@@ -5,6 +5,7 @@
 #include <linux/kvm.h>
 
 #include <cstdint>
+#include <pagewalk/cpu.hpp>
 
 #include "kvm/guest_memory.hpp"
 #include "kvm/kvm.hpp"
@@ -38,12 +39,5 @@ Status enter_long_mode64(Vcpu& vcpu, const GuestMemory& mem, const EntryRegister
 
 /// Writes the launcher's 4-level identity map (PML4 → PDPT → PDs of 2 MiB pages, present|writable [|user]).
 Status write_identity_map(const GuestMemory& mem, std::uint64_t identity_bytes, bool user = false);
-
-// Architectural bits used here (Intel SDM Vol. 3A §2.5, §2.2.1).
-inline constexpr std::uint64_t kCr0Pe = 1u << 0, kCr0Et = 1u << 4, kCr0Ne = 1u << 5, kCr0Wp = 1u << 16,
-                               kCr0Pg = 1u << 31;
-inline constexpr std::uint64_t kCr4Pse = 1u << 4, kCr4Pae = 1u << 5, kCr4Pge = 1u << 7, kCr4La57 = 1u << 12,
-                               kCr4Pcide = 1u << 17, kCr4Smep = 1u << 20, kCr4Smap = 1u << 21, kCr4Pke = 1u << 22;
-inline constexpr std::uint64_t kEferLme = 1u << 8, kEferLma = 1u << 10, kEferNxe = 1u << 11;
 
 }  // namespace pagewalk::host::kvm

@@ -226,7 +226,7 @@ KvmCapabilities probe_kvm(const std::shared_ptr<KvmSystem>& kvm) {
             auto s = v.sregs();
             if (!s) return Error{s.error()};
             s->cr3 = kPml5;
-            s->cr4 |= kCr4La57;
+            s->cr4 |= cr4::la57;
             return v.set_sregs(*s);
         });
         add(caps, "la57", true, r.stage == 1, r.stage == 1 ? "5-level paging runs" : r.describe());
@@ -248,10 +248,10 @@ KvmCapabilities probe_kvm(const std::shared_ptr<KvmSystem>& kvm) {
     const ProbeRun nx = run_probe(kvm, SNIPPET(nx), long64_user_page(0, 1ull << 63));
     enforcement_row(caps, "nx", bit(e1, EDX, 20), nx, 2, 2, 3, "XD");
 
-    const ProbeRun smep = run_probe(kvm, SNIPPET(cr4_fetch_user), long64_user_page(kCr4Smep));
+    const ProbeRun smep = run_probe(kvm, SNIPPET(cr4_fetch_user), long64_user_page(cr4::smep));
     enforcement_row(caps, "smep", bit(l7, EBX, 7), smep, 2, 2, 3, "SMEP");
 
-    const ProbeRun smap = run_probe(kvm, SNIPPET(smap), long64_user_page(kCr4Smap));
+    const ProbeRun smap = run_probe(kvm, SNIPPET(smap), long64_user_page(cr4::smap));
     enforcement_row(caps, "smap", bit(l7, EBX, 20), smap, 2, 3, 4, "SMAP");
 
     const ProbeRun pku = run_probe(kvm, SNIPPET(pku), long64_user_page(0));
@@ -261,7 +261,7 @@ KvmCapabilities probe_kvm(const std::shared_ptr<KvmSystem>& kvm) {
     else
         enforcement_row(caps, "pku", bit(l7, ECX, 3), pku, 2, 3, 4, "PKRU.AD");
 
-    const ProbeRun pcid = run_probe(kvm, SNIPPET(cr4_fetch_user), long64_user_page(kCr4Pcide));
+    const ProbeRun pcid = run_probe(kvm, SNIPPET(cr4_fetch_user), long64_user_page(cr4::pcide));
     add(caps, "pcid", bit(l1, ECX, 17), pcid.stage >= 2,
         pcid.stage >= 2 ? "CR4.PCIDE accepted" : "CR4.PCIDE refused: " + pcid.describe());
     return caps;

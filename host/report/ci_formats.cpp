@@ -11,7 +11,7 @@ namespace {
 
 std::string name_of(const suite::JobResult& r) {
     std::string s = r.scenario;
-    if (r.mode) s += " [" + std::string(scenario::mode_name(*r.mode)) + ", " + r.backend + "]";
+    if (r.mode) s += " [" + std::string(to_string(*r.mode)) + ", " + r.backend + "]";
     return s;
 }
 
@@ -90,7 +90,7 @@ std::string tap_report(const std::vector<suite::JobResult>& results) {
 
 std::string junit_report(const std::vector<suite::JobResult>& results, double wall_ms) {
     std::map<std::string, std::vector<const suite::JobResult*>> by_mode;
-    for (const auto& r : results) by_mode[r.mode ? scenario::mode_name(*r.mode) : "files"].push_back(&r);
+    for (const auto& r : results) by_mode[r.mode ? to_string(*r.mode) : "files"].push_back(&r);
     const Totals t = totals(results);
     std::ostringstream o;
     char secs[32];

@@ -40,7 +40,7 @@ namespace {
 
 std::string title(const suite::JobResult& r) {
     std::string s = r.scenario;
-    if (r.mode) s += " [" + std::string(scenario::mode_name(*r.mode)) + ", " + r.backend + "]";
+    if (r.mode) s += " [" + std::string(to_string(*r.mode)) + ", " + r.backend + "]";
     return s;
 }
 
@@ -87,7 +87,7 @@ std::string console_report(const std::vector<suite::JobResult>& results, double 
     };
     std::map<std::pair<std::string, std::string>, Row> rows;
     for (const auto& r : results) {
-        Row& row = rows[{r.mode ? scenario::mode_name(*r.mode) : "-", r.backend}];
+        Row& row = rows[{r.mode ? to_string(*r.mode) : "-", r.backend}];
         switch (r.eval.verdict) {
             case check::Verdict::pass:
                 ++row.passed;

@@ -25,7 +25,7 @@ std::string hex(std::uint64_t v) {
 
 class Compiler {
 public:
-    Compiler(const Scenario& s, Mode m, const CompileOptions& o, CompileResult& out)
+    Compiler(const Scenario& s, PagingMode m, const CompileOptions& o, CompileResult& out)
         : s_(s), mode_(m), opt_(o), out_(out), p_(out.program) {}
 
     void run() {
@@ -72,7 +72,7 @@ public:
 
 private:
     void error(const SourcePos& pos, const std::string& key, std::string message) {
-        out_.errors.emplace_back(pos, key, std::move(message) + " [mode " + mode_name(mode_) + "]");
+        out_.errors.emplace_back(pos, key, std::move(message) + " [mode " + to_string(mode_) + "]");
     }
     static std::string key(const StepSpec& st, const char* field = nullptr) {
         return "step[" + std::to_string(st.id) + "]" + (field ? std::string(".") + field : "");
@@ -80,11 +80,11 @@ private:
 
     /// The address checks every op with a linear address shares.
     bool check_va(const StepSpec& st, std::uint64_t bytes, bool allow_non_canonical) {
-        if (!canonical(st.va, mode_) && (mode_ == Mode::legacy32 || mode_ == Mode::pae)) {
+        if (!shape(mode_).is_address(st.va) && (mode_ == PagingMode::legacy32 || mode_ == PagingMode::pae)) {
             error(st.pos, key(st, "va"), hex(st.va) + " does not fit a 32-bit linear address");
             return false;
         }
-        if (!allow_non_canonical && !canonical(st.va, mode_)) {
+        if (!allow_non_canonical && !shape(mode_).is_address(st.va)) {
             error(st.pos, key(st, "va"), hex(st.va) + " is not canonical");
             return false;
         }
@@ -94,7 +94,8 @@ private:
                       "): use addresses from 1 GiB up");
             return false;
         }
-        if (bytes > 1 && canonical(st.va, mode_) && (st.va + bytes < st.va || !canonical(st.va + bytes - 1, mode_))) {
+        if (bytes > 1 && shape(mode_).is_address(st.va) &&
+            (st.va + bytes < st.va || !shape(mode_).is_address(st.va + bytes - 1))) {
             error(st.pos, key(st, "size"), "the range runs past the linear-address space");
             return false;
         }
@@ -109,10 +110,10 @@ private:
 
     unsigned level(const StepSpec& st) {
         const unsigned l = st.entry.resolve(mode_);
-        if (l > mode_levels(mode_)) {
+        if (l > shape(mode_).levels) {
             error(
                 st.pos, key(st, "entry"),
-                std::string("no such entry in ") + mode_name(mode_) + " paging (restrict the step with modes = [...])");
+                std::string("no such entry in ") + to_string(mode_) + " paging (restrict the step with modes = [...])");
             return 0;
         }
         return l;
@@ -168,15 +169,15 @@ private:
                 h.b = st.clear_bits;
                 if (st.set_maxphyaddr_bit) h.flags |= harness::step_flag::maxphyaddr_bit;
                 if (h.level == 0) break;
-                const std::uint64_t span = entry_span(mode_, h.level);
+                const std::uint64_t span = shape(mode_).at(h.level).span();
                 const std::uint64_t base = st.va & ~(span - 1);
                 // Setting bit 8 may make a leaf global (G); PML4Es, PML5Es and PAE PDPTEs are never leaves.
-                const bool leaf_capable = h.level <= 2 || (h.level == 3 && mode_ != Mode::pae);
+                const bool leaf_capable = h.level <= 2 || (h.level == 3 && mode_ != PagingMode::pae);
                 tlb_.changed(base, base + span,
                              global_now(any_global(base, span) || (leaf_capable && (st.set_bits & (1u << 8)) != 0)));
                 if (!st.flush)
                     h.flags |= harness::step_flag::no_flush;
-                else if (mode_ == Mode::pae && h.level == 3)
+                else if (mode_ == PagingMode::pae && h.level == 3)
                     tlb_.reload_cr3();  // the runner reloads CR3: PAE PDPTEs are registers (SDM Vol. 3A §4.4.1)
                 else
                     tlb_.invlpg(st.va);
@@ -191,7 +192,7 @@ private:
             case StepOp::reload_cr3:
                 // A MOV to CR3 that raises #GP (a PAE PDPTE with a reserved bit, SDM Vol. 3A §4.4.1) flushes nothing.
                 if (st.expect && st.expect->kind == Expectation::Kind::fault) {
-                    if (mode_ != Mode::pae)
+                    if (mode_ != PagingMode::pae)
                         error(st.pos, key(st, "expect"),
                               "MOV to CR3 raises #GP for a reserved PDPTE bit only in PAE paging (restrict the step "
                               "with modes = [\"pae\"])");
@@ -327,14 +328,14 @@ private:
         h.a = st.size;
         h.rights = rights(st.rights);
         h.sizes = st.sizes;
-        if (st.pkey != 0 && mode_ != Mode::long4 && mode_ != Mode::long5)
+        if (st.pkey != 0 && mode_ != PagingMode::long4 && mode_ != PagingMode::long5)
             error(st.pos, key(st, "pkey"), "protection keys exist only in 4-level and 5-level paging");
         h.pat = st.pat;
         h.pkey = st.pkey;
         if (st.global) h.flags |= harness::step_flag::global;
         if (st.replace) h.flags |= harness::step_flag::replace;
         if (!st.flush) h.flags |= harness::step_flag::no_flush;
-        const std::uint64_t huge = mode_ == Mode::legacy32 ? 4ull << 20 : 2ull << 20;
+        const std::uint64_t huge = mode_ == PagingMode::legacy32 ? 4ull << 20 : 2ull << 20;
         if (st.frame) {
             if (st.sizes == 4) {
                 error(st.pos, key(st, "frame"), "1 GiB pages need an absolute pa: the data area is only 2 MiB-aligned");
@@ -376,7 +377,7 @@ private:
     /// `recursive`: entry `slot` of the top-level table points to that table. Refused where the slot's region holds
     /// the guest's identity map or an earlier mapping (the mapper would take the root for a lower-level table).
     void encode_recursive(const StepSpec& st, harness::Step& h) {
-        if (mode_ == Mode::pae) {
+        if (mode_ == PagingMode::pae) {
             error(st.pos, key(st, "op"),
                   "PAE paging has no recursive slot: its PDPT is 4 entries (32 bytes), not a page-table page "
                   "(SDM Vol. 3A §4.4.1); leave pae out of the modes or restrict the step with modes = [...]");
@@ -435,8 +436,8 @@ private:
             return false;
         }
         const unsigned level = st.recursive_va->entry.resolve(mode_);
-        if (level > mode_levels(mode_)) {
-            error(st.pos, key(st, "va.recursive"), std::string("no such entry in ") + mode_name(mode_) + " paging");
+        if (level > shape(mode_).levels) {
+            error(st.pos, key(st, "va.recursive"), std::string("no such entry in ") + to_string(mode_) + " paging");
             return false;
         }
         va = recursive_entry_address(mode_, *slot_, level, st.recursive_va->of);
@@ -447,10 +448,10 @@ private:
     /// entry in its tables; the host knows only where `of` is mapped (the leaf's address), from the map steps.
     void table_entry_expectation(const StepSpec& st, const EntryOf& x, harness::StepExpect& e) {
         const unsigned level = x.entry.resolve(mode_);
-        if (level > mode_levels(mode_)) {
+        if (level > shape(mode_).levels) {
             error(
                 st.expect->pos, key(st, "expect.entry"),
-                std::string("no such entry in ") + mode_name(mode_) + " paging (restrict the step with modes = [...])");
+                std::string("no such entry in ") + to_string(mode_) + " paging (restrict the step with modes = [...])");
             return;
         }
         const auto it = targets_.find(x.of & ~std::uint64_t{0xfff});
@@ -488,7 +489,7 @@ private:
             error(st.expect->pos, key(st, "expect"),
                   "frame expectations need a read within the first " + std::to_string(harness::kTaggedBytes) +
                       " bytes of a page (the tagged bytes)");
-        if (!canonical(st.va, mode_)) return;
+        if (!shape(mode_).is_address(st.va)) return;
         if (auto it = pages_.find(st.va & ~std::uint64_t{0xfff}); it != pages_.end())
             p_.tagged_frames.insert(static_cast<std::uint32_t>(it->second >> 12));
         if (st.expect)
@@ -570,7 +571,7 @@ private:
     }
 
     const Scenario& s_;
-    Mode mode_;
+    PagingMode mode_;
     const CompileOptions& opt_;
     CompileResult& out_;
     Program& p_;
@@ -592,7 +593,7 @@ private:
 
 }  // namespace
 
-CompileResult compile(const Scenario& s, Mode mode, const CompileOptions& options) {
+CompileResult compile(const Scenario& s, PagingMode mode, const CompileOptions& options) {
     CompileResult out;
     Compiler c(s, mode, options, out);
     c.run();

@@ -40,7 +40,7 @@ struct CompileOptions {
 /// A compiled program and its context.
 struct Program {
     const Scenario* scenario = nullptr;
-    Mode mode = Mode::long4;
+    PagingMode mode = PagingMode::long4;
     std::uint32_t scenario_id = 0;
     std::uint32_t features = 0;         ///< everything the program needs from the CPU
     std::uint32_t absent_features = 0;  ///< features the CPU must not have (from qemu_cpu: "-pdpe1gb")
@@ -63,9 +63,9 @@ struct CompileResult {
 };
 
 /// Compiles `s` (which must outlive the result) for `mode`.
-CompileResult compile(const Scenario& s, Mode mode, const CompileOptions& options = {});
+CompileResult compile(const Scenario& s, PagingMode mode, const CompileOptions& options = {});
 
 /// Every feature `s` needs in `mode`: declared ones, and those its modes, controls and steps imply.
-std::uint32_t required_features(const Scenario& s, Mode mode);
+std::uint32_t required_features(const Scenario& s, PagingMode mode);
 
 }  // namespace pagewalk::host::scenario

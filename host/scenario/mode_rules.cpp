@@ -12,13 +12,13 @@ using harness::StepOp;
 namespace ctl = harness::control;
 namespace feat = harness::feature;
 
-bool applies(const StepSpec& st, Mode m) {
+bool applies(const StepSpec& st, PagingMode m) {
     return st.modes.empty() || std::find(st.modes.begin(), st.modes.end(), m) != st.modes.end();
 }
 
-std::uint32_t mode_controls(std::uint32_t c, Mode m) {
-    if (m != Mode::legacy32) c &= ~ctl::pse;
-    if (m == Mode::legacy32) c &= ~ctl::nxe;
+std::uint32_t mode_controls(std::uint32_t c, PagingMode m) {
+    if (m != PagingMode::legacy32) c &= ~ctl::pse;
+    if (m == PagingMode::legacy32) c &= ~ctl::nxe;
     return c;
 }
 
@@ -33,23 +33,16 @@ std::uint32_t control_features(std::uint32_t c) {
     return f;
 }
 
-bool canonical(std::uint64_t va, Mode m) {
-    if (m == Mode::legacy32 || m == Mode::pae) return va <= 0xffff'ffffull;
-    const unsigned bits = m == Mode::long5 ? 57 : 48;
-    const auto s = static_cast<std::int64_t>(va << (64 - bits)) >> (64 - bits);
-    return static_cast<std::uint64_t>(s) == va;
-}
-
-std::uint32_t required_features(const Scenario& s, Mode mode) {
+std::uint32_t required_features(const Scenario& s, PagingMode mode) {
     std::uint32_t f = s.features | control_features(mode_controls(s.controls, mode));
-    if (mode == Mode::long5) f |= feat::la57;
+    if (mode == PagingMode::long5) f |= feat::la57;
     if (s.pkru) f |= feat::pku;
     for (const StepSpec& st : s.steps) {
         if (!applies(st, mode)) continue;
         if (st.op == StepOp::set_control) f |= control_features(mode_controls(st.control_set, mode));
         if (st.op == StepOp::set_control && st.pkru) f |= feat::pku;
         if (st.op == StepOp::map && st.sizes == 4) f |= feat::page1gb;
-        if (st.op == StepOp::map && mode == Mode::legacy32 && st.sizes == 2) f |= feat::pse;
+        if (st.op == StepOp::map && mode == PagingMode::legacy32 && st.sizes == 2) f |= feat::pse;
         if (st.op == StepOp::toggle_pge) f |= feat::pge;
     }
     return f;

@@ -9,16 +9,13 @@
 namespace pagewalk::host::scenario {
 
 /// Whether step `st` runs in mode `m` (its `modes` list, or every mode when empty).
-bool applies(const StepSpec& st, Mode m);
+bool applies(const StepSpec& st, PagingMode m);
 
 /// Controls as they take effect in `m`: CR4.PSE matters only in 32-bit paging, EFER.NXE only with PAE-format
 /// entries (SDM Vol. 3A §4.1.3, §4.6.2); dropping them elsewhere keeps their CPU features from being required.
-std::uint32_t mode_controls(std::uint32_t controls, Mode m);
+std::uint32_t mode_controls(std::uint32_t controls, PagingMode m);
 
 /// The CPU features control bits need (harness::feature bits).
 std::uint32_t control_features(std::uint32_t controls);
-
-/// Canonical in `m` (SDM Vol. 3A §3.3.7.1); in 32-bit modes: fits 32 bits.
-bool canonical(std::uint64_t va, Mode m);
 
 }  // namespace pagewalk::host::scenario

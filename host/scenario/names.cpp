@@ -20,46 +20,6 @@ std::string Diagnostic::to_string() const {
     return s;
 }
 
-const char* mode_name(Mode m) {
-    switch (m) {
-        case Mode::legacy32:
-            return "32bit";
-        case Mode::pae:
-            return "pae";
-        case Mode::long4:
-            return "4level";
-        case Mode::long5:
-            return "5level";
-    }
-    return "?";
-}
-
-std::optional<Mode> mode_from_name(const std::string& s) {
-    for (Mode m : kAllModes)
-        if (s == mode_name(m)) return m;
-    return std::nullopt;
-}
-
-unsigned mode_levels(Mode m) {
-    switch (m) {
-        case Mode::legacy32:
-            return 2;
-        case Mode::pae:
-            return 3;
-        case Mode::long4:
-            return 4;
-        case Mode::long5:
-            return 5;
-    }
-    return 0;
-}
-
-std::uint64_t entry_span(Mode m, unsigned level) {
-    // SDM Vol. 3A §4.3 (32-bit: 10 index bits per level), §4.4 and §4.5 (9 bits).
-    const unsigned bits = m == Mode::legacy32 ? 10 : 9;
-    return std::uint64_t{4096} << (bits * (level - 1));
-}
-
 namespace {
 struct FeatureName {
     const char* name;

@@ -116,16 +116,16 @@ private:
         if (v) out = *v;
     }
 
-    std::vector<Mode> modes(const toml::node& n, const std::string& key) {
-        std::vector<Mode> out;
+    std::vector<PagingMode> modes(const toml::node& n, const std::string& key) {
+        std::vector<PagingMode> out;
         auto list = r_.string_list(n, key);
         if (!list) return out;
         for (const auto& name : *list) {
             if (name == "all") {
-                out.assign(std::begin(kAllModes), std::end(kAllModes));
+                out.assign(std::begin(kPagingModes), std::end(kPagingModes));
                 continue;
             }
-            if (auto m = mode_from_name(name)) {
+            if (auto m = paging_mode_from_name(name.c_str())) {
                 out.push_back(*m);
             } else {
                 r_.error(n, key, "unknown mode '" + name + "' (32bit, pae, 4level, 5level, all)");

@@ -5,12 +5,12 @@
 
 namespace pagewalk::host::scenario {
 
-unsigned top_level_entries(Mode m) {
+unsigned top_level_entries(PagingMode m) {
     const ModeShape s = shape(static_cast<PagingMode>(m));
     return s.at(s.levels).entries();
 }
 
-SlotRegion slot_region(Mode m, unsigned slot) {
+SlotRegion slot_region(PagingMode m, unsigned slot) {
     const ModeShape s = shape(static_cast<PagingMode>(m));
     // The table of the lowest level "covering" address 0 through the slot starts where the slot's region does.
     const RecursiveMemory<> r(static_cast<PagingMode>(m), slot);
@@ -21,7 +21,7 @@ SlotRegion slot_region(Mode m, unsigned slot) {
     return {lo, hi == 0 ? ~std::uint64_t{0} : hi};
 }
 
-std::uint64_t recursive_entry_address(Mode m, unsigned slot, unsigned level, std::uint64_t of) {
+std::uint64_t recursive_entry_address(PagingMode m, unsigned slot, unsigned level, std::uint64_t of) {
     const ModeShape s = shape(static_cast<PagingMode>(m));
     const RecursiveMemory<> r(static_cast<PagingMode>(m), slot);
     return r.table_address(level, of) + std::uint64_t{s.at(level).index(of)} * s.entry_bytes;

@@ -19,12 +19,12 @@ namespace pagewalk::host::scenario {
 struct SlotRegion {
     std::uint64_t lo = 0, hi = 0;
 };
-SlotRegion slot_region(Mode m, unsigned slot);
+SlotRegion slot_region(PagingMode m, unsigned slot);
 
 /// Entries of the top-level table of `m` (1024 in 32-bit paging, else 512; SDM Vol. 3A §4.3, §4.5).
-unsigned top_level_entries(Mode m);
+unsigned top_level_entries(PagingMode m);
 
 /// The linear address of the entry of `level` (1 = PTE …) that maps `of`, read through recursive slot `slot`.
-std::uint64_t recursive_entry_address(Mode m, unsigned slot, unsigned level, std::uint64_t of);
+std::uint64_t recursive_entry_address(PagingMode m, unsigned slot, unsigned level, std::uint64_t of);
 
 }  // namespace pagewalk::host::scenario

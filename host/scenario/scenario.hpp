@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <pagewalk/harness/program.hpp>
+#include <pagewalk/mode.hpp>
 #include <string>
 #include <vector>
 
@@ -31,14 +32,7 @@ struct Diagnostic {
     [[nodiscard]] std::string to_string() const;
 };
 
-/// The paging modes, named as in scenario files.
-enum class Mode : std::uint8_t { legacy32 = 1, pae = 2, long4 = 3, long5 = 4 };
-inline constexpr Mode kAllModes[] = {Mode::legacy32, Mode::pae, Mode::long4, Mode::long5};
-const char* mode_name(Mode m);  ///< "32bit", "pae", "4level", "5level"
-std::optional<Mode> mode_from_name(const std::string& s);
-unsigned mode_levels(Mode m);  ///< 2, 3, 4, 5
-/// Linear-address span one entry of `level` covers in mode `m` (4 KiB << 9·(level-1); 10 bits in 32-bit paging).
-std::uint64_t entry_span(Mode m, unsigned level);
+// Paging modes are the walker's (pagewalk::PagingMode, named by to_string(), parsed by paging_mode_from_name()).
 
 /// Feature names as in scenario files ("nx", "smep", …) ↔ harness::feature bits.
 std::optional<std::uint32_t> feature_from_name(const std::string& s);
@@ -47,7 +41,7 @@ std::string feature_names(std::uint32_t bits);  ///< "nx smep" (empty for 0)
 /// Which entry a step names: a level number (1 = PTE … 5 = PML5E) or the mode's top level.
 struct EntryRef {
     unsigned level = 0;  ///< 0 = "top"
-    [[nodiscard]] unsigned resolve(Mode m) const { return level == 0 ? mode_levels(m) : level; }
+    [[nodiscard]] unsigned resolve(PagingMode m) const { return level == 0 ? shape(m).levels : level; }
 };
 
 /// The paging-structure entry of one level that maps linear address `of` (an expectation, or where a recursive
@@ -81,7 +75,7 @@ struct StepSpec {
     std::uint32_t id = 0;  ///< 1-based position in the file
     std::string name;      ///< optional label
     SourcePos pos;
-    std::vector<Mode> modes;  ///< empty: every mode of the scenario
+    std::vector<PagingMode> modes;  ///< empty: every mode of the scenario
     std::uint64_t va = 0;
     std::optional<EntryOf> recursive_va;  ///< va = { recursive = "PTE", of = … }: the compiler computes va
     std::uint64_t size = 0;
@@ -113,7 +107,7 @@ struct StepSpec {
 struct Scenario {
     std::string file;
     std::string name, description, rule;
-    std::vector<Mode> modes;
+    std::vector<PagingMode> modes;
     std::uint32_t features = 0;  ///< declared; the compiler adds what controls and steps imply
     std::string qemu_cpu;        ///< QEMU -cpu value; empty = "max"
     std::uint32_t controls = 0;  ///< harness::control bits on at start

@@ -31,22 +31,25 @@ BackendCaps probe_backends(bool want_kvm, bool want_qemu) {
     return caps;
 }
 
-bool kvm_supports(const kvm::KvmCapabilities& caps, scenario::Mode mode, std::uint32_t features, std::string* why) {
+bool kvm_supports(const kvm::KvmCapabilities& caps, PagingMode mode, std::uint32_t features, std::string* why) {
     // Probe rows (kvm/probe.cpp) for each paging mode and feature; features CPUID alone decides are not rows.
     const char* mode_row = nullptr;
     switch (mode) {
-        case scenario::Mode::legacy32:
+        case PagingMode::legacy32:
             mode_row = "paging32";
             break;
-        case scenario::Mode::pae:
+        case PagingMode::pae:
             mode_row = "pae";
             break;
-        case scenario::Mode::long4:
+        case PagingMode::long4:
             mode_row = "long64";
             break;
-        case scenario::Mode::long5:
+        case PagingMode::long5:
             mode_row = "la57";
             break;
+        case PagingMode::disabled:  // a scenario always pages; the parser rejects "disabled"
+            if (why != nullptr) *why = "a scenario needs a paging mode";
+            return false;
     }
     auto lacks = [&](const char* row, const std::string& what) {
         const kvm::Capability* c = caps.find(row);
@@ -54,10 +57,10 @@ bool kvm_supports(const kvm::KvmCapabilities& caps, scenario::Mode mode, std::ui
         if (why != nullptr) *why = "KVM lacks " + what + (c != nullptr ? " (" + c->reason + ")" : std::string());
         return true;
     };
-    if (lacks(mode_row, std::string(scenario::mode_name(mode)) + " paging")) return false;
+    if (lacks(mode_row, std::string(to_string(mode)) + " paging")) return false;
     // The guest runs 32-bit and PAE programs in its protected-mode world, reached only through the multiboot
     // 32-bit entry (the launcher takes it when the probe says it can).
-    if ((mode == scenario::Mode::legacy32 || mode == scenario::Mode::pae) && !caps.can_enter_32bit()) {
+    if ((mode == PagingMode::legacy32 || mode == PagingMode::pae) && !caps.can_enter_32bit()) {
         if (why != nullptr) *why = "KVM cannot run the guest's multiboot 32-bit entry (probe rows pm32, long_from32)";
         return false;
     }
@@ -71,7 +74,7 @@ bool kvm_supports(const kvm::KvmCapabilities& caps, scenario::Mode mode, std::ui
 }
 
 BackendChoice choose_backend(const BackendCaps& caps, const std::string& requested, const scenario::Scenario& s,
-                             scenario::Mode mode, std::uint32_t features) {
+                             PagingMode mode, std::uint32_t features) {
     BackendChoice c;
     std::string kvm_why;
     bool kvm_ok = false;

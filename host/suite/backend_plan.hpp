@@ -32,10 +32,10 @@ struct BackendChoice {
 };
 
 /// Whether KVM can run `mode` with `features`; the reason when not.
-bool kvm_supports(const kvm::KvmCapabilities& caps, scenario::Mode mode, std::uint32_t features, std::string* why);
+bool kvm_supports(const kvm::KvmCapabilities& caps, PagingMode mode, std::uint32_t features, std::string* why);
 
 /// `requested` is "auto", "kvm" or "qemu".
 BackendChoice choose_backend(const BackendCaps& caps, const std::string& requested, const scenario::Scenario& s,
-                             scenario::Mode mode, std::uint32_t features);
+                             PagingMode mode, std::uint32_t features);
 
 }  // namespace pagewalk::host::suite

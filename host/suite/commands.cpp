@@ -51,11 +51,11 @@ int list_command(const RunOptions& options) {
         const scenario::Scenario& s = p.scenario;
         std::cout << s.name << "  (" << f << ")\n    " << s.rule << "\n";
         if (!s.description.empty()) std::cout << "    " << s.description << "\n";
-        for (scenario::Mode m : s.modes) {
+        for (PagingMode m : s.modes) {
             if (options.mode && *options.mode != m) continue;
             const std::uint32_t features = scenario::required_features(s, m);
             const BackendChoice c = choose_backend(caps, options.backend, s, m, features);
-            std::cout << "    " << scenario::mode_name(m) << ": ";
+            std::cout << "    " << to_string(m) << ": ";
             if (c.backend.empty())
                 std::cout << "SKIP (" << c.reason << ")";
             else
@@ -71,7 +71,7 @@ int compile_command(const std::string& file, const std::string& mode_name, const
     const scenario::ParseResult parsed = scenario::parse_scenario_file(file);
     for (const auto& e : parsed.errors) std::cerr << e.to_string() << "\n";
     if (!parsed.ok()) return 1;
-    const auto mode = scenario::mode_from_name(mode_name);
+    const auto mode = paging_mode_from_name(mode_name.c_str());
     if (!mode) {
         std::cerr << "pagewalk compile: unknown mode " << mode_name << " (32bit, pae, 4level, 5level)\n";
         return 2;

@@ -27,7 +27,7 @@ namespace {
 struct Job {
     std::shared_ptr<const scenario::Scenario> scenario;
     std::string file;
-    std::optional<scenario::Mode> mode;
+    std::optional<PagingMode> mode;
     std::vector<scenario::Diagnostic> errors;  ///< parse errors (then no mode)
 };
 
@@ -105,7 +105,7 @@ check::Evaluation run_on(const RunOptions& o, const BackendCaps& caps, const Job
     if (!c.ok()) {
         std::string detail;
         for (const auto& e : c.errors) detail += "    " + e.to_string() + "\n";
-        return failed_eval("the scenario does not compile for " + std::string(scenario::mode_name(*job.mode)), detail);
+        return failed_eval("the scenario does not compile for " + std::string(to_string(*job.mode)), detail);
     }
     // The guest checks CPUID against this; vouched features pass without (kvm_pvm hides SMEP/SMAP).
     auto* header = reinterpret_cast<harness::ProgramHeader*>(c.program.bytes.data());
@@ -145,7 +145,7 @@ JobResult run_job(const RunOptions& o, const BackendCaps& caps, std::uint32_t gu
     r.scenario = s.name;
     r.rule = s.rule;
     if ((guest_modes & (1u << static_cast<unsigned>(*job.mode))) == 0) {
-        r.eval = skipped(std::string("the guest image has no runner for ") + scenario::mode_name(*job.mode) +
+        r.eval = skipped(std::string("the guest image has no runner for ") + to_string(*job.mode) +
                          " paging yet (BootHeader.program_modes)");
         return r;
     }
@@ -188,7 +188,7 @@ std::vector<JobResult> run_suite(const RunOptions& o) {
             continue;
         }
         auto s = std::make_shared<const scenario::Scenario>(std::move(p.scenario));
-        for (scenario::Mode m : s->modes)
+        for (PagingMode m : s->modes)
             if (!o.mode || *o.mode == m) jobs.push_back({s, f, m, {}});
     }
     const bool need_kvm = o.backend != "qemu", need_qemu = o.backend != "kvm";
@@ -203,7 +203,7 @@ std::vector<JobResult> run_suite(const RunOptions& o) {
             {
                 std::lock_guard g(lock);
                 progress.started(jobs[i].scenario ? jobs[i].scenario->name : jobs[i].file,
-                                 jobs[i].mode ? scenario::mode_name(*jobs[i].mode) : "");
+                                 jobs[i].mode ? to_string(*jobs[i].mode) : "");
             }
             JobResult r = run_job(o, caps, guest_modes, jobs[i], static_cast<std::uint32_t>(i + 1));
             std::lock_guard g(lock);

@@ -18,7 +18,7 @@ struct RunOptions {
     std::vector<std::string> files;  ///< scenario files; empty = every *.toml of scenario_dir
     std::string scenario_dir;
     std::string backend = "auto";  ///< auto, kvm or qemu
-    std::optional<scenario::Mode> mode;
+    std::optional<PagingMode> mode;
     unsigned jobs = 1;
     double timeout_s = 10.0;
     std::string guest_path;
@@ -33,7 +33,7 @@ struct JobResult {
     std::string file;
     std::string scenario;  ///< name (the file's stem when it did not parse)
     std::string rule;
-    std::optional<scenario::Mode> mode;
+    std::optional<PagingMode> mode;
     std::string backend;  ///< "kvm", "qemu", or "-" (not run)
     check::Evaluation eval;
     double ms = 0;  ///< wall time of the run (compile + boot + checks)

@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const sc::ParseResult parsed = sc::parse_scenario_text(text, "fuzz.toml");
     check_diagnostics(parsed.errors);
     if (!parsed.ok()) return 0;
-    for (const sc::Mode mode : sc::kAllModes) {
+    for (const pagewalk::PagingMode mode : pagewalk::kPagingModes) {
         const sc::CompileOptions options{.scenario_id = 7, .serial_handshake = (size & 1) != 0};
         const sc::CompileResult compiled = sc::compile(parsed.scenario, mode, options);
         check_diagnostics(compiled.errors);

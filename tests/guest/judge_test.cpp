@@ -338,7 +338,7 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
         auto parsed = scenario::parse_scenario_text(text, "random.toml");
         ASSERT_TRUE(parsed.ok()) << parsed.errors.front().to_string();
         const scenario::Scenario s = parsed.scenario;
-        auto compiled = scenario::compile(s, scenario::Mode::long4);
+        auto compiled = scenario::compile(s, PagingMode::long4);
         ASSERT_TRUE(compiled.ok()) << compiled.errors.front().to_string();
         compiled.program.scenario = &s;
         const h::Step* step = h::program_steps(compiled.program.bytes.data());

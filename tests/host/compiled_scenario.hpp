@@ -16,7 +16,7 @@ struct CompiledScenario {
     host::scenario::Scenario s;
     host::scenario::Program p;
 
-    explicit CompiledScenario(const std::string& text, host::scenario::Mode mode = host::scenario::Mode::long4) {
+    explicit CompiledScenario(const std::string& text, PagingMode mode = PagingMode::long4) {
         auto r = host::scenario::parse_scenario_text(text, "test.toml");
         EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors.front().to_string());
         s = r.scenario;

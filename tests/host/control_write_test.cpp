@@ -140,13 +140,13 @@ TEST(ControlWrite, ReloadCr3ExpectationIsChecked) {
 TEST(ControlWrite, ReloadCr3ExpectParsesAndCompilesOnlyWhereItMeansSomething) {
     auto r = scenario::parse_scenario_text(kReloadScenario, "r.toml");
     ASSERT_TRUE(r.ok());
-    EXPECT_TRUE(scenario::compile(r.scenario, scenario::Mode::pae).ok());
+    EXPECT_TRUE(scenario::compile(r.scenario, PagingMode::pae).ok());
     std::string four = kReloadScenario;
     four.replace(four.find("[\"pae\"]"), 7, "[\"4level\"]");
     four.replace(four.find("entry = \"PDPTE\""), 15, "entry = \"PTE\"");
     r = scenario::parse_scenario_text(four, "r.toml");
     ASSERT_TRUE(r.ok());
-    const auto c = scenario::compile(r.scenario, scenario::Mode::long4);
+    const auto c = scenario::compile(r.scenario, PagingMode::long4);
     ASSERT_FALSE(c.ok());
     EXPECT_NE(c.errors.front().to_string().find("only in PAE paging"), std::string::npos);
     std::string pf = kReloadScenario;
@@ -160,7 +160,7 @@ TEST(ControlWrite, MissingReloadRecordFailsTheStep) {
     auto r = scenario::parse_scenario_text(kReloadScenario, "r.toml");
     ASSERT_TRUE(r.ok());
     const scenario::Scenario s = r.scenario;
-    auto c = scenario::compile(s, scenario::Mode::pae);
+    auto c = scenario::compile(s, PagingMode::pae);
     ASSERT_TRUE(c.ok());
     c.program.scenario = &s;
     RunResult run;

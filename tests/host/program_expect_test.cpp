@@ -25,7 +25,7 @@ namespace {
 struct Built {
     scenario::Scenario s;
     scenario::CompileResult c;
-    explicit Built(const std::string& steps, const std::string& head = "", scenario::Mode m = scenario::Mode::long4) {
+    explicit Built(const std::string& steps, const std::string& head = "", PagingMode m = PagingMode::long4) {
         auto r = scenario::parse_scenario_text("rule = \"r\"\nmodes = \"all\"\n" + head +
                                                    "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = "
                                                    "\"4K\"\nrights = \"rw\"\n" +
@@ -105,7 +105,7 @@ TEST(ProgramExpect, StaleEntryAndReloadExpectations) {
     EXPECT_EQ(entry.value, 0x20u);  // A expected set, D expected clear
     EXPECT_EQ(b.step(7).expect.kind, static_cast<std::uint8_t>(h::ExpectKind::ok));
     const Built gp("[[step]]\nop = \"reload_cr3\"\nexpect = { fault = \"GP\", error = 0 }\nmodes = [\"pae\"]\n", "",
-                   scenario::Mode::pae);
+                   PagingMode::pae);
     ASSERT_TRUE(gp.c.ok()) << gp.c.errors.front().to_string();
     EXPECT_EQ(gp.step(2).expect.vector, 13);
     EXPECT_EQ(gp.step(2).expect.flags, h::expect_flag::error_code);

@@ -33,7 +33,7 @@ const std::string kReadPte =
 struct Built {
     Scenario s;
     CompileResult c;
-    Built(const std::string& steps, Mode m) {
+    Built(const std::string& steps, PagingMode m) {
         ParseResult r = parse_scenario_text(kHead + steps, "r.toml");
         EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors.front().to_string());
         s = r.scenario;
@@ -70,23 +70,24 @@ bool valid(const h::Step& step, pagewalk::PagingMode mode) {
 
 TEST(RecursiveSlot, AddressesComeFromTheWalkersRecursiveMemoryAndAreCanonical) {
     // 32-bit paging: slot 300 at bits 31:22; the PTE of 0x4000_0000 is entry 0 of the page table of PDE 256.
-    EXPECT_EQ(recursive_entry_address(Mode::legacy32, 300, 1, 0x4000'0000), 0x4b10'0000u);
-    EXPECT_EQ(recursive_entry_address(Mode::legacy32, 300, 2, 0x4000'0000), 0x4b12'c400u);  // PD[256], 4-byte entries
+    EXPECT_EQ(recursive_entry_address(PagingMode::legacy32, 300, 1, 0x4000'0000), 0x4b10'0000u);
+    EXPECT_EQ(recursive_entry_address(PagingMode::legacy32, 300, 2, 0x4000'0000),
+              0x4b12'c400u);  // PD[256], 4-byte entries
     // 4-level: slot 300 >= 256 puts the address in the high half, sign-extended from bit 47 (SDM §3.3.7.1).
-    EXPECT_EQ(recursive_entry_address(Mode::long4, 300, 1, 0x4000'0000), 0xffff'9600'0020'0000u);
-    EXPECT_EQ(recursive_entry_address(Mode::long4, 300, 2, 0x4000'0000), 0xffff'964b'0000'1000u);
-    EXPECT_EQ(recursive_entry_address(Mode::long4, 300, 4, 0x4000'0000), 0xffff'964b'2592'c000u);
+    EXPECT_EQ(recursive_entry_address(PagingMode::long4, 300, 1, 0x4000'0000), 0xffff'9600'0020'0000u);
+    EXPECT_EQ(recursive_entry_address(PagingMode::long4, 300, 2, 0x4000'0000), 0xffff'964b'0000'1000u);
+    EXPECT_EQ(recursive_entry_address(PagingMode::long4, 300, 4, 0x4000'0000), 0xffff'964b'2592'c000u);
     // 5-level: sign-extended from bit 56.
-    EXPECT_EQ(recursive_entry_address(Mode::long5, 300, 1, 0x4000'0000), 0xff2c'0000'0020'0000u);
-    EXPECT_EQ(recursive_entry_address(Mode::long4, 5, 1, 0x4000'0000), 0x0280'0020'0000u);  // low half: as is
-    const SlotRegion last = slot_region(Mode::long4, 511);
+    EXPECT_EQ(recursive_entry_address(PagingMode::long5, 300, 1, 0x4000'0000), 0xff2c'0000'0020'0000u);
+    EXPECT_EQ(recursive_entry_address(PagingMode::long4, 5, 1, 0x4000'0000), 0x0280'0020'0000u);  // low half: as is
+    const SlotRegion last = slot_region(PagingMode::long4, 511);
     EXPECT_EQ(last.lo, 0xffff'ff80'0000'0000u);
     EXPECT_EQ(last.hi, ~std::uint64_t{0});  // the end would wrap
-    EXPECT_EQ(slot_region(Mode::legacy32, 1023).hi, 0x1'0000'0000u);
+    EXPECT_EQ(slot_region(PagingMode::legacy32, 1023).hi, 0x1'0000'0000u);
 }
 
 TEST(RecursiveSlot, CompilesToARecursiveStepAndReadsOfTheComputedAddress) {
-    for (const Mode m : {Mode::legacy32, Mode::long4, Mode::long5}) {
+    for (const pagewalk::PagingMode m : {PagingMode::legacy32, PagingMode::long4, PagingMode::long5}) {
         const Built b(kMapAndSlot + kReadPte, m);
         ASSERT_TRUE(b.c.ok()) << b.first_error().to_string();
         const auto st = b.steps();
@@ -106,75 +107,75 @@ TEST(RecursiveSlot, CompilesToARecursiveStepAndReadsOfTheComputedAddress) {
     const Built top(kMapAndSlot +
                         "[[step]]\nop = \"read\"\nva = { recursive = \"top\", of = 0x4000_0000 }\n"
                         "expect = { ok = true, entry = \"top\", of = 0x4000_0000 }\n",
-                    Mode::long5);
+                    PagingMode::long5);
     ASSERT_TRUE(top.c.ok()) << top.first_error().to_string();
     EXPECT_EQ(top.steps()[2].expect.vector, 5);
-    EXPECT_EQ(top.steps()[2].va, recursive_entry_address(Mode::long5, 300, 5, 0x4000'0000));
+    EXPECT_EQ(top.steps()[2].va, recursive_entry_address(PagingMode::long5, 300, 5, 0x4000'0000));
 }
 
 TEST(RecursiveSlot, CompilerRefusesPaeBadAndCollidingSlots) {
-    const Built pae(kMapAndSlot, Mode::pae);
+    const Built pae(kMapAndSlot, PagingMode::pae);
     EXPECT_EQ(pae.first_error().key, "step[2].op");
     EXPECT_EQ(pae.first_error().pos.line, 9);
     EXPECT_NE(pae.first_error().message.find("PAE"), std::string::npos);
 
-    const Built range("[[step]]\nop = \"recursive\"\nslot = 512\n", Mode::long4);  // 1023 is fine in 32-bit
+    const Built range("[[step]]\nop = \"recursive\"\nslot = 512\n", PagingMode::long4);  // 1023 is fine in 32-bit
     EXPECT_EQ(range.first_error().key, "step[1].slot");
     EXPECT_NE(range.first_error().message.find("512 entries"), std::string::npos);
-    EXPECT_TRUE(Built("[[step]]\nop = \"recursive\"\nslot = 1023\n", Mode::legacy32).c.ok());
+    EXPECT_TRUE(Built("[[step]]\nop = \"recursive\"\nslot = 1023\n", PagingMode::legacy32).c.ok());
 
     // The guest's identity map: [0, 1 GiB) is top-level entry 0 in 4-level paging, entries 0..255 in 32-bit.
-    const Built identity("[[step]]\nop = \"recursive\"\nslot = 0\n", Mode::long4);
+    const Built identity("[[step]]\nop = \"recursive\"\nslot = 0\n", PagingMode::long4);
     EXPECT_EQ(identity.first_error().key, "step[1].slot");
     EXPECT_NE(identity.first_error().message.find("identity map"), std::string::npos);
-    EXPECT_FALSE(Built("[[step]]\nop = \"recursive\"\nslot = 255\n", Mode::legacy32).c.ok());
+    EXPECT_FALSE(Built("[[step]]\nop = \"recursive\"\nslot = 255\n", PagingMode::legacy32).c.ok());
 
     // An earlier map step: 0x4000_0000 is PDE 256 in 32-bit paging.
     const Built mapped(kMapAndSlot.substr(0, kMapAndSlot.find("[[step]]\nop = \"recursive\"")) +
                            "[[step]]\nop = \"recursive\"\nslot = 256\n",
-                       Mode::legacy32);
+                       PagingMode::legacy32);
     EXPECT_EQ(mapped.first_error().key, "step[2].slot");
     EXPECT_NE(mapped.first_error().message.find("step[1] mapped 0x40000000"), std::string::npos);
-    EXPECT_TRUE(Built("[[step]]\nop = \"recursive\"\nslot = 256\n", Mode::long4).c.ok());  // 4-level: free
+    EXPECT_TRUE(Built("[[step]]\nop = \"recursive\"\nslot = 256\n", PagingMode::long4).c.ok());  // 4-level: free
 
     // A later map into the slot's region would make the mapper take the root for a lower-level table.
     const Built later(kMapAndSlot +
                           "[[step]]\nop = \"map\"\nva = 0x4b00_0000\nframe = 1\nsize = \"4K\"\nrights = "
                           "\"r\"\n",
-                      Mode::legacy32);
+                      PagingMode::legacy32);
     EXPECT_EQ(later.first_error().key, "step[3].va");
     EXPECT_NE(later.first_error().message.find("recursive slot"), std::string::npos);
 }
 
 TEST(RecursiveSlot, CompilerRefusesRecursiveAddressesAndEntryExpectationsItCannotResolve) {
-    const Built no_slot(kReadPte, Mode::long4);
+    const Built no_slot(kReadPte, PagingMode::long4);
     EXPECT_EQ(no_slot.first_error().key, "step[1].va");
     EXPECT_NE(no_slot.first_error().message.find("earlier recursive step"), std::string::npos);
 
     const Built level(kMapAndSlot +
                           "[[step]]\nop = \"read\"\nva = { recursive = \"PML5E\", of = 0x4000_0000 }\n"
                           "expect = \"model\"\n",
-                      Mode::long4);
+                      PagingMode::long4);
     EXPECT_EQ(level.first_error().key, "step[3].va.recursive");
 
     const Built entry(kMapAndSlot +
                           "[[step]]\nop = \"read\"\nva = { recursive = \"PTE\", of = 0x4000_0000 }\n"
                           "expect = { ok = true, entry = \"PML4E\", of = 0x4000_0000 }\n",
-                      Mode::legacy32);
+                      PagingMode::legacy32);
     EXPECT_EQ(entry.first_error().key, "step[3].expect.entry");
     EXPECT_EQ(entry.first_error().pos.line, 15);
 
     const Built unmapped(kMapAndSlot +
                              "[[step]]\nop = \"read\"\nva = { recursive = \"PTE\", of = 0x4000_0000 }\n"
                              "expect = { ok = true, entry = \"PTE\", of = 0x5000_0000 }\n",
-                         Mode::long4);
+                         PagingMode::long4);
     EXPECT_EQ(unmapped.first_error().key, "step[3].expect.of");
     EXPECT_NE(unmapped.first_error().message.find("not mapped"), std::string::npos);
 
     const Built write(kMapAndSlot +
                           "[[step]]\nop = \"write\"\nva = { recursive = \"PTE\", of = 0x4000_0000 }\n"
                           "expect = { ok = true, entry = \"PTE\", of = 0x4000_0000 }\n",
-                      Mode::long4);
+                      PagingMode::long4);
     EXPECT_EQ(write.first_error().key, "step[3].expect");
     EXPECT_NE(write.first_error().message.find("only a read"), std::string::npos);
 }
@@ -184,16 +185,16 @@ TEST(RecursiveSlot, TheSlotIsAChangeOfItsTopLevelEntryForTheTlbModel) {
     const std::string unflushed =
         "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"4K\"\nrights = \"rw\"\n"
         "[[step]]\nop = \"recursive\"\nslot = 300\nflush = false\n";
-    const Built stale(unflushed + kReadPte, Mode::long4);
+    const Built stale(unflushed + kReadPte, PagingMode::long4);
     EXPECT_EQ(stale.first_error().key, "step[3]");
     EXPECT_NE(stale.first_error().message.find("§4.10.4"), std::string::npos);
-    const Built reloaded(unflushed + "[[step]]\nop = \"reload_cr3\"\n" + kReadPte, Mode::long4);
+    const Built reloaded(unflushed + "[[step]]\nop = \"reload_cr3\"\n" + kReadPte, PagingMode::long4);
     ASSERT_TRUE(reloaded.c.ok()) << reloaded.first_error().to_string();
     EXPECT_EQ(reloaded.steps()[1].flags, h::step_flag::no_flush);
     // A later change of an entry changes translations through the slot too: refused until a CR3 reload.
     const Built protect(
         kMapAndSlot + "[[step]]\nop = \"protect\"\nva = 0x4000_0000\nsize = \"4K\"\nrights = \"r\"\n" + kReadPte,
-        Mode::long4);
+        PagingMode::long4);
     EXPECT_EQ(protect.first_error().key, "step[4]");
 }
 

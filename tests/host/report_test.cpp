@@ -10,8 +10,8 @@ using namespace pagewalk::host;
 
 namespace {
 
-suite::JobResult job(const std::string& name, pagewalk::host::scenario::Mode mode, const std::string& backend,
-                     check::Verdict v, const std::string& message = "") {
+suite::JobResult job(const std::string& name, pagewalk::PagingMode mode, const std::string& backend, check::Verdict v,
+                     const std::string& message = "") {
     suite::JobResult r;
     r.scenario = name;
     r.file = "scenarios/" + name + ".toml";
@@ -36,11 +36,11 @@ suite::JobResult job(const std::string& name, pagewalk::host::scenario::Mode mod
 }
 
 std::vector<suite::JobResult> sample() {
-    using pagewalk::host::scenario::Mode;
-    return {job("a", Mode::long4, "kvm", check::Verdict::pass),
-            job("b<&>", Mode::long4, "kvm", check::Verdict::fail, "expected #PF 0x9, got \"ok\""),
-            job("c", Mode::long5, "-", check::Verdict::skip),
-            job("d", Mode::long5, "qemu", check::Verdict::known_deviation, "RSVD without P")};
+    using pagewalk::PagingMode;
+    return {job("a", PagingMode::long4, "kvm", check::Verdict::pass),
+            job("b<&>", PagingMode::long4, "kvm", check::Verdict::fail, "expected #PF 0x9, got \"ok\""),
+            job("c", PagingMode::long5, "-", check::Verdict::skip),
+            job("d", PagingMode::long5, "qemu", check::Verdict::known_deviation, "RSVD without P")};
 }
 
 std::size_t count(const std::string& s, const std::string& what) {

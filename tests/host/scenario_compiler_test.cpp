@@ -39,7 +39,7 @@ std::vector<h::Step> steps_of(const Program& p) {
 }
 
 /// The first compile error for `mode`; fails the test if it compiles.
-Diagnostic compile_error(const std::string& text, Mode mode) {
+Diagnostic compile_error(const std::string& text, PagingMode mode) {
     static Scenario s;  // the result refers to it
     s = parse_ok(text);
     const CompileResult c = compile(s, mode);
@@ -64,7 +64,7 @@ va = 0x4000_0000
     CompileOptions o;
     o.scenario_id = 42;
     o.serial_handshake = true;
-    const CompileResult c = compile(s, Mode::long4, o);
+    const CompileResult c = compile(s, PagingMode::long4, o);
     ASSERT_TRUE(c.ok()) << c.errors.front().to_string();
     const Program& p = c.program;
     ASSERT_TRUE(h::validate_program(p.bytes.data(), p.bytes.size()));
@@ -100,16 +100,17 @@ TEST(ScenarioCompiler, FeaturesFollowModeControlsAndPageSizes) {
         "\"all\"",
         "[[step]]\nop = \"map\"\nva = 0x4000_0000\npa = 0\nsize = \"1G\"\nrights = \"r\"\npage_sizes = \"1G\"\n"
         "modes = [\"4level\", \"5level\"]\n[[step]]\nop = \"control\"\npke = true\npkru = 0\nmodes = [\"5level\"]\n"));
-    EXPECT_EQ(required_features(s, Mode::long5),
+    EXPECT_EQ(required_features(s, PagingMode::long5),
               h::feature::nx | h::feature::la57 | h::feature::page1gb | h::feature::pku);
-    EXPECT_EQ(required_features(s, Mode::long4), h::feature::nx | h::feature::page1gb);
-    EXPECT_EQ(required_features(s, Mode::legacy32), h::feature::pse);  // PSE on by default, NXE means nothing there
-    EXPECT_EQ(required_features(s, Mode::pae), h::feature::nx);
+    EXPECT_EQ(required_features(s, PagingMode::long4), h::feature::nx | h::feature::page1gb);
+    EXPECT_EQ(required_features(s, PagingMode::legacy32),
+              h::feature::pse);  // PSE on by default, NXE means nothing there
+    EXPECT_EQ(required_features(s, PagingMode::pae), h::feature::nx);
 }
 
 TEST(ScenarioCompiler, PagesAreExecutableWhereXdCannotBeWritten) {
     const Scenario s = parse_ok(with_modes("\"all\"", kMap, "[control]\nnxe = false\n"));
-    for (Mode m : kAllModes) {
+    for (pagewalk::PagingMode m : pagewalk::kPagingModes) {
         const CompileResult c = compile(s, m);
         ASSERT_TRUE(c.ok());
         EXPECT_EQ(steps_of(c.program)[0].rights, h::step_rights::writable | h::step_rights::executable);
@@ -118,20 +119,20 @@ TEST(ScenarioCompiler, PagesAreExecutableWhereXdCannotBeWritten) {
 
 TEST(ScenarioCompiler, RefusesAddressesInTheGuestsOwnMapAndOutsideTheMode) {
     Diagnostic d = compile_error(with_modes("[\"4level\"]", "[[step]]\nop = \"read\"\nva = 0x1000\nexpect = \"ok\"\n"),
-                                 Mode::long4);
+                                 PagingMode::long4);
     EXPECT_EQ(d.key, "step[1].va");
     EXPECT_EQ(d.pos.line, 3);
     EXPECT_NE(d.message.find("identity map"), std::string::npos);
     d = compile_error(with_modes("[\"pae\"]", "[[step]]\nop = \"read\"\nva = 0x1_0000_0000\nexpect = \"ok\"\n"),
-                      Mode::pae);
+                      PagingMode::pae);
     EXPECT_NE(d.message.find("32-bit"), std::string::npos);
     d = compile_error(with_modes("[\"4level\"]", "[[step]]\nop = \"invlpg\"\nva = \"0x8000_0000_0000_0000\"\n"),
-                      Mode::long4);
+                      PagingMode::long4);
     EXPECT_NE(d.message.find("not canonical"), std::string::npos);
     // An access may be non-canonical: that is the #GP rule.
     const Scenario s = parse_ok(with_modes(
         "[\"4level\"]", "[[step]]\nop = \"read\"\nva = \"0x8000_0000_0000_0000\"\nexpect = { fault = \"GP\" }\n"));
-    EXPECT_TRUE(compile(s, Mode::long4).ok());
+    EXPECT_TRUE(compile(s, PagingMode::long4).ok());
 }
 
 TEST(ScenarioCompiler, RefusesAccessesAStaleTlbCouldAnswer) {
@@ -139,30 +140,30 @@ TEST(ScenarioCompiler, RefusesAccessesAStaleTlbCouldAnswer) {
         "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 1\nsize = \"4K\"\nrights = \"rw\"\nreplace = true\n"
         "flush = false\n";
     const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_0008\nexpect = \"ok\"\n";
-    Diagnostic d = compile_error(with_modes("[\"4level\"]", kMap + remap + read), Mode::long4);
+    Diagnostic d = compile_error(with_modes("[\"4level\"]", kMap + remap + read), PagingMode::long4);
     EXPECT_EQ(d.key, "step[3]");
     EXPECT_NE(d.message.find("§4.10.4"), std::string::npos);
     // Each flush makes it legal again; stale = true accepts it.
     for (const std::string flush : {"[[step]]\nop = \"invlpg\"\nva = 0x4000_0000\n", "[[step]]\nop = \"reload_cr3\"\n",
                                     "[[step]]\nop = \"toggle_pge\"\n"}) {
         const Scenario s = parse_ok(with_modes("[\"4level\"]", kMap + remap + flush + read));
-        EXPECT_TRUE(compile(s, Mode::long4).ok()) << flush;
+        EXPECT_TRUE(compile(s, PagingMode::long4).ok()) << flush;
     }
     const Scenario stale = parse_ok(with_modes(
         "[\"4level\"]", kMap + remap + "[[step]]\nop = \"read\"\nva = 0x4000_0008\nstale = true\nexpect = \"ok\"\n"));
-    EXPECT_TRUE(compile(stale, Mode::long4).ok());
+    EXPECT_TRUE(compile(stale, PagingMode::long4).ok());
     // A global translation survives a CR3 reload: only the PGE toggle (or INVLPG) makes the read legal.
     const std::string global_map =
         "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"4K\"\n"
         "rights = \"rw\"\nglobal = true\n";
     d = compile_error(with_modes("[\"4level\"]", global_map + remap + "[[step]]\nop = \"reload_cr3\"\n" + read,
                                  "[control]\npge = true\n"),
-                      Mode::long4);
+                      PagingMode::long4);
     EXPECT_EQ(d.key, "step[4]");
     // Another page of the table is not affected by a PTE change.
     const Scenario other = parse_ok(
         with_modes("[\"4level\"]", kMap + remap + "[[step]]\nop = \"read\"\nva = 0x4000_1000\nexpect = \"ok\"\n"));
-    EXPECT_TRUE(compile(other, Mode::long4).ok());
+    EXPECT_TRUE(compile(other, PagingMode::long4).ok());
 }
 
 TEST(ScenarioCompiler, GlobalNeedsCr4Pge) {
@@ -174,11 +175,11 @@ TEST(ScenarioCompiler, GlobalNeedsCr4Pge) {
         "replace = true\nflush = false\n[[step]]\nop = \"reload_cr3\"\n";
     const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_0008\nexpect = \"ok\"\n";
     const Scenario without = parse_ok(with_modes("[\"4level\"]", global_map + remap + read));
-    EXPECT_TRUE(compile(without, Mode::long4).ok());
-    EXPECT_EQ(
-        compile_error(with_modes("[\"4level\"]", global_map + remap + read, "[control]\npge = true\n"), Mode::long4)
-            .key,
-        "step[4]");
+    EXPECT_TRUE(compile(without, PagingMode::long4).ok());
+    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", global_map + remap + read, "[control]\npge = true\n"),
+                            PagingMode::long4)
+                  .key,
+              "step[4]");
 }
 
 TEST(ScenarioCompiler, PaePdpteEditIsFlushedByTheCr3ReloadTheRunnerMakes) {
@@ -188,10 +189,10 @@ TEST(ScenarioCompiler, PaePdpteEditIsFlushedByTheCr3ReloadTheRunnerMakes) {
         "[[step]]\nop = \"edit\"\nva = 0x4000_0000\nentry = \"PDPTE\"\nclear = \"P\"\nset = [1, 8]\n";
     const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_1000\nexpect = \"model\"\n";
     const Scenario s = parse_ok(with_modes("[\"pae\"]", kMap + edit + read));
-    EXPECT_TRUE(compile(s, Mode::pae).ok());
+    EXPECT_TRUE(compile(s, PagingMode::pae).ok());
     // In 4-level paging an edit flushes only its own page (INVLPG), so the other page may still be stale.
     const std::string edit4 = "[[step]]\nop = \"edit\"\nva = 0x4000_0000\nentry = \"PDPTE\"\nclear = \"US\"\n";
-    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + edit4 + read), Mode::long4).key, "step[3]");
+    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + edit4 + read), PagingMode::long4).key, "step[3]");
 }
 
 TEST(ScenarioCompiler, ControlChangesTheTlbMayNotReflectNeedAFlush) {
@@ -200,28 +201,29 @@ TEST(ScenarioCompiler, ControlChangesTheTlbMayNotReflectNeedAFlush) {
     const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_0000\nexpect = \"model\"\n";
     for (const std::string control : {"pke = true", "nxe = false"}) {
         const std::string step = "[[step]]\nop = \"control\"\n" + control + "\n";
-        EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + read + step + read), Mode::long4).key, "step[4]")
+        EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + read + step + read), PagingMode::long4).key,
+                  "step[4]")
             << control;
         const Scenario flushed = parse_ok(
             with_modes("[\"4level\"]", kMap + read + step + "[[step]]\nop = \"invlpg\"\nva = 0x4000_0000\n" + read));
-        EXPECT_TRUE(compile(flushed, Mode::long4).ok()) << control;
+        EXPECT_TRUE(compile(flushed, PagingMode::long4).ok()) << control;
     }
     // Clearing PKE needs no flush (keys are then ignored at access time), nor do WP, SMAP or SMEP changes.
     for (const std::string control : {"pke = false", "wp = false", "smap = true", "smep = false"}) {
         const Scenario s =
             parse_ok(with_modes("[\"4level\"]", kMap + read + "[[step]]\nop = \"control\"\n" + control + "\n" + read,
                                 "[control]\npke = true\nsmep = true\n"));
-        EXPECT_TRUE(compile(s, Mode::long4).ok()) << control;
+        EXPECT_TRUE(compile(s, PagingMode::long4).ok()) << control;
     }
     // CR4.PSE in 32-bit paging: 4 MiB translations may outlive the change.
     EXPECT_EQ(compile_error(with_modes("[\"32bit\"]", kMap + read + "[[step]]\nop = \"control\"\npse = false\n" + read),
-                            Mode::legacy32)
+                            PagingMode::legacy32)
                   .key,
               "step[4]");
 }
 
 TEST(ScenarioCompiler, RefusesWhatTheGuestCannotCheck) {
-    auto err = [](const std::string& steps, Mode m = Mode::long4) {
+    auto err = [](const std::string& steps, pagewalk::PagingMode m = pagewalk::PagingMode::long4) {
         return compile_error(with_modes("\"all\"", steps), m).message;
     };
     EXPECT_NE(err("[[step]]\nop = \"read\"\nva = 0x4000_0004\nexpect = \"ok\"\n").find("8-byte aligned"),
@@ -231,10 +233,10 @@ TEST(ScenarioCompiler, RefusesWhatTheGuestCannotCheck) {
     EXPECT_NE(
         err("[[step]]\nop = \"write\"\nva = 0x4000_0000\nexpect = { ok = true, value = 1 }\n").find("only a read"),
         std::string::npos);
-    EXPECT_NE(
-        err("[[step]]\nop = \"edit\"\nva = 0x4000_0000\nentry = \"PML4E\"\nset = 1\n", Mode::pae).find("no such entry"),
-        std::string::npos);
-    EXPECT_NE(err(kMap.substr(0, kMap.size() - 1) + "\npkey = 3\n", Mode::pae).find("protection keys"),
+    EXPECT_NE(err("[[step]]\nop = \"edit\"\nva = 0x4000_0000\nentry = \"PML4E\"\nset = 1\n", PagingMode::pae)
+                  .find("no such entry"),
+              std::string::npos);
+    EXPECT_NE(err(kMap.substr(0, kMap.size() - 1) + "\npkey = 3\n", PagingMode::pae).find("protection keys"),
               std::string::npos);
     EXPECT_NE(err("[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"1G\"\nrights = \"r\"\n"
                   "page_sizes = \"1G\"\n")
@@ -251,10 +253,10 @@ TEST(ScenarioCompiler, StepsOfOtherModesAreLeftOut) {
     const Scenario s = parse_ok(
         with_modes("\"all\"", kMap + "[[step]]\nop = \"read\"\nva = 0x80_0000_0000\nmodes = [\"4level\", \"5level\"]\n"
                                      "expect = { fault = \"PF\" }\n"));
-    const CompileResult c32 = compile(s, Mode::legacy32);
+    const CompileResult c32 = compile(s, PagingMode::legacy32);
     ASSERT_TRUE(c32.ok()) << c32.errors.front().to_string();
     EXPECT_EQ(c32.program.step_count, 1u);
-    const CompileResult c4 = compile(s, Mode::long4);
+    const CompileResult c4 = compile(s, PagingMode::long4);
     ASSERT_TRUE(c4.ok());
     EXPECT_EQ(c4.program.step_count, 2u);
     EXPECT_EQ(c4.program.steps.count(2), 1u);
@@ -265,7 +267,7 @@ TEST(ScenarioCompiler, TagsEveryFrameAnAccessOrExpectationReaches) {
         "[\"4level\"]",
         "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"2M\"\nrights = \"rw\"\npage_sizes = \"2M\"\n"
         "[[step]]\nop = \"read\"\nva = 0x4000_3010\nexpect = { ok = true, frames = [3, 700] }\n"));
-    const CompileResult c = compile(s, Mode::long4);
+    const CompileResult c = compile(s, PagingMode::long4);
     ASSERT_TRUE(c.ok()) << c.errors.front().to_string();
     EXPECT_EQ(c.program.tagged_frames, (std::set<std::uint32_t>{3, 700}));
     EXPECT_EQ(c.program.data_frames, 701u);

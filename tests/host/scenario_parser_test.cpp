@@ -7,6 +7,7 @@
 #include "scenario/parser.hpp"
 
 using namespace pagewalk::host::scenario;
+using pagewalk::PagingMode;
 using pagewalk::harness::AccessKind;
 using pagewalk::harness::StepOp;
 
@@ -103,7 +104,7 @@ expect = { ok = true, frames = [1, 2] }
     EXPECT_EQ(s.name, "write-ro");
     EXPECT_EQ(s.rule, "SDM Vol. 3A §4.6.1");
     ASSERT_EQ(s.modes.size(), 2u);
-    EXPECT_EQ(s.modes[1], Mode::long5);
+    EXPECT_EQ(s.modes[1], PagingMode::long5);
     EXPECT_EQ(s.features, pagewalk::harness::feature::smep | pagewalk::harness::feature::page1gb);
     EXPECT_EQ(s.qemu_cpu, "max,-pdpe1gb");
     EXPECT_EQ(s.table_frames, 32u);
@@ -147,7 +148,7 @@ expect = { ok = true, frames = [1, 2] }
     EXPECT_FALSE(e.flush);
     ASSERT_EQ(e.modes.size(), 1u);
 
-    EXPECT_EQ(s.steps[3].entry.resolve(Mode::long5), 5u);
+    EXPECT_EQ(s.steps[3].entry.resolve(PagingMode::long5), 5u);
     EXPECT_EQ(s.steps[3].expect->kind, Expectation::Kind::entry);
     EXPECT_TRUE(s.steps[4].implicit);
     EXPECT_EQ(s.steps[4].expect->frames.size(), 2u);

@@ -83,6 +83,7 @@ inline constexpr std::uint32_t u = bits::bit<std::uint32_t>(2);     // user-mode
 inline constexpr std::uint32_t rsvd = bits::bit<std::uint32_t>(3);  // reserved bit set in a paging-structure entry
 inline constexpr std::uint32_t id = bits::bit<std::uint32_t>(4);    // instruction fetch (when reported)
 inline constexpr std::uint32_t pk = bits::bit<std::uint32_t>(5);    // protection-key violation
+inline constexpr std::uint32_t ss = bits::bit<std::uint32_t>(6);    // shadow-stack access (CET: not modelled here)
 }  // namespace pf
 
 /// One paging-structure entry the walk read.

@@ -223,7 +223,7 @@ enum class ProgramError : std::uint8_t {
     bad_version,       ///< version != kProgramVersion
     bad_layout,        ///< header_size / step_offset / step_size / total_size inconsistent
     too_many_steps,    ///< step_count > kMaxProgramSteps
-    bad_mode,          ///< mode not a ProgramMode
+    bad_mode,          ///< mode is not a paging mode (pagewalk::PagingMode with paging on)
     bad_header_field,  ///< unknown control/feature/flag bits, data_frames or table_frames out of range
     bad_step_op,       ///< a step's op is not a StepOp
     bad_step_field,    ///< a step field out of range for its op
