@@ -91,7 +91,7 @@ struct Guest {
                 return VisitAction::proceed;
             }
         } leaves{&vas};
-        visit(ctx, memory, VisitRange::all(), leaves);
+        (void)visit(ctx, memory, VisitRange::all(), leaves);
         std::shuffle(vas.begin(), vas.end(), rng);
         for (const std::uint64_t va : vas) input += hex(va) + "\n";
 
@@ -184,7 +184,7 @@ void VisitOnly(benchmark::State& state, int which) {
     };
     for (auto _ : state) {
         Count c;
-        visit(g.ctx, memory, VisitRange::all(), c, {.follow_ancestors = true});
+        (void)visit(g.ctx, memory, VisitRange::all(), c, {.follow_ancestors = true});
         benchmark::DoNotOptimize(c.n);
     }
 }

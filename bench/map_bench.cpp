@@ -106,7 +106,7 @@ void Visit4K(benchmark::State& state) {
         }
     } sum;
     for (auto _ : state) {
-        visit(s.ctx, s.mem, VisitRange{kVa, kVa + kGiB - 1}, sum);
+        (void)visit(s.ctx, s.mem, VisitRange{kVa, kVa + kGiB - 1}, sum);
         benchmark::DoNotOptimize(sum.pa);
     }
     state.SetItemsProcessed(state.iterations() * kPages);

@@ -56,17 +56,17 @@ inline int run_with_ratios(int argc, char** argv, const std::vector<Ratio>& rati
 
     const char* out_path = std::getenv("PAGEWALK_BENCH_RATIOS");
     std::FILE* out = out_path != nullptr ? std::fopen(out_path, "a") : nullptr;
-    std::printf("\n%-52s %10s %10s %8s %8s  %s\n", "ratio (medians)", "ns", "baseline", "ratio", "target", "verdict");
+    std::printf("\n%-62s %10s %10s %8s %8s  %s\n", "ratio (medians)", "ns", "baseline", "ratio", "target", "verdict");
     for (const Ratio& r : ratios) {
         const auto num = reporter.medians().find(r.numerator);
         const auto den = reporter.medians().find(r.denominator);
         if (num == reporter.medians().end() || den == reporter.medians().end()) {
-            std::printf("%-52s  (not run: filtered out or missing)\n", r.label.c_str());
+            std::printf("%-62s  (not run: filtered out or missing)\n", r.label.c_str());
             continue;
         }
         const double ratio = num->second / den->second;
         const char* verdict = r.target <= 0 ? "(no target)" : ratio <= r.target ? "ok" : "OVER TARGET";
-        std::printf("%-52s %10.2f %10.2f %8.2f %8.2f  %s\n", r.label.c_str(), num->second, den->second, ratio, r.target,
+        std::printf("%-62s %10.2f %10.2f %8.2f %8.2f  %s\n", r.label.c_str(), num->second, den->second, ratio, r.target,
                     verdict);
         if (out != nullptr) {
             std::fprintf(out, "%s\t%.2f\t%.2f\t%.2f\t%.2f\t%s\n", r.label.c_str(), num->second, den->second, ratio,

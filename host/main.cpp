@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -58,6 +59,8 @@ constexpr int kSkip = 77;
 const char* const kOutcomeNames[] = {"passed",       "guest-failed",   "protocol-error", "early-stop",
                                      "triple-fault", "internal-error", "fail-entry",     "mmio",
                                      "halted",       "timeout",        "launch-error",   "unexpected-exit"};
+static_assert(std::size(kOutcomeNames) == static_cast<std::size_t>(pagewalk::host::Outcome::unexpected_exit) + 1,
+              "one name per Outcome");
 
 const char* outcome_name(pagewalk::host::Outcome o) {
     return kOutcomeNames[static_cast<int>(o)];

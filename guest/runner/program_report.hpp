@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <pagewalk/harness/program.hpp>
 #include <pagewalk/harness/runner_records.hpp>
+#include <pagewalk/mode.hpp>
 
 #include "report/boot_context.hpp"
 #include "report/reporter.hpp"
@@ -26,14 +27,16 @@ namespace pagewalk::guest::runner {
 
 /// Scenario-file names of the program modes ("?" for none).
 constexpr const char* mode_name(std::uint8_t mode) {
-    constexpr const char* names[] = {"?", "32bit", "pae", "4level", "5level"};
-    return mode <= 4 ? names[mode] : "?";
+    const auto m = paging_mode_from_value(mode);
+    return m ? to_string(*m) : "?";
 }
 
 /// Scenario-file names of harness::feature bits, space-separated.
 inline Text& feature_names(Text& t, std::uint64_t bits) {
     constexpr const char* names[] = {"nx",  "smep",  "smap", "pku",  "la57", "page1gb",
                                      "pse", "pse36", "pge",  "pcid", "pat"};
+    static_assert((std::uint64_t{1} << (sizeof names / sizeof names[0])) - 1 == harness::feature::all,
+                  "one name per harness::feature bit");
     bool first = true;
     for (unsigned b = 0; b < sizeof names / sizeof names[0]; ++b) {
         if ((bits & (std::uint64_t{1} << b)) == 0) continue;
@@ -110,6 +113,7 @@ inline Text& stop_reason(Text& t, const ProgramOutcome& o, std::uint8_t mode, bo
 inline void program_line(Text& t, std::uint32_t index, std::uint32_t total, std::uint8_t mode, const char* name,
                          const ProgramOutcome& o, bool screen = false) {
     static constexpr const char* verdicts[] = {"?", "PASS", "FAIL", "SKIP", "ERROR"};
+    static_assert(sizeof verdicts / sizeof verdicts[0] == harness::kMaxProgramVerdict + 1u, "one per verdict");
     const harness::ProgramVerdict v = o.verdict();
     t << "[";
     t.dec(index, 3) << "/";

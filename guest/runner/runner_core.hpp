@@ -3,7 +3,7 @@
 // in every world. Builds the scenario's page tables only through the walker's Mapper (in free memory above the
 // module), predicts every access with translate(), lets the CPU decide, and reports.
 //
-// Portable: compiled into the 64-bit world now and into the -m32 world later (32-bit and PAE programs). What
+// Portable: compiled into both worlds, -m64 (4- and 5-level programs) and -m32 (32-bit and PAE programs). What
 // differs per world is the Platform, a class with:
 //   static constexpr std::uint8_t code_bits;                 32 or 64
 //   bool supports(PagingMode) const;                         can this world run the mode at all

@@ -2,6 +2,7 @@
 #include "check/evaluate.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <pagewalk/harness/program.hpp>
 
@@ -148,7 +149,9 @@ private:
                                             "the runner's table building trapped",
                                             "CPU mismatch",
                                             "the boot loader put modules where programs need memory"};
-        std::string detail = names[s.reason < 12 ? s.reason : 0];
+        static_assert(std::size(names) == static_cast<std::size_t>(harness::StepFailure::boot_layout) + 1,
+                      "one text per StepFailure");
+        std::string detail = names[s.reason < std::size(names) ? s.reason : 0];
         if (reason == harness::StepFailure::mapper_error)
             detail += std::string(": ") + to_string(static_cast<MapError>(s.detail_code)) + " at " + hex(s.address);
         else if (s.address != 0)
@@ -295,6 +298,14 @@ private:
         if (a.prediction.pa < data_base_ || (a.prediction.pa >= tables_.first && a.prediction.pa < tables_.second))
             return;
         const std::uint64_t rel = a.prediction.pa - data_base_;
+        if (s.stale) {
+            // The CPU may have used the old translation (SDM Vol. 3A §4.10.4): a read is judged by its expectation
+            // alone, as the guest judges it; a write may have gone to the old page or the new one, so the host no
+            // longer knows what either holds at that offset (the offset in the page is the same in both).
+            if (s.kind == harness::AccessKind::write && a.outcome == 0)
+                std::erase_if(shadow_, [&](const auto& kv) { return ((kv.first ^ rel) & 0xfff) == 0; });
+            return;
+        }
         if (s.kind == harness::AccessKind::write && a.outcome == 0) {
             shadow_[rel] = a.value;
             return;

@@ -89,7 +89,7 @@ int iso_command(const IsoCommandOptions& o) {
         std::cerr << "pagewalk iso: " << image.error() << "\n";
         return 1;
     }
-    std::size_t per_mode[5] = {};
+    std::size_t per_mode[static_cast<std::size_t>(PagingMode::long5) + 1] = {};
     for (const IsoProgram& p : plan.programs) ++per_mode[static_cast<unsigned>(p.mode)];
     std::cout << "pagewalk iso: " << image->path << " (" << megabytes(image->bytes) << "): " << plan.programs.size()
               << " programs (" << per_mode[1] << " 32-bit, " << per_mode[2] << " PAE, " << per_mode[3] << " 4-level, "

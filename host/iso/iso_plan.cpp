@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <sstream>
 
 #include "scenario/parser.hpp"
@@ -75,7 +76,7 @@ std::string grub_config(const IsoPlan& plan, const std::string& guest_iso_path, 
          "# UEFI has no text mode to hand over: keep the firmware's graphics mode (else GRUB reports \"no suitable\n"
          "# video mode found\" before it boots); the guest then writes to COM1 only.\n"
          "if [ \"$grub_platform\" = \"efi\" ]; then set gfxpayload=keep; fi\n";
-    std::size_t per_mode[5] = {};
+    std::size_t per_mode[static_cast<std::size_t>(PagingMode::long5) + 1] = {};
     for (const IsoProgram& p : plan.programs) ++per_mode[static_cast<unsigned>(p.mode)];
     for (PagingMode m : kPagingModes) {
         if (per_mode[static_cast<unsigned>(m)] == 0) continue;
@@ -90,6 +91,7 @@ std::string grub_config(const IsoPlan& plan, const std::string& guest_iso_path, 
         if (per_mode[static_cast<unsigned>(m)] != 0) o << "  pagewalk_" << to_string(m) << "\n";
     o << "  boot\n}\n";
     static const char* const titles[] = {"", "32-bit paging", "PAE paging", "4-level paging", "5-level paging"};
+    static_assert(std::size(titles) == static_cast<std::size_t>(PagingMode::long5) + 1, "one title per mode");
     for (PagingMode m : kPagingModes) {
         const std::size_t n = per_mode[static_cast<unsigned>(m)];
         if (n == 0) continue;

@@ -9,14 +9,14 @@
 namespace pagewalk::host::report {
 namespace {
 
-std::string name_of(const suite::JobResult& r) {
+std::string name_of(const check::JobResult& r) {
     std::string s = r.scenario;
     if (r.mode) s += " [" + std::string(to_string(*r.mode)) + ", " + r.backend + "]";
     return s;
 }
 
 /// The findings as plain text lines.
-std::string findings_text(const suite::JobResult& r) {
+std::string findings_text(const check::JobResult& r) {
     std::string s;
     for (const check::Finding& f : r.eval.findings) {
         if (f.severity == check::Finding::Severity::note) continue;
@@ -67,7 +67,7 @@ std::string xml_escape(const std::string& s) {
 
 }  // namespace
 
-std::string tap_report(const std::vector<suite::JobResult>& results) {
+std::string tap_report(const std::vector<check::JobResult>& results) {
     std::ostringstream o;
     o << "TAP version 13\n1.." << results.size() << "\n";
     std::size_t n = 0;
@@ -88,8 +88,8 @@ std::string tap_report(const std::vector<suite::JobResult>& results) {
     return o.str();
 }
 
-std::string junit_report(const std::vector<suite::JobResult>& results, double wall_ms) {
-    std::map<std::string, std::vector<const suite::JobResult*>> by_mode;
+std::string junit_report(const std::vector<check::JobResult>& results, double wall_ms) {
+    std::map<std::string, std::vector<const check::JobResult*>> by_mode;
     for (const auto& r : results) by_mode[r.mode ? to_string(*r.mode) : "files"].push_back(&r);
     const Totals t = totals(results);
     std::ostringstream o;

@@ -10,7 +10,7 @@
 
 namespace pagewalk::host::report {
 
-Totals totals(const std::vector<suite::JobResult>& results) {
+Totals totals(const std::vector<check::JobResult>& results) {
     Totals t;
     for (const auto& r : results) {
         switch (r.eval.verdict) {
@@ -38,13 +38,13 @@ std::string summary_line(const Totals& t) {
 
 namespace {
 
-std::string title(const suite::JobResult& r) {
+std::string title(const check::JobResult& r) {
     std::string s = r.scenario;
     if (r.mode) s += " [" + std::string(to_string(*r.mode)) + ", " + r.backend + "]";
     return s;
 }
 
-void findings(std::ostringstream& o, const suite::JobResult& r, bool notes) {
+void findings(std::ostringstream& o, const check::JobResult& r, bool notes) {
     for (const check::Finding& f : r.eval.findings) {
         if (f.severity == check::Finding::Severity::note && !notes) continue;
         const char* sev = f.severity == check::Finding::Severity::failure           ? "FAIL"
@@ -62,7 +62,7 @@ void findings(std::ostringstream& o, const suite::JobResult& r, bool notes) {
 
 }  // namespace
 
-std::string console_report(const std::vector<suite::JobResult>& results, double wall_ms, bool verbose) {
+std::string console_report(const std::vector<check::JobResult>& results, double wall_ms, bool verbose) {
     std::ostringstream o;
     for (const auto& r : results) {
         const bool show = verbose || r.eval.verdict != check::Verdict::pass;

@@ -4,11 +4,12 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <pagewalk/entry.hpp>
+#include <pagewalk/tlb_model.hpp>
 
 #include "scenario/cpu_condition.hpp"
 #include "scenario/mode_rules.hpp"
 #include "scenario/recursive_slot.hpp"
-#include "scenario/tlb_tracker.hpp"
 
 namespace pagewalk::host::scenario {
 namespace {
@@ -137,6 +138,7 @@ private:
             if (!recursive_address(st, resolved.va)) return std::nullopt;
             h.va = resolved.va;
             encode_access(resolved, h);
+            if (st.kind == harness::AccessKind::write && !st.implicit) entry_written_through_slot(st);
             h.expect = expectation(st);
             if (out_.errors.size() != errors_before) return std::nullopt;
             return h;
@@ -152,7 +154,7 @@ private:
                 h.a = st.size;
                 h.rights = rights(st.rights);
                 if (!st.flush) h.flags |= harness::step_flag::no_flush;
-                tlb_.changed(st.va, st.va + st.size, global_now(any_global(st.va, st.size)));
+                changed(st.va, st.va + st.size, global_now(any_global(st.va, st.size)), page_size_of(st.va, st.size));
                 if (st.flush) flushed_range(st.va, st.size);
                 if (st.op == StepOp::unmap) {
                     forget_pages(st.va, st.size);
@@ -171,14 +173,23 @@ private:
                 if (h.level == 0) break;
                 const std::uint64_t span = shape(mode_).at(h.level).span();
                 const std::uint64_t base = st.va & ~(span - 1);
+                if (base < guest_end()) {
+                    error(st.pos, key(st, "entry"),
+                          "this entry maps [" + hex(base) + ", " + hex(base + span) +
+                              "), which holds the guest's own identity map [0, " + hex(guest_end()) +
+                              "): editing it would change the guest's own code and data (use a lower entry)");
+                    break;
+                }
                 // Setting bit 8 may make a leaf global (G); PML4Es, PML5Es and PAE PDPTEs are never leaves.
                 const bool leaf_capable = h.level <= 2 || (h.level == 3 && mode_ != PagingMode::pae);
-                tlb_.changed(base, base + span,
-                             global_now(any_global(base, span) || (leaf_capable && (st.set_bits & (1u << 8)) != 0)));
+                changed(base, base + span,
+                        global_now(any_global(base, span) || (leaf_capable && (st.set_bits & entry_bit::global) != 0)),
+                        h.level == 1 ? 4096 : page_size_of(base, span));
+                if (mode_ == PagingMode::pae && h.level == 3) track_pdpte(st);
                 if (!st.flush)
                     h.flags |= harness::step_flag::no_flush;
                 else if (mode_ == PagingMode::pae && h.level == 3)
-                    tlb_.reload_cr3();  // the runner reloads CR3: PAE PDPTEs are registers (SDM Vol. 3A §4.4.1)
+                    mov_cr3();  // the runner reloads CR3: PAE PDPTEs are registers (SDM Vol. 3A §4.4.1)
                 else
                     tlb_.invlpg(st.va);
                 break;
@@ -187,7 +198,8 @@ private:
                 encode_access(st, h);
                 break;
             case StepOp::invlpg:
-                if (check_va(st, 1, false)) tlb_.invlpg(st.va);
+                // Non-canonical, INVLPG is a no-op in 64-bit mode (SDM Vol. 2A, INVLPG): allowed, invalidates nothing.
+                if (check_va(st, 1, true) && shape(mode_).is_address(st.va)) tlb_.invlpg(st.va);
                 break;
             case StepOp::reload_cr3:
                 // A MOV to CR3 that raises #GP (a PAE PDPTE with a reserved bit, SDM Vol. 3A §4.4.1) flushes nothing.
@@ -198,10 +210,14 @@ private:
                               "with modes = [\"pae\"])");
                     break;
                 }
-                tlb_.reload_cr3();
+                // With `expect = { ok = true }` the step asserts the write completed; else it may have faulted.
+                if (st.expect && st.expect->kind == Expectation::Kind::ok)
+                    tlb_.mov_cr3(0, false);
+                else
+                    mov_cr3();
                 break;
             case StepOp::toggle_pge:
-                tlb_.flush_all();
+                toggle_pge();
                 break;
             case StepOp::read_entry:
                 if (check_va(st, 1, false)) h.level = static_cast<std::uint8_t>(level(st));
@@ -218,11 +234,14 @@ private:
                     // A TLB entry holds the protection key only if it was made with CR4.PKE = 1, and XD only with
                     // EFER.NXE = 1 (SDM Vol. 3A §4.10.2.2); none of these writes, nor one changing CR4.PSE, flushes
                     // (§4.10.4.1): every translation cached before may be stale until a flush.
+                    // Only translations that exist can be cached: the ranges mapped so far, not those mapped later.
                     if ((flipped & (ctl::nxe | ctl::pse)) != 0 || (flipped & next & ctl::pke) != 0)
-                        tlb_.changed(0, ~std::uint64_t{0}, global_now(true));
+                        every_translation_changed();
+                    // MOV to CR4 changing PGE invalidates everything (§4.10.4.1) — unless, in PAE paging, its PDPTE
+                    // load raises #GP (§4.4.1), when it changes nothing.
+                    if ((flipped & ctl::pge) != 0 && !pdpte_load_may_fault()) tlb_.mov_cr4(cr4::pge, 0);
                     controls_ = next;
                 }
-                if ((h.a | h.b) & ctl::pge) tlb_.flush_all();  // MOV to CR4 changing PGE flushes all (§4.10.4.1)
                 if (st.pkru) {
                     if ((*st.pkru >> 30) != 0)
                         error(st.pos, key(st, "pkru"), "PKRU key 15 (bits 31:30) belongs to the guest: leave it 0");
@@ -232,6 +251,9 @@ private:
                 break;
             case StepOp::poke:
                 if ((st.offset & 7) != 0) error(st.pos, key(st, "offset"), "must be 8-byte aligned");
+                // An absolute address may be a page-table entry (the guest allocates the tables): any translation
+                // may have changed (§4.10.4). The data area holds no tables.
+                if (!st.frame) every_translation_changed();
                 if (st.frame) {
                     h.pa = std::uint64_t{*st.frame} * 4096 + st.offset;
                     h.flags |= harness::step_flag::pa_data;
@@ -254,7 +276,7 @@ private:
         const bool changes_entries = st.op == StepOp::unmap || st.op == StepOp::protect ||
                                      st.op == StepOp::edit_entry || (st.op == StepOp::map && st.replace);
         if (changes_entries)
-            for (const SlotRegion& r : slots_) tlb_.changed(r.lo, r.hi, false);
+            for (const SlotRegion& r : slots_) changed(r.lo, r.hi, false, 4096);
         if (st.op == StepOp::access || st.op == StepOp::reload_cr3 || st.op == StepOp::read_entry)
             h.expect = expectation(st);
         if (out_.errors.size() != errors_before) return std::nullopt;
@@ -324,7 +346,14 @@ private:
             return;
         }
         if (in_slot_region(st, st.va, st.size)) return;
-        mapped_.push_back({st.va, st.va + st.size, st.id});
+        const std::uint64_t huge_size = mode_ == PagingMode::legacy32 ? 4ull << 20 : 2ull << 20;
+        if (mode_ == PagingMode::pae)  // the mapper may make a PDPTE of the range present again
+            for (std::uint64_t g = st.va >> 30; g <= ((st.va + st.size - 1) >> 30) && g < 4; ++g)
+                pdpte_absent_[g] = false;
+        mapped_.push_back({st.va, st.va + st.size, st.id,
+                           st.sizes == 2   ? huge_size
+                           : st.sizes == 4 ? std::uint64_t{1} << 30
+                                           : 4096});
         h.a = st.size;
         h.rights = rights(st.rights);
         h.sizes = st.sizes;
@@ -363,7 +392,8 @@ private:
                 targets_[st.va + o] = {h.pa + o, false};
         }
         if (st.replace) {
-            tlb_.changed(st.va, st.va + st.size, global_now(st.global || any_global(st.va, st.size)));
+            changed(st.va, st.va + st.size, global_now(st.global || any_global(st.va, st.size)),
+                    page_size_of(st.va, st.size));
             if (st.flush) flushed_range(st.va, st.size);
         }
         for (std::uint64_t o = 0; o < st.size && o < (64ull << 20); o += 4096) {
@@ -390,11 +420,10 @@ private:
             return;
         }
         const SlotRegion r = slot_region(mode_, st.slot);
-        const std::uint64_t guest_end = std::max<std::uint64_t>(kGuestIdentityEnd, std::uint64_t{s_.memory_mib} << 20);
-        if (r.lo < guest_end) {
+        if (r.lo < guest_end()) {
             error(st.pos, key(st, "slot"),
                   "slot " + std::to_string(st.slot) + " covers [" + hex(r.lo) + ", " + hex(r.hi) +
-                      "), which holds the guest's own identity map [0, " + hex(guest_end) + ")");
+                      "), which holds the guest's own identity map [0, " + hex(guest_end()) + ")");
             return;
         }
         for (const Mapped& m : mapped_)
@@ -408,11 +437,11 @@ private:
         h.a = st.slot;
         // The top-level entry changed: every translation through it (SDM Vol. 3A §4.10.4). The runner's flush is a
         // CR3 reload (the slot is not global).
-        tlb_.changed(r.lo, r.hi, false);
+        changed(r.lo, r.hi, false, 4096);
         if (!st.flush)
             h.flags |= harness::step_flag::no_flush;
         else
-            tlb_.reload_cr3();
+            tlb_.mov_cr3(0, false);
         slots_.push_back(r);
         slot_ = st.slot;
     }
@@ -478,7 +507,7 @@ private:
                   "a fetch must target the first " + std::to_string(harness::kTaggedBytes) +
                       " bytes of a page (where the guest's tags put RET instructions)");
         if (st.kind == harness::AccessKind::write) h.a = st.value.value_or(default_write_value(st.id));
-        if (tlb_.stale(st.va, 8) && !st.stale)
+        if (tlb_.may_be_stale(st.va, st.va + 7) && !st.stale)
             error(st.pos, key(st),
                   "an earlier step changed this address's translation without a flush: the CPU may still use the "
                   "old one (SDM Vol. 3A §4.10.4). Flush first, or say stale = true and accept both outcomes");
@@ -515,10 +544,78 @@ private:
     /// The runner applies the mapper's flush for [va, va + size): nothing there stays stale.
     void flushed_range(std::uint64_t va, std::uint64_t size) {
         if (size > (64ull << 20)) {
-            tlb_.flush_all();
+            toggle_pge();  // the runner flushes everything (a CR4.PGE toggle when a page was global)
             return;
         }
         for (std::uint64_t o = 0; o < size; o += 4096) tlb_.invlpg(va + o);
+    }
+
+    /// The end of the guest's own identity map: scenario entries and slots must not cover it.
+    std::uint64_t guest_end() const {
+        return std::max<std::uint64_t>(kGuestIdentityEnd, std::uint64_t{s_.memory_mib} << 20);
+    }
+
+    void changed(std::uint64_t lo, std::uint64_t hi, bool global, std::uint64_t page_size) {
+        if (hi > lo) tlb_.translations_changed(lo, hi - 1, page_size, global);
+    }
+    /// Every translation that can exist — those of the ranges mapped so far — may be stale.
+    void every_translation_changed() {
+        for (const Mapped& m : mapped_) changed(m.lo, m.hi, global_now(true), 4096);
+        for (const SlotRegion& r : slots_) changed(r.lo, r.hi, false, 4096);
+    }
+
+    /// The page size the translations of [va, va + size) certainly had: a map step that allowed huge pages only
+    /// made huge pages; otherwise 4 KiB (what INVLPG removes at least).
+    std::uint64_t page_size_of(std::uint64_t va, std::uint64_t size) const {
+        std::uint64_t page = 0;
+        for (const Mapped& m : mapped_) {
+            if (m.hi <= va || m.lo >= va + size) continue;
+            page = page == 0 ? m.page_size : std::min(page, m.page_size);
+        }
+        return page == 0 ? 4096 : page;
+    }
+
+    /// A write through a recursive slot changes the entry it reaches: the translations under it, and those the
+    /// slot's addresses read (§4.10.4, §4.10.3.3).
+    void entry_written_through_slot(const StepSpec& st) {
+        const unsigned level = st.recursive_va->entry.resolve(mode_);
+        if (level == 0 || level > shape(mode_).levels) return;
+        const std::uint64_t span = shape(mode_).at(level).span();
+        const std::uint64_t base = shape(mode_).canonical(st.recursive_va->of) & ~(span - 1);
+        changed(base, base + span, global_now(true), 4096);
+        for (const SlotRegion& r : slots_) changed(r.lo, r.hi, false, 4096);
+    }
+
+    /// PAE: the reserved bits an edit may have left set in each PDPTE. A PDPTE load with one of them in a present
+    /// PDPTE raises #GP(0) and invalidates nothing (§4.4.1), so the flushes that load PDPTEs count only while none
+    /// can be set.
+    void track_pdpte(const StepSpec& st) {
+        // Bits 62:MAXPHYADDR are reserved as well; without a known MAXPHYADDR, every bit from 36 up (the least).
+        const unsigned maxphy = p_.maxphyaddr != 0 ? p_.maxphyaddr : 36;
+        const std::uint64_t reserved = PaePdpte::reserved_low_field::mask | PaePdpte::reserved_middle_field::mask |
+                                       PaePdpte::reserved_high_field::mask | bits::mask(62, maxphy);
+        const unsigned i = (st.va >> 30) & 3;
+        pdpte_reserved_[i] = (pdpte_reserved_[i] & ~st.clear_bits) | (st.set_bits & reserved);
+        if (st.set_maxphyaddr_bit) pdpte_reserved_[i] |= std::uint64_t{1} << maxphy;
+        // Only a present PDPTE is checked (§4.4.1): one this step made not present cannot fault.
+        if ((st.set_bits & entry_bit::present) != 0)
+            pdpte_absent_[i] = false;
+        else if ((st.clear_bits & entry_bit::present) != 0)
+            pdpte_absent_[i] = true;
+    }
+    bool pdpte_load_may_fault() const {
+        if (mode_ != PagingMode::pae) return false;
+        for (unsigned i = 0; i < 4; ++i)
+            if (pdpte_reserved_[i] != 0 && !pdpte_absent_[i]) return true;
+        return false;
+    }
+    /// MOV to CR3 (PCID 0): every non-global translation, unless its PDPTE load may fault.
+    void mov_cr3() {
+        if (!pdpte_load_may_fault()) tlb_.mov_cr3(0, false);
+    }
+    /// CR4.PGE off and on: everything, unless the first write's PDPTE load may fault.
+    void toggle_pge() {
+        if (!pdpte_load_may_fault()) tlb_.mov_cr4(cr4::pge, 0);
     }
 
     void write(const std::vector<harness::Step>& body) {
@@ -575,13 +672,16 @@ private:
     const CompileOptions& opt_;
     CompileResult& out_;
     Program& p_;
-    TlbTracker tlb_;
+    TlbModel tlb_;                          ///< which translations may be stale (SDM Vol. 3A §4.10, walker/)
+    std::uint64_t pdpte_reserved_[4] = {};  ///< PAE: reserved bits edits may have set in each PDPTE
+    bool pdpte_absent_[4] = {};             ///< PAE: an edit made the PDPTE not present (until a map or edit there)
     std::map<std::uint64_t, std::uint64_t> pages_;  ///< 4 KiB page va → data offset (frame-based maps so far)
     std::set<std::uint64_t> globals_;               ///< 4 KiB pages mapped with G = 1
     std::map<std::uint64_t, PageTarget> targets_;   ///< 4 KiB page va → its physical page (every map so far)
     struct Mapped {
         std::uint64_t lo, hi;
         std::uint32_t step;
+        std::uint64_t page_size;  ///< the size its pages certainly have (4 KiB unless only huge pages were allowed)
     };
     std::vector<Mapped> mapped_;     ///< every map step's range (a recursive slot must not cover one)
     std::vector<SlotRegion> slots_;  ///< regions of the recursive slots installed so far

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "check/evaluate.hpp"
+#include "check/job_result.hpp"
 #include "scenario/scenario.hpp"
 
 namespace pagewalk::host::suite {
@@ -28,16 +28,7 @@ struct RunOptions {
     bool skip_if_unavailable = false;
 };
 
-/// One scenario × mode (or a file that did not parse: no mode).
-struct JobResult {
-    std::string file;
-    std::string scenario;  ///< name (the file's stem when it did not parse)
-    std::string rule;
-    std::optional<PagingMode> mode;
-    std::string backend;  ///< "kvm", "qemu", or "-" (not run)
-    check::Evaluation eval;
-    double ms = 0;  ///< wall time of the run (compile + boot + checks)
-};
+using check::JobResult;
 
 /// Scenario files: `files` as given, or the sorted *.toml files of `dir`.
 std::vector<std::string> scenario_files(const std::vector<std::string>& files, const std::string& dir);

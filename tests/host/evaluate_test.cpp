@@ -361,3 +361,62 @@ TEST(KnownDeviations, MatcherIsExact) {
         EXPECT_FALSE(std::string(k.evidence).empty()) << k.id;
     }
 }
+
+namespace {
+const std::string kStaleScenario = R"(rule = "r"
+modes = ["4level"]
+[[step]]
+op = "map"
+va = 0x4000_0000
+frame = 0
+size = "4K"
+rights = "rw"
+[[step]]
+op = "read"
+va = 0x4000_0008
+expect = { ok = true, frame = 0 }
+[[step]]
+op = "map"
+va = 0x4000_0000
+frame = 1
+size = "4K"
+rights = "rw"
+replace = true
+flush = false
+[[step]]
+op = "read"
+va = 0x4000_0008
+stale = true
+expect = { ok = true, frames = [0, 1] }
+[[step]]
+op = "write"
+va = 0x4000_0010
+stale = true
+value = 0x1234
+expect = "ok"
+[[step]]
+op = "invlpg"
+va = 0x4000_0000
+[[step]]
+op = "read"
+va = 0x4000_0010
+expect = "ok"
+)";
+}  // namespace
+
+TEST(Evaluate, AStaleReadMayReturnTheOldFrameAndAStaleWriteMayGoThere) {
+    const Compiled c(kStaleScenario);
+    RunResult run = passed_run();
+    add(run, read_ok(2, 0x4000'0008, kDataBase + 8, h::data_tag(8)));
+    // The CPU still used the old translation (frame 0), as §4.10.4 allows; the prediction is the new frame 1.
+    add(run, read_ok(4, 0x4000'0008, kDataBase + 0x1008, h::data_tag(8)));
+    h::AccessRecord w = read_ok(5, 0x4000'0010, kDataBase + 0x1010, 0x1234);
+    w.kind = static_cast<std::uint8_t>(h::AccessKind::write);
+    add(run, w);
+    // After the flush, frame 1 still holds its tag: the stale write went to frame 0.
+    add(run, read_ok(7, 0x4000'0010, kDataBase + 0x1010, h::data_tag(0x1010)));
+    ASSERT_TRUE(test::end_program(run));
+    const auto e = evaluate(c, run);
+    EXPECT_EQ(e.verdict, check::Verdict::pass) << e.reason;
+    EXPECT_FALSE(has_finding(e, "value", ""));
+}

@@ -10,9 +10,9 @@ using namespace pagewalk::host;
 
 namespace {
 
-suite::JobResult job(const std::string& name, pagewalk::PagingMode mode, const std::string& backend, check::Verdict v,
+check::JobResult job(const std::string& name, pagewalk::PagingMode mode, const std::string& backend, check::Verdict v,
                      const std::string& message = "") {
-    suite::JobResult r;
+    check::JobResult r;
     r.scenario = name;
     r.file = "scenarios/" + name + ".toml";
     r.rule = "SDM Vol. 3A §4.7";
@@ -35,7 +35,7 @@ suite::JobResult job(const std::string& name, pagewalk::PagingMode mode, const s
     return r;
 }
 
-std::vector<suite::JobResult> sample() {
+std::vector<check::JobResult> sample() {
     using pagewalk::PagingMode;
     return {job("a", PagingMode::long4, "kvm", check::Verdict::pass),
             job("b<&>", PagingMode::long4, "kvm", check::Verdict::fail, "expected #PF 0x9, got \"ok\""),

@@ -126,8 +126,9 @@ TEST(ScenarioCompiler, RefusesAddressesInTheGuestsOwnMapAndOutsideTheMode) {
     d = compile_error(with_modes("[\"pae\"]", "[[step]]\nop = \"read\"\nva = 0x1_0000_0000\nexpect = \"ok\"\n"),
                       PagingMode::pae);
     EXPECT_NE(d.message.find("32-bit"), std::string::npos);
-    d = compile_error(with_modes("[\"4level\"]", "[[step]]\nop = \"invlpg\"\nva = \"0x8000_0000_0000_0000\"\n"),
-                      PagingMode::long4);
+    d = compile_error(
+        with_modes("[\"4level\"]", "[[step]]\nop = \"unmap\"\nva = \"0x8000_0000_0000_0000\"\nsize = \"4K\"\n"),
+        PagingMode::long4);
     EXPECT_NE(d.message.find("not canonical"), std::string::npos);
     // An access may be non-canonical: that is the #GP rule.
     const Scenario s = parse_ok(with_modes(
@@ -275,4 +276,99 @@ TEST(ScenarioCompiler, TagsEveryFrameAnAccessOrExpectationReaches) {
     EXPECT_EQ(st[0].op, static_cast<std::uint16_t>(h::StepOp::tag));
     EXPECT_EQ(st[1].op, static_cast<std::uint16_t>(h::StepOp::tag));
     EXPECT_EQ(st[1].pa, 700u * 4096);
+}
+
+// ---- The TLB rules, through the walker's TlbModel (SDM Vol. 3A §4.10) -------------------------------------------
+
+TEST(ScenarioCompilerTlb, AFaultingPdpteLoadFlushesNothing) {
+    // A PDPTE left present with a reserved bit: the CR3 reload (or PGE toggle) that should flush raises #GP(0) and
+    // changes nothing (§4.4.1), so an earlier unflushed change may still be cached.
+    const std::string remap =
+        "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 1\nsize = \"4K\"\nrights = \"rw\"\nreplace = true\n"
+        "flush = false\n";
+    const std::string poison =
+        "[[step]]\nop = \"edit\"\nva = 0x4000_0000\nentry = \"PDPTE\"\nset = [1]\nflush = false\n";
+    const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_0008\nexpect = \"model\"\n";
+    for (const std::string flush : {"[[step]]\nop = \"reload_cr3\"\n", "[[step]]\nop = \"toggle_pge\"\n"}) {
+        const Diagnostic d =
+            compile_error(with_modes("[\"pae\"]", kMap + remap + poison + flush + read), PagingMode::pae);
+        EXPECT_EQ(d.key, "step[5]") << flush;
+        // Without the poisoned PDPTE the same flush counts.
+        const Scenario s = parse_ok(with_modes("[\"pae\"]", kMap + remap + flush + read));
+        EXPECT_TRUE(compile(s, PagingMode::pae).ok()) << flush;
+    }
+    // A reserved bit in a PDPTE that is not present is never checked: the reload flushes.
+    const std::string absent =
+        "[[step]]\nop = \"edit\"\nva = 0x4000_0000\nentry = \"PDPTE\"\nclear = \"P\"\nset = [1]\nflush = false\n";
+    const std::string read_absent = "[[step]]\nop = \"read\"\nva = 0x4000_0008\nexpect = \"model\"\n";
+    const Scenario s =
+        parse_ok(with_modes("[\"pae\"]", kMap + remap + absent + "[[step]]\nop = \"reload_cr3\"\n" + read_absent));
+    EXPECT_TRUE(compile(s, PagingMode::pae).ok());
+}
+
+TEST(ScenarioCompilerTlb, WritesThroughARecursiveSlotAndPokesChangeTranslations) {
+    const std::string slot = "[[step]]\nop = \"recursive\"\nslot = 300\n";
+    const std::string write_pte =
+        "[[step]]\nop = \"write\"\nva = { recursive = \"PTE\", of = 0x4000_0000 }\nvalue = 0\nexpect = \"model\"\n";
+    const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_0008\nexpect = \"model\"\n";
+    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + slot + write_pte + read), PagingMode::long4).key,
+              "step[4]");
+    const Scenario flushed = parse_ok(
+        with_modes("[\"4level\"]", kMap + slot + write_pte + "[[step]]\nop = \"invlpg\"\nva = 0x4000_0000\n" + read));
+    EXPECT_TRUE(compile(flushed, PagingMode::long4).ok());
+    const std::string poke = "[[step]]\nop = \"poke\"\npa = 0x20_0000\nvalue = 0\n";
+    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + poke + read), PagingMode::long4).key, "step[3]");
+    const std::string poke_data = "[[step]]\nop = \"poke\"\nframe = 1\nvalue = 0\n";
+    const Scenario data = parse_ok(with_modes("[\"4level\"]", kMap + poke_data + read));
+    EXPECT_TRUE(compile(data, PagingMode::long4).ok()) << "the data area holds no page tables";
+}
+
+TEST(ScenarioCompilerTlb, InvlpgAnywhereInAHugePageFlushesIt) {
+    const std::string map2m =
+        "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"2M\"\nrights = \"rw\"\npage_sizes = \"huge\"\n";
+    const std::string protect =
+        "[[step]]\nop = \"protect\"\nva = 0x4000_0000\nsize = \"2M\"\nrights = \"r\"\nflush = false\n";
+    const std::string invlpg = "[[step]]\nop = \"invlpg\"\nva = 0x4010_0000\n";
+    const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_0008\nexpect = \"model\"\n";
+    const Scenario s = parse_ok(with_modes("[\"4level\"]", map2m + protect + invlpg + read));
+    EXPECT_TRUE(compile(s, PagingMode::long4).ok());
+    // 4 KiB pages: INVLPG of another page leaves this one stale.
+    const std::string map4k =
+        "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\nsize = \"2M\"\nrights = \"rw\"\npage_sizes = \"4K\"\n";
+    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", map4k + protect + invlpg + read), PagingMode::long4).key,
+              "step[4]");
+}
+
+TEST(ScenarioCompilerTlb, NonCanonicalInvlpgIsANoOpNotAnError) {
+    const std::string remap =
+        "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 1\nsize = \"4K\"\nrights = \"rw\"\nreplace = true\n"
+        "flush = false\n";
+    const std::string invlpg = "[[step]]\nop = \"invlpg\"\nva = 0x8000_0000_0000\n";
+    const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_0008\nexpect = \"model\"\n";
+    const Scenario s = parse_ok(with_modes("[\"4level\"]", kMap + invlpg));
+    EXPECT_TRUE(compile(s, PagingMode::long4).ok());
+    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + remap + invlpg + read), PagingMode::long4).key, "step[4]")
+        << "it flushed nothing";
+}
+
+TEST(ScenarioCompilerTlb, PagesMappedAfterAControlChangeAreNotStale) {
+    const std::string pke = "[[step]]\nop = \"control\"\npke = true\n";
+    const std::string map_later =
+        "[[step]]\nop = \"map\"\nva = 0x8000_0000\nframe = 4\nsize = \"4K\"\nrights = \"rw\"\n";
+    const std::string read = "[[step]]\nop = \"read\"\nva = 0x8000_0000\nexpect = \"model\"\n";
+    const Scenario s = parse_ok(with_modes("[\"4level\"]", kMap + pke + map_later + read));
+    EXPECT_TRUE(compile(s, PagingMode::long4).ok());
+}
+
+TEST(ScenarioCompilerTlb, RefusesEditsOfEntriesThatMapTheGuestItself) {
+    // PML4E 0 maps [0, 512 GiB), which holds the guest's identity map: clearing U/S there breaks the guest.
+    const std::string edit = "[[step]]\nop = \"edit\"\nva = 0x4000_0000\nentry = \"PML4E\"\nclear = \"US\"\n";
+    const Diagnostic d = compile_error(with_modes("[\"4level\"]", kMap + edit), PagingMode::long4);
+    EXPECT_EQ(d.key, "step[2].entry");
+    EXPECT_NE(d.message.find("identity map"), std::string::npos);
+    const std::string high_map =
+        "[[step]]\nop = \"map\"\nva = 0x80_0000_0000\nframe = 0\nsize = \"4K\"\nrights = \"rw\"\n";
+    const std::string high_edit = "[[step]]\nop = \"edit\"\nva = 0x80_0000_0000\nentry = \"PML4E\"\nclear = \"US\"\n";
+    const Scenario s = parse_ok(with_modes("[\"4level\"]", high_map + high_edit));
+    EXPECT_TRUE(compile(s, PagingMode::long4).ok());
 }

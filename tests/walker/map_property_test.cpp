@@ -130,7 +130,7 @@ TEST_P(MapProperty, RandomSequencesAgreeWithAReferenceModel) {
         std::uint64_t listed = 0;
         const MappingRun* previous = nullptr;
         MappingRun last_run{};
-        mappings(w.ctx, w.mem, VisitRange{w.window, w.window + w.window_size - 1}, [&](const MappingRun& run) {
+        (void)mappings(w.ctx, w.mem, VisitRange{w.window, w.window + w.window_size - 1}, [&](const MappingRun& run) {
             for (std::uint64_t page = run.va_first; page <= run.va_last; page += 4096, ++listed) {
                 const auto it = ref.find(page);
                 ASSERT_NE(it, ref.end()) << "step " << step << " listed an unmapped page " << std::hex << page;

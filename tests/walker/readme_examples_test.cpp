@@ -125,7 +125,8 @@ TEST(ReadmeExamples, MapperVisitorAndRecursiveSlot) {
             return {};
         }
     } census;
-    pagewalk::visit(ctx, phys, pagewalk::VisitRange::all(), census);
+    const pagewalk::VisitResult seen = pagewalk::visit(ctx, phys, pagewalk::VisitRange::all(), census);
+    EXPECT_FALSE(seen.budget_exhausted) << "a listing cut short by the entry budget is incomplete";
     EXPECT_EQ(census.bytes, 3 * GiB + 4 * KiB);
 
     struct ClearAccessed {
@@ -138,7 +139,9 @@ TEST(ReadmeExamples, MapperVisitorAndRecursiveSlot) {
     EXPECT_TRUE(pagewalk::visit_mut(ctx, phys, range, clear).flush.empty()) << "A was clear already";
 
     int runs = 0;
-    pagewalk::mappings(ctx, phys, pagewalk::VisitRange::all(), [&](const pagewalk::MappingRun&) { ++runs; });
+    const auto listed =
+        pagewalk::mappings(ctx, phys, pagewalk::VisitRange::all(), [&](const pagewalk::MappingRun&) { ++runs; });
+    EXPECT_FALSE(listed.budget_exhausted);
     EXPECT_GE(runs, 3);
 
     ASSERT_TRUE(mapper.unmap(va, 3 * GiB + 4 * KiB));

@@ -76,7 +76,7 @@ TEST_P(EveryModeVisit, NotPresentRunsAreOneHoleEach) {
     t.map(kVa + 0x5000, 1, 0x124000, RW);
     auto mem = t.memory();
     Recorder r;
-    visit(t.context(), mem, VisitRange{kVa & ~std::uint64_t{0x1f'ffff}, (kVa | 0x1f'ffff)}, r);
+    (void)visit(t.context(), mem, VisitRange{kVa & ~std::uint64_t{0x1f'ffff}, (kVa | 0x1f'ffff)}, r);
     const auto holes = r.holes_of(HoleKind::not_present);
     // In the page table: [start, kVa), [kVa+4K, kVa+20K), [kVa+24K, end of the 2 MiB).
     ASSERT_GE(holes.size(), 3u);
@@ -101,7 +101,7 @@ TEST_P(EveryModeVisit, StopEndsTheWalkAndSkipDoesNotDescend) {
     EXPECT_EQ(stopper.leaves.size(), 2u);
     Recorder skipper;
     skipper.on_table = VisitAction::skip;
-    visit(t.context(), mem, VisitRange::all(), skipper);
+    (void)visit(t.context(), mem, VisitRange::all(), skipper);
     EXPECT_TRUE(skipper.leaves.empty());
     EXPECT_FALSE(skipper.tables.empty());
 }
@@ -114,7 +114,7 @@ TEST(Visit, NonCanonicalHoleIsReportedNotWalked) {
     t.map(0x1000, 1, 0x1000, RW);
     auto mem = t.memory();
     Recorder r;
-    visit(t.context(), mem, VisitRange::all(), r);
+    (void)visit(t.context(), mem, VisitRange::all(), r);
     const auto hole = r.holes_of(HoleKind::non_canonical);
     ASSERT_EQ(hole.size(), 1u);
     EXPECT_EQ(hole[0].va_first, 0x0000'8000'0000'0000ull);
@@ -130,7 +130,7 @@ TEST(Visit, FiveLevelRangesCover57Bits) {
     t.map(0xff00'0000'0000'1000ull, 1, 0x6000, RW);  // PML5 index 256, upper half
     auto mem = t.memory();
     Recorder r;
-    visit(t.context(), mem, VisitRange::all(), r);
+    (void)visit(t.context(), mem, VisitRange::all(), r);
     ASSERT_EQ(r.leaves.size(), 2u);
     EXPECT_EQ(r.leaves[0].va, 0x00ff'0000'0000'0000ull);
     EXPECT_EQ(r.leaves[1].va, 0xff00'0000'0000'1000ull);
@@ -147,7 +147,7 @@ TEST(Visit, WrappingRangeVisitsTheTopThenTheBottom) {
     t.map(0x4000'0000, 1, 0x3000, RW);
     auto mem = t.memory();
     Recorder r;
-    visit(t.context(), mem, VisitRange{0xffff'ffff'ffff'0000ull, 0x2fff}, r);
+    (void)visit(t.context(), mem, VisitRange{0xffff'ffff'ffff'0000ull, 0x2fff}, r);
     ASSERT_EQ(r.leaves.size(), 2u);
     EXPECT_EQ(r.leaves[0].va, 0xffff'ffff'ffff'f000ull);
     EXPECT_EQ(r.leaves[1].va, 0x2000u);
@@ -158,7 +158,7 @@ TEST(Visit, Legacy32RangeStopsAt4GiB) {
     t.map(0xffff'f000, 1, 0x1000, RW);
     auto mem = t.memory();
     Recorder r;
-    visit(t.context(), mem, VisitRange{0xffff'0000, 0x1'0000'ffffull}, r);
+    (void)visit(t.context(), mem, VisitRange{0xffff'0000, 0x1'0000'ffffull}, r);
     ASSERT_EQ(r.leaves.size(), 1u);
     EXPECT_TRUE(r.holes_of(HoleKind::non_canonical).empty());
 }
@@ -185,6 +185,31 @@ TEST(VisitMut, WritesBackChangedEntriesAndSaysWhatToFlush) {
     EXPECT_FALSE(res.flush.global) << "neither entry was global before";
 }
 
+/// Memory that refuses to write one entry: a read-only dump page, a failing hypervisor write.
+template <class Inner>
+struct RefusesOneWrite {
+    Inner inner;
+    std::uint64_t refused_pa;
+    bool read_entry(const EntryLocation& loc, std::uint64_t& out) { return inner.read_entry(loc, out); }
+    bool write_entry(const EntryLocation& loc, std::uint64_t value) {
+        return loc.pa() != refused_pa && inner.write_entry(loc, value);
+    }
+};
+
+TEST(VisitMut, AFailedWriteStopsTheVisitAndIsNotCountedOrFlushed) {
+    HandTables t(PagingMode::long4);
+    const auto p1 = t.map(0x1000, 1, 0x1000, RW | A);
+    const auto p2 = t.map(0x2000, 1, 0x2000, RW | A);
+    RefusesOneWrite<decltype(t.memory())> mem{t.memory(), p1.at[1]};
+    ClearAccessedSetGlobal v;
+    const VisitResult res = visit_mut(t.context(), mem, VisitRange::all(), v);
+    EXPECT_TRUE(res.write_failed);
+    EXPECT_EQ(res.failed_entry_pa, p1.at[1]);
+    EXPECT_EQ(res.entries_written, 0u);
+    EXPECT_TRUE(res.flush.empty()) << "nothing changed, so nothing needs flushing";
+    EXPECT_EQ(t.read_entry(p2.at[1]), 0x2000u | P | RW | A) << "the visit stopped at the failed write";
+}
+
 // ---- Hostile tables ---------------------------------------------------------------------------------------------
 
 TEST(VisitHostile, SelfReferenceIsALoopHoleUnlessFollowed) {
@@ -193,7 +218,7 @@ TEST(VisitHostile, SelfReferenceIsALoopHoleUnlessFollowed) {
     t.write_entry(t.root() + 8 * 5, t.root() | P | RW);  // PML4[5] → PML4: a recursive slot
     auto mem = t.memory();
     Recorder r;
-    visit(t.context(), mem, VisitRange::all(), r);
+    (void)visit(t.context(), mem, VisitRange::all(), r);
     const auto loops = r.holes_of(HoleKind::loop);
     ASSERT_EQ(loops.size(), 1u);
     EXPECT_EQ(loops[0].va_first, 5ull << 39);
@@ -201,7 +226,7 @@ TEST(VisitHostile, SelfReferenceIsALoopHoleUnlessFollowed) {
     EXPECT_EQ(r.leaves.size(), 1u);
     // Followed, as the CPU would: the slot maps the tables themselves as pages.
     Recorder f;
-    visit(t.context(), mem, VisitRange::all(), f, {.follow_ancestors = true});
+    (void)visit(t.context(), mem, VisitRange::all(), f, {.follow_ancestors = true});
     EXPECT_GT(f.leaves.size(), 1u);
     EXPECT_TRUE(f.holes_of(HoleKind::loop).empty());
 }
@@ -235,7 +260,7 @@ TEST(VisitHostile, TablesOutsideMemoryAndReservedBitsAreHoles) {
     t.write_entry(t.root() + 8 * 2, t.allocate() | P | RW | PS);  // PS in a PML4E: reserved
     auto mem = t.memory();
     Recorder r;
-    visit(t.context(), mem, VisitRange::all(), r);
+    (void)visit(t.context(), mem, VisitRange::all(), r);
     const auto unreadable = r.holes_of(HoleKind::memory_error);
     ASSERT_EQ(unreadable.size(), 1u);
     EXPECT_EQ(unreadable[0].va_first, 1ull << 39);
@@ -252,7 +277,7 @@ TEST(VisitHostile, ReaderFailingEverywhereNeverCrashes) {
     HandTables t(PagingMode::long5);
     Reader failing{[](std::uint64_t, void*, std::size_t) { return false; }};
     Recorder r;
-    visit(t.context(), failing, VisitRange::all(), r);
+    (void)visit(t.context(), failing, VisitRange::all(), r);
     ASSERT_EQ(r.holes_of(HoleKind::memory_error).size(), 2u) << "the lower and the upper half of the PML5";
     EXPECT_TRUE(r.leaves.empty());
 }
@@ -268,7 +293,7 @@ TEST(Mappings, CoalescesContiguousUniformPages) {
     t.map(0x40'0000, 2, 0x60'0000, RW);  // a separate 2 MiB run (not va-contiguous with the first)
     auto mem = t.memory();
     std::vector<MappingRun> runs;
-    mappings(t.context(), mem, VisitRange::all(), [&](const MappingRun& r) { runs.push_back(r); });
+    (void)mappings(t.context(), mem, VisitRange::all(), [&](const MappingRun& r) { runs.push_back(r); });
     ASSERT_EQ(runs.size(), 4u);
     EXPECT_EQ(runs[0].va_first, 0x10'0000u);
     EXPECT_EQ(runs[0].va_last, 0x10'7fffu);
@@ -289,7 +314,7 @@ TEST(Mappings, HolesAreInterleavedWithRunsInAddressOrder) {
     t.set_bits(path.at[2], 1u << 13);  // a reserved bit in the 2 MiB PDE
     auto mem = t.memory();
     std::vector<std::string> events;
-    mappings(
+    (void)mappings(
         t.context(), mem, VisitRange{0, 0x7f'ffff},
         [&](const MappingRun& r) { events.push_back("run " + std::to_string(r.va_first)); },
         [&](const HoleVisit& h) {

@@ -13,7 +13,7 @@
 namespace pagewalk {
 
 /// The addresses whose translations changed, or "everything".
-struct Flush {
+struct [[nodiscard]] Flush {
     static constexpr unsigned capacity = 16;  // beyond this many pages, flushing everything is cheaper
 
     std::uint8_t count = 0;              // valid entries in `pages`

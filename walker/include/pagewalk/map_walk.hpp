@@ -50,7 +50,7 @@ constexpr const char* to_string(MapError e) {
 }
 
 /// What a mapper call did: an error (with the first linear address concerned) or success, and what to flush.
-struct MapResult {
+struct [[nodiscard]] MapResult {
     MapError error = MapError::none;
     std::uint64_t error_va = 0;
     Flush flush{};

@@ -18,6 +18,7 @@
 #include "recursive.hpp"
 #include "register_writes.hpp"
 #include "rights.hpp"
+#include "tlb_model.hpp"
 #include "translate.hpp"
 #include "visit.hpp"
 #include "walk.hpp"

@@ -50,4 +50,21 @@ constexpr bool loads_pdptes(ControlRegister reg, const ControlRegisters& before,
     return false;
 }
 
+/// True when a MOV to CR4 from `before` to `after` raises #GP(0) for PCIDs (SDM Vol. 3A §4.10.1; Vol. 2B, MOV to
+/// control registers): setting CR4.PCIDE outside IA-32e mode (EFER.LMA = 0) or while CR3[11:0] is not 0.
+constexpr bool pcide_write_faults(const ControlRegisters& before, std::uint64_t new_cr4) {
+    const bool setting = (before.cr4 & cr4::pcide) == 0 && (new_cr4 & cr4::pcide) != 0;
+    return setting && ((before.efer & efer::lma) == 0 || (before.cr3 & cr3::pcid) != 0);
+}
+
+/// True when INVPCID raises #GP(0) (SDM Vol. 2A, INVPCID): a type above 3; a descriptor with bits 63:12 of its PCID
+/// quadword set; type 0 with a non-canonical linear address; type 0 or 1 naming a PCID other than 0 while
+/// CR4.PCIDE = 0. (The CPL and CPUID checks are the caller's.)
+constexpr bool invpcid_faults(std::uint64_t type, std::uint64_t pcid_quadword, bool address_canonical, bool pcide) {
+    if (type > 3) return true;
+    if ((pcid_quadword & ~cr3::pcid) != 0) return true;
+    if (type == 0 && !address_canonical) return true;
+    return type <= 1 && !pcide && pcid_quadword != 0;
+}
+
 }  // namespace pagewalk

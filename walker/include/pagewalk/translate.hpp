@@ -34,7 +34,7 @@ struct FullResultSink;
 /// The result is compact — the chain of entry values plus three words — because translate() is on hot
 /// paths, and storing a wide result cost more than the walk's checks. What can be derived from the leaf
 /// (global, dirty, protection key, memory type, the A bits) is derived by the accessors.
-class TranslateResult {
+class [[nodiscard]] TranslateResult {
 public:
     enum class Kind : std::uint8_t { mapping, page_fault, general_protection, memory_error };
 

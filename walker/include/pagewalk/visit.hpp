@@ -103,12 +103,14 @@ struct VisitOptions {
     std::uint64_t max_entries = std::uint64_t{1} << 32;  // stop after reading this many entries
 };
 
-struct VisitResult {
-    bool stopped = false;           // a callback answered stop
-    bool budget_exhausted = false;  // VisitOptions::max_entries reached
+struct [[nodiscard]] VisitResult {
+    bool stopped = false;               // a callback answered stop
+    bool budget_exhausted = false;      // VisitOptions::max_entries reached
+    bool write_failed = false;          // visit_mut: memory refused a write; the visit stopped there
+    std::uint64_t failed_entry_pa = 0;  // visit_mut: the entry that could not be written (write_failed)
     std::uint64_t entries_read = 0;
     std::uint64_t entries_written = 0;  // visit_mut
-    Flush flush{};                      // visit_mut: what the writes require
+    Flush flush{};                      // visit_mut: what the writes that succeeded require
 };
 
 namespace detail {
@@ -136,7 +138,7 @@ private:
         unsigned depth = 0;
     };
 
-    bool done() const { return result_.stopped || result_.budget_exhausted; }
+    bool done() const { return result_.stopped || result_.budget_exhausted || result_.write_failed; }
 
     // One non-wrapping range: split into the lower half, the non-canonical hole and the upper half.
     void run_one(std::uint64_t first, std::uint64_t last) {
@@ -299,7 +301,13 @@ private:
                     bool is_leaf) {
         if constexpr (Mutable) {
             if (before == after) return;
-            if (memory_->write_entry(loc, after)) ++result_.entries_written;
+            if (!memory_->write_entry(loc, after)) {
+                // The entry is unchanged, so nothing needs flushing for it; the caller must learn the write failed.
+                result_.write_failed = true;
+                result_.failed_entry_pa = loc.pa();
+                return;
+            }
+            ++result_.entries_written;
             if (is_leaf) {
                 result_.flush.add(va, (before & entry_bit::global) != 0);
             } else {
