@@ -364,12 +364,32 @@ private:
         if (!e.found) return fail(s.id, "expectation", "no such entry (a table above it is missing)");
         const bool a = (e.value & kA) != 0, d = (e.value & kD) != 0;
         std::string wrong;
-        if (x.accessed && *x.accessed != a) wrong += std::string(" A=") + (a ? "1" : "0");
-        if (x.dirty && *x.dirty != d) wrong += std::string(" D=") + (d ? "1" : "0");
-        if (!wrong.empty())
-            fail(s.id, "expectation",
-                 level_name(mode_, e.level) + " @" + hex(e.entry_pa) + " = " + hex(e.value) + " (" +
-                     entry_flags(e.value) + "): unexpected" + wrong);
+        std::uint64_t unexpected = 0;
+        if (x.accessed && *x.accessed != a) {
+            wrong += std::string(" A=") + (a ? "1" : "0");
+            unexpected |= kA;
+        }
+        if (x.dirty && *x.dirty != d) {
+            wrong += std::string(" D=") + (d ? "1" : "0");
+            unexpected |= kD;
+        }
+        if (wrong.empty()) return;
+        const std::string message = level_name(mode_, e.level) + " @" + hex(e.entry_pa) + " = " + hex(e.value) + " (" +
+                                    entry_flags(e.value) + "): unexpected" + wrong;
+        Disagreement dis;
+        dis.backend = backend_.name;
+        dis.backend_version = backend_.version;
+        dis.mode = static_cast<std::uint8_t>(mode_);
+        dis.entry_read = true;
+        dis.entry_level = e.level;
+        dis.entry_unexpected = unexpected;
+        dis.entry_value = e.value;
+        if (const auto k = match_known_deviation(dis)) {
+            add(Finding::Severity::known_deviation, s.id, "expectation",
+                message + " — backend deviation (known: " + k->id + "): " + k->rule, "");
+            return;
+        }
+        fail(s.id, "expectation", message);
     }
 
     const scenario::Program& p_;

@@ -37,14 +37,18 @@ bool amd_top_bit8(const Disagreement& d) {
 /// A PAE PDPTE load (MOV to CR3, or MOV to CR0/CR4 changing the bits SDM Vol. 3A §4.4.1 lists) that the model says
 /// raises #GP(0) and the CPU completed, where the only reserved bit set is bit 5 — which QEMU itself sets in the
 /// in-memory PDPTE when it walks through it (as if it were an accessed flag). Listed before pae_pdpte_no_gp.
+/// The same bit, seen by a read_entry step of a PAE PDPTE that expected A = 0: only bit 5 differs, and it is set.
 bool pae_pdpte_accessed_bit(const Disagreement& d) {
-    return d.pdpte_load && d.expected_vector == kGp && !d.observed_exception &&
-           d.pdpte_reserved == bits::bit(5);  // bit 5: an A flag's place, reserved in a PAE PDPTE
+    constexpr std::uint64_t bit5 = bits::bit(5);  // an A flag's place, reserved in a PAE PDPTE
+    if (d.entry_read)
+        return d.mode == static_cast<std::uint8_t>(PagingMode::pae) && d.entry_level == 3 &&
+               d.entry_unexpected == bit5 && (d.entry_value & bit5) != 0;
+    return d.pdpte_load && d.expected_vector == kGp && !d.observed_exception && d.pdpte_reserved == bit5;
 }
 
 /// A PAE PDPTE load that the model says raises #GP(0) (a present PDPTE with a reserved bit) and the CPU completed.
 bool pae_pdpte_no_gp(const Disagreement& d) {
-    return d.pdpte_load && d.expected_vector == kGp && !d.observed_exception && d.pdpte_reserved != 0;
+    return !d.entry_read && d.pdpte_load && d.expected_vector == kGp && !d.observed_exception && d.pdpte_reserved != 0;
 }
 
 /// 32-bit paging, 4 MiB PDE (PS = 1, CR4.PSE = 1): the model predicts a reserved-bit #PF for PSE-36 address bits
@@ -86,7 +90,8 @@ const std::vector<KnownDeviation>& known_deviations() {
          "QEMU 7.2 TCG walks PAE paging through the PDPT in memory and sets bit 5 of the PDPTE it used (as if it were "
          "an accessed flag): the access records of every PAE scenario show e.g. PDPTE 0x204001 -> 0x204021. The next "
          "MOV to CR3 (scenarios/cr3-reload-after-remap.toml, pae-pdpte-loaded-at-cr3-reload.toml …) reads a PDPT "
-         "with that reserved bit set, and QEMU, which checks no PDPTE at a load (qemu-pae-pdpte-no-gp), completes it",
+         "with that reserved bit set, and QEMU, which checks no PDPTE at a load (qemu-pae-pdpte-no-gp), completes it; "
+         "a read_entry of the PDPTE expecting A = 0 reads bit 5 set",
          pae_pdpte_accessed_bit},
         {"qemu-pae-pdpte-no-gp", "qemu", "QEMU emulator version 7.2",
          "SDM Vol. 3A §4.4.1: in PAE paging, MOV to CR3 (and MOV to CR0/CR4 changing CR0.CD/NW/PG, CR4.PAE/PGE/PSE/"

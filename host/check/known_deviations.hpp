@@ -34,6 +34,11 @@ struct Disagreement {
     // A control-register write rather than an access (check/control_write.hpp).
     bool pdpte_load = false;           ///< the write loaded the PAE PDPTE registers (SDM Vol. 3A §4.4.1)
     std::uint64_t pdpte_reserved = 0;  ///< predicted #GP: the reserved bits set in the present PDPTEs (OR of all)
+    // A read_entry step whose A/D expectation failed rather than an exception.
+    bool entry_read = false;
+    std::uint8_t entry_level = 0;        ///< level of the entry read (1 = PTE … 5 = PML5E)
+    std::uint64_t entry_unexpected = 0;  ///< the bits that differ from the expectation (A = bit 5, D = bit 6)
+    std::uint64_t entry_value = 0;       ///< the entry as read
 };
 
 /// A documented deviation.

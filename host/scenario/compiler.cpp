@@ -208,6 +208,12 @@ private:
                         error(st.pos, key(st, "expect"),
                               "MOV to CR3 raises #GP for a reserved PDPTE bit only in PAE paging (restrict the step "
                               "with modes = [\"pae\"])");
+                    else if (!pdpte_load_may_fault())
+                        error(st.pos, key(st, "expect"),
+                              "no earlier step can have left a reserved bit (2:1, 8:5, 63:MAXPHYADDR) in a present "
+                              "PDPTE, "
+                              "so the PDPTE load completes (SDM Vol. 3A §4.4.1: other bits are ignored, a not-present "
+                              "PDPTE is not checked)");
                     break;
                 }
                 // With `expect = { ok = true }` the step asserts the write completed; else it may have faulted.
@@ -253,7 +259,10 @@ private:
                 if ((st.offset & 7) != 0) error(st.pos, key(st, "offset"), "must be 8-byte aligned");
                 // An absolute address may be a page-table entry (the guest allocates the tables): any translation
                 // may have changed (§4.10.4). The data area holds no tables.
-                if (!st.frame) every_translation_changed();
+                if (!st.frame) {
+                    every_translation_changed();
+                    pdpte_unknown_ = true;  // it may have written a PDPTE
+                }
                 if (st.frame) {
                     h.pa = std::uint64_t{*st.frame} * 4096 + st.offset;
                     h.flags |= harness::step_flag::pa_data;
@@ -605,6 +614,7 @@ private:
     }
     bool pdpte_load_may_fault() const {
         if (mode_ != PagingMode::pae) return false;
+        if (pdpte_unknown_) return true;
         for (unsigned i = 0; i < 4; ++i)
             if (pdpte_reserved_[i] != 0 && !pdpte_absent_[i]) return true;
         return false;
@@ -674,7 +684,9 @@ private:
     Program& p_;
     TlbModel tlb_;                          ///< which translations may be stale (SDM Vol. 3A §4.10, walker/)
     std::uint64_t pdpte_reserved_[4] = {};  ///< PAE: reserved bits edits may have set in each PDPTE
-    bool pdpte_absent_[4] = {};             ///< PAE: an edit made the PDPTE not present (until a map or edit there)
+    bool pdpte_absent_[4] = {};
+    bool pdpte_unknown_ = false;  ///< PAE: a poke may have written any PDPTE             ///< PAE: an edit made the
+                                  ///< PDPTE not present (until a map or edit there)
     std::map<std::uint64_t, std::uint64_t> pages_;  ///< 4 KiB page va → data offset (frame-based maps so far)
     std::set<std::uint64_t> globals_;               ///< 4 KiB pages mapped with G = 1
     std::map<std::uint64_t, PageTarget> targets_;   ///< 4 KiB page va → its physical page (every map so far)

@@ -104,11 +104,18 @@ TEST(ProgramExpect, StaleEntryAndReloadExpectations) {
     EXPECT_EQ(entry.flags, h::expect_flag::accessed | h::expect_flag::dirty);
     EXPECT_EQ(entry.value, 0x20u);  // A expected set, D expected clear
     EXPECT_EQ(b.step(7).expect.kind, static_cast<std::uint8_t>(h::ExpectKind::ok));
-    const Built gp("[[step]]\nop = \"reload_cr3\"\nexpect = { fault = \"GP\", error = 0 }\nmodes = [\"pae\"]\n", "",
-                   PagingMode::pae);
+    // A #GP expectation needs a present PDPTE with a reserved bit (SDM §4.4.1): an edit leaves one.
+    const std::string poison =
+        "[[step]]\nop = \"edit\"\nva = 0x4000_1000\nentry = \"PDPTE\"\nset = [1]\nflush = false\n";
+    const std::string reload_gp = "[[step]]\nop = \"reload_cr3\"\nexpect = { fault = \"GP\", error = 0 }\n";
+    const Built gp(poison + reload_gp, "", PagingMode::pae);
     ASSERT_TRUE(gp.c.ok()) << gp.c.errors.front().to_string();
-    EXPECT_EQ(gp.step(2).expect.vector, 13);
-    EXPECT_EQ(gp.step(2).expect.flags, h::expect_flag::error_code);
+    EXPECT_EQ(gp.step(3).expect.vector, 13);
+    EXPECT_EQ(gp.step(3).expect.flags, h::expect_flag::error_code);
+    // Without it the expectation contradicts the SDM: refused at compile time.
+    const Built wrong(reload_gp, "", PagingMode::pae);
+    ASSERT_FALSE(wrong.c.ok());
+    EXPECT_NE(wrong.c.errors.front().message.find("§4.4.1"), std::string::npos);
 }
 
 TEST(ProgramExpect, MoreFramesThanTheFormatHoldsIsACompileError) {

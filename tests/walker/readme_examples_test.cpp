@@ -152,3 +152,32 @@ TEST(ReadmeExamples, MapperVisitorAndRecursiveSlot) {
 
 }  // namespace
 }  // namespace pagewalk::test
+
+namespace pagewalk::test {
+namespace {
+
+// --- README: "Can the CPU still use the old mapping? The TLB model" ---
+TEST(ReadmeExamples, TlbModelCatchesAMissedFlush) {
+    PhysicalBuffer buffer(16 * MiB);
+    pagewalk::OffsetMemory phys = buffer.memory();
+    pagewalk::BumpAllocator frames{1 * MiB, 4 * MiB};
+    const auto bare = pagewalk::Context::for_mode(pagewalk::PagingMode::long4, 0);
+    const auto ctx = pagewalk::Context::for_mode(
+        pagewalk::PagingMode::long4,
+        pagewalk::Mapper<pagewalk::OffsetMemory, decltype(frames)>::create_root(bare, phys, frames));
+    pagewalk::Mapper mapper{ctx, phys, frames};
+    const std::uint64_t va = GiB;
+    ASSERT_TRUE(mapper.map(va, 8 * MiB, 4 * KiB, pagewalk::MapRights::rw()));
+
+    pagewalk::TlbModel tlb;
+    auto r = mapper.protect(va, 4 * KiB, pagewalk::MapRights::read_only());
+    ASSERT_TRUE(r);
+    tlb.translations_changed(va, va + 4 * KiB - 1, 4 * KiB, /*global=*/false);
+    EXPECT_TRUE(tlb.may_be_stale(va, va + 7)) << "the missed flush is caught";
+    ASSERT_EQ(r.flush.count, 1);
+    tlb.invlpg(r.flush.pages[0]);  // the flush the mapper asked for
+    EXPECT_FALSE(tlb.may_be_stale(va, va + 7));
+}
+
+}  // namespace
+}  // namespace pagewalk::test
