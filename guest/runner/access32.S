@@ -31,6 +31,16 @@
   .section .text
   .code32
   .globl pw_k32_read, pw_k32_read_ac, pw_k32_write, pw_k32_write_ac, pw_k32_implicit, pw_k32_implicit_ac
+  .globl pw_k32_fetch_ac
+/* A supervisor fetch with EFLAGS.AC = 1 (SMEP applies whatever AC says, SDM Vol. 3A §4.6.1): calls args->va, where
+ * the tags put a RET. */
+pw_k32_fetch_ac:
+  movl 4(%esp), %ecx
+  movl (%ecx), %eax
+  AC_ON
+  call *%eax
+  AC_OFF
+  ret
 pw_k32_read:
   movl 4(%esp), %ecx
   movl (%ecx), %eax

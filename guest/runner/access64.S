@@ -26,7 +26,7 @@
 
   .section .text
   .code64
-  .globl pw_k_read, pw_k_read_ac, pw_k_write, pw_k_write_ac, pw_k_implicit, pw_k_implicit_ac
+  .globl pw_k_read, pw_k_read_ac, pw_k_write, pw_k_write_ac, pw_k_implicit, pw_k_implicit_ac, pw_k_fetch_ac
 pw_k_read:
   movq (%rdi), %rax
   movq (%rax), %rax
@@ -64,6 +64,14 @@ pw_k_implicit_ac:
   AC_OFF
   xorl %eax, %eax
   movw %ax, %es
+  ret
+/* A supervisor fetch with EFLAGS.AC = 1 (SMEP applies whatever AC says, SDM Vol. 3A §4.6.1): calls args->va, where
+ * the tags put a RET. */
+pw_k_fetch_ac:
+  movq (%rdi), %rax
+  AC_ON
+  call *%rax
+  AC_OFF
   ret
 
 /* CPL 3 copies: they must live in the user section (U/S = 1 pages). */

@@ -24,6 +24,7 @@ extern pagewalk::guest::BootContext pw_boot_context;
 extern const char pw_image_start[], pw_image_end[], pw_user_start[], pw_user_end[];
 void pw_k32_read(void*);
 void pw_k32_read_ac(void*);
+void pw_k32_fetch_ac(void*);
 void pw_k32_write(void*);
 void pw_k32_write_ac(void*);
 void pw_k32_implicit(void*);
@@ -116,7 +117,10 @@ public:
         if (kind == harness::AccessKind::fetch) {
             // The tags put RET (0xC3) at every tagged qword: the call returns at once when the fetch succeeds.
             const auto fn = reinterpret_cast<arch::GuardedFn>(static_cast<std::uintptr_t>(s.va));
-            out.trap = user ? arch::try_user(fn, nullptr, ac) : arch::try_call(fn, nullptr);
+            g_kernel_args = {s.va, 0};
+            out.trap = user ? arch::try_user(fn, nullptr, ac)
+                       : ac ? arch::try_call(pw_k32_fetch_ac, &g_kernel_args)
+                            : arch::try_call(fn, nullptr);
             return out;
         }
         if (implicit) load_ldt(s.va);

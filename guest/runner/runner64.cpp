@@ -18,6 +18,7 @@ extern const char pw_image_start[], pw_image_end[], pw_user_start[], pw_user_end
 extern char pw_boot_user_pml4[];  // boot/page_tables.S: the identity map with U/S = 1 everywhere
 void pw_k_read(void*);
 void pw_k_read_ac(void*);
+void pw_k_fetch_ac(void*);
 void pw_k_write(void*);
 void pw_k_write_ac(void*);
 void pw_k_implicit(void*);
@@ -126,7 +127,10 @@ public:
         if (kind == harness::AccessKind::fetch) {
             // The tags put RET (0xC3) at every tagged qword: the call returns at once when the fetch succeeds.
             const auto fn = reinterpret_cast<arch::GuardedFn>(s.va);
-            out.trap = user ? arch::try_user(fn, nullptr, ac) : arch::try_call(fn, nullptr);
+            g_kernel_args = {s.va, 0};
+            out.trap = user ? arch::try_user(fn, nullptr, ac)
+                       : ac ? arch::try_call(pw_k_fetch_ac, &g_kernel_args)
+                            : arch::try_call(fn, nullptr);
             return out;
         }
         if (implicit) load_ldt(s.va);

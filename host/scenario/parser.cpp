@@ -33,7 +33,7 @@ const std::vector<OpInfo>& ops() {
         {"edit", StepOp::edit_entry, AccessKind::read, {"va", "entry", "set", "clear", "flush"}},
         {"read", StepOp::access, AccessKind::read, {"va", "cpl", "ac", "stale", "expect"}},
         {"write", StepOp::access, AccessKind::write, {"va", "cpl", "ac", "stale", "value", "expect"}},
-        {"fetch", StepOp::access, AccessKind::fetch, {"va", "cpl", "stale", "expect"}},
+        {"fetch", StepOp::access, AccessKind::fetch, {"va", "cpl", "ac", "stale", "expect"}},
         {"implicit", StepOp::access, AccessKind::read, {"va", "cpl", "ac", "stale", "expect"}},
         {"invlpg", StepOp::invlpg, AccessKind::read, {"va"}},
         {"reload_cr3", StepOp::reload_cr3, AccessKind::read, {"expect"}},
