@@ -87,6 +87,12 @@ inline void invlpg(const volatile void* p) {
     asm volatile("invlpg (%0)" ::"r"(p) : "memory");
 }
 
+/// INVPCID (SDM Vol. 2A): `type` 0–3, the 16-byte descriptor {PCID, linear address}.
+inline void invpcid(std::uint64_t type, std::uint64_t pcid, std::uint64_t va) {
+    const std::uint64_t descriptor[2] = {pcid, va};
+    asm volatile("invpcid %0, %1" ::"m"(descriptor), "r"(static_cast<std::uintptr_t>(type)) : "memory");
+}
+
 [[noreturn]] inline void halt_forever() {
     for (;;) asm volatile("cli; hlt");
 }

@@ -99,6 +99,16 @@ public:
         return adopt(t.taken ? before : next, pdpte && !t.taken ? pdpt.entries : nullptr);
     }
 
+    /// MOV to CR3 with the program's root, the step's PCID (CR3[11:0]) and, with no_flush, bit 63 — which is not
+    /// stored in CR3 (SDM Vol. 3A §4.10.4.1). 4-level and 5-level paging only: no PDPTE load.
+    bool load_cr3(const harness::Step& s) {
+        const ControlRegisters before = ctx_.registers();
+        ControlRegisters next = before;
+        next.cr3 = (before.cr3 & ~cr3::pcid) | (s.a & cr3::pcid);
+        const bool no_flush = (s.flags & harness::step_flag::no_flush) != 0;
+        const arch::Trap t = p_.write_cr3(next.cr3 | (no_flush ? cr3::no_flush : 0));
+        return adopt(t.taken ? before : next, nullptr);
+    }
     /// MOV CR3, CR3 — in PAE paging also a PDPTE load, which may raise #GP.
     bool reload_cr3(const harness::Step& s, bool report_it) {
         return write(&s, pagewalk::ControlRegister::cr3, ctx_.registers(), report_it);

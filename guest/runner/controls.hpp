@@ -14,7 +14,7 @@ inline void apply_controls(ControlRegisters& regs, std::uint64_t on, std::uint64
     const auto cr0_bit = [](std::uint64_t b) { return (b & c::wp) ? cr0::wp : 0; };
     const auto cr4_bits = [](std::uint64_t b) {
         return ((b & c::pse) ? cr4::pse : 0) | ((b & c::pge) ? cr4::pge : 0) | ((b & c::smep) ? cr4::smep : 0) |
-               ((b & c::smap) ? cr4::smap : 0) | ((b & c::pke) ? cr4::pke : 0);
+               ((b & c::smap) ? cr4::smap : 0) | ((b & c::pke) ? cr4::pke : 0) | ((b & c::pcide) ? cr4::pcide : 0);
     };
     const auto efer_bit = [](std::uint64_t b) { return (b & c::nxe) ? efer::nxe : 0; };
     regs.cr0 = (regs.cr0 & ~cr0_bit(off)) | cr0_bit(on);

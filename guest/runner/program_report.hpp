@@ -34,7 +34,7 @@ constexpr const char* mode_name(std::uint8_t mode) {
 /// Scenario-file names of harness::feature bits, space-separated.
 inline Text& feature_names(Text& t, std::uint64_t bits) {
     constexpr const char* names[] = {"nx",  "smep",  "smap", "pku",  "la57", "page1gb",
-                                     "pse", "pse36", "pge",  "pcid", "pat"};
+                                     "pse", "pse36", "pge",  "pcid", "pat",  "invpcid"};
     static_assert((std::uint64_t{1} << (sizeof names / sizeof names[0])) - 1 == harness::feature::all,
                   "one name per harness::feature bit");
     bool first = true;

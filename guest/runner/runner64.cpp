@@ -117,6 +117,7 @@ public:
         asm volatile(".byte 0x0f, 0x01, 0xef" ::"a"(v), "c"(0), "d"(0) : "memory");  // WRPKRU
     }
     void invlpg(std::uint64_t va) { arch::invlpg(reinterpret_cast<const volatile void*>(va)); }
+    void invpcid(std::uint64_t type, std::uint64_t pcid, std::uint64_t va) { arch::invpcid(type, pcid, va); }
 
     AccessResult access(const harness::Step& s, std::uint64_t value) {
         const bool user = s.cpl == 3;

@@ -15,6 +15,7 @@
 //                                                            with a reserved bit is #GP at the load, §4.4.1)
 //   void write_efer(std::uint64_t); void write_pkru(std::uint32_t);
 //   void invlpg(std::uint64_t va);
+//   void invpcid(std::uint64_t type, std::uint64_t pcid, std::uint64_t va);  64-bit world only
 //   AccessResult access(const harness::Step&, std::uint64_t value);   the access itself (CPL 0/3, AC, implicit)
 //   void wait_host();                                        serial handshake (QEMU live check)
 //   arch::Trap run_unprivileged(void (*fn)(void*), void* arg);   run fn at CPL 3 over an all-user identity map
@@ -432,6 +433,12 @@ private:
                 return true;
             case StepOp::invlpg:
                 p_.invlpg(s.va);
+                return true;
+            case StepOp::load_cr3:
+                return followed(&s, cw_.load_cr3(s));
+            case StepOp::invpcid:
+                // PCIDs exist in IA-32e mode only: the 32-bit world never gets these steps (validate_program).
+                if constexpr (Platform::code_bits == 64) p_.invpcid(s.a, s.b, s.va);
                 return true;
             case StepOp::reload_cr3:
                 return followed(&s, cw_.reload_cr3(s, true));

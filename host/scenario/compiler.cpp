@@ -5,6 +5,7 @@
 #include <cstring>
 #include <optional>
 #include <pagewalk/entry.hpp>
+#include <pagewalk/register_writes.hpp>
 #include <pagewalk/tlb_model.hpp>
 
 #include "scenario/cpu_condition.hpp"
@@ -154,7 +155,7 @@ private:
                 h.a = st.size;
                 h.rights = rights(st.rights);
                 if (!st.flush) h.flags |= harness::step_flag::no_flush;
-                changed(st.va, st.va + st.size, global_now(any_global(st.va, st.size)), page_size_of(st.va, st.size));
+                leaves_changed(st.va, st.size, false);
                 if (st.flush) flushed_range(st.va, st.size);
                 if (st.op == StepOp::unmap) {
                     forget_pages(st.va, st.size);
@@ -246,6 +247,13 @@ private:
                     // MOV to CR4 changing PGE invalidates everything (§4.10.4.1) — unless, in PAE paging, its PDPTE
                     // load raises #GP (§4.4.1), when it changes nothing.
                     if ((flipped & ctl::pge) != 0 && !pdpte_load_may_fault()) tlb_.mov_cr4(cr4::pge, 0);
+                    // Setting CR4.PCIDE raises #GP(0) unless CR3[11:0] = 0 (§4.10.1); clearing it invalidates
+                    // everything and makes PCID 000H current (§4.10.4.1).
+                    if ((flipped & next & ctl::pcide) != 0 && cr3_low_ != 0)
+                        error(st.pos, key(st, "pcide"),
+                              "setting CR4.PCIDE while CR3[11:0] is " + std::to_string(cr3_low_) +
+                                  " raises #GP(0) (SDM Vol. 3A §4.10.1): load_cr3 with pcid = 0 first");
+                    if ((flipped & controls_ & ctl::pcide) != 0) tlb_.mov_cr4(cr4::pcide, 0);
                     controls_ = next;
                 }
                 if (st.pkru) {
@@ -275,6 +283,12 @@ private:
                 break;
             case StepOp::recursive:
                 encode_recursive(st, h);
+                break;
+            case StepOp::load_cr3:
+                encode_load_cr3(st, h);
+                break;
+            case StepOp::invpcid:
+                encode_invpcid(st, h);
                 break;
             case StepOp::tag:
                 break;
@@ -401,8 +415,7 @@ private:
                 targets_[st.va + o] = {h.pa + o, false};
         }
         if (st.replace) {
-            changed(st.va, st.va + st.size, global_now(st.global || any_global(st.va, st.size)),
-                    page_size_of(st.va, st.size));
+            leaves_changed(st.va, st.size, st.global);
             if (st.flush) flushed_range(st.va, st.size);
         }
         for (std::uint64_t o = 0; o < st.size && o < (64ull << 20); o += 4096) {
@@ -553,7 +566,12 @@ private:
     /// The runner applies the mapper's flush for [va, va + size): nothing there stays stale.
     void flushed_range(std::uint64_t va, std::uint64_t size) {
         if (size > (64ull << 20)) {
-            toggle_pge();  // the runner flushes everything (a CR4.PGE toggle when a page was global)
+            // The runner flushes everything: a CR4.PGE toggle when a page was global, else a CR3 reload (which
+            // leaves other PCIDs' translations).
+            if (any_global(va, size))
+                toggle_pge();
+            else
+                mov_cr3();
             return;
         }
         for (std::uint64_t o = 0; o < size; o += 4096) tlb_.invlpg(va + o);
@@ -566,6 +584,16 @@ private:
 
     void changed(std::uint64_t lo, std::uint64_t hi, bool global, std::uint64_t page_size) {
         if (hi > lo) tlb_.translations_changed(lo, hi - 1, page_size, global);
+    }
+    /// The leaves of [va, va + size) changed: their translations may be stale, global ones (pages mapped G, or
+    /// `now_global`) only where CR4.PGE = 1 makes them global — page by page, so that a CR3 load still flushes the
+    /// others.
+    void leaves_changed(std::uint64_t va, std::uint64_t size, bool now_global) {
+        const std::uint64_t page = page_size_of(va, size);
+        changed(va, va + size, global_now(now_global), page);
+        if (!global_now(true) || now_global) return;
+        for (auto it = globals_.lower_bound(va & ~std::uint64_t{0xfff}); it != globals_.end() && *it < va + size; ++it)
+            changed(*it, *it + 4096, true, page);
     }
     /// Every translation that can exist — those of the ranges mapped so far — may be stale.
     void every_translation_changed() {
@@ -619,9 +647,51 @@ private:
             if (pdpte_reserved_[i] != 0 && !pdpte_absent_[i]) return true;
         return false;
     }
-    /// MOV to CR3 (PCID 0): every non-global translation, unless its PDPTE load may fault.
+    /// MOV CR3, CR3: the current PCID's non-global translations, unless its PDPTE load may fault.
     void mov_cr3() {
-        if (!pdpte_load_may_fault()) tlb_.mov_cr3(0, false);
+        if (!pdpte_load_may_fault()) tlb_.mov_cr3(cr3_low_, pcide());
+    }
+    bool pcide() const { return (controls_ & ctl::pcide) != 0; }
+    bool long_mode() const { return mode_ == PagingMode::long4 || mode_ == PagingMode::long5; }
+
+    /// `load_cr3`: MOV to CR3 with a PCID and, `noflush = true`, bit 63 (§4.10.4.1).
+    void encode_load_cr3(const StepSpec& st, harness::Step& h) {
+        if (!long_mode()) {
+            error(st.pos, key(st, "op"),
+                  "PCIDs exist only in IA-32e mode (4-level and 5-level paging; restrict the step with modes = [...])");
+            return;
+        }
+        if (!pcide() && (st.pcid != 0 || !st.flush)) {
+            error(st.pos, key(st, st.pcid != 0 ? "pcid" : "noflush"),
+                  "needs CR4.PCIDE = 1 (control pcide = true): without it CR3[11:0] holds no PCID and bit 63 is "
+                  "reserved (#GP)");
+            return;
+        }
+        h.a = st.pcid;
+        if (!st.flush) h.flags |= harness::step_flag::no_flush;
+        tlb_.mov_cr3(st.pcid | (st.flush ? 0 : cr3::no_flush), pcide());
+        cr3_low_ = st.pcid;
+    }
+
+    /// `invpcid`: refused where it raises #GP(0) (a harness flush must flush); else the model applies its type.
+    void encode_invpcid(const StepSpec& st, harness::Step& h) {
+        if (!long_mode()) {
+            error(st.pos, key(st, "op"),
+                  "the harness runs INVPCID in 4-level and 5-level paging only (restrict the step with modes = [...])");
+            return;
+        }
+        const bool canonical = shape(mode_).is_address(st.va);
+        if (invpcid_faults(st.invpcid_type, st.pcid, canonical, pcide())) {
+            error(
+                st.pos, key(st),
+                "this INVPCID raises #GP(0) (SDM Vol. 2A: type 0 needs a canonical address; types 0 and 1 name PCID 0 "
+                "unless CR4.PCIDE = 1)");
+            return;
+        }
+        h.a = st.invpcid_type;
+        h.b = st.pcid;
+        h.va = st.va;
+        tlb_.invpcid(static_cast<InvpcidType>(st.invpcid_type), st.pcid, st.va);
     }
     /// CR4.PGE off and on: everything, unless the first write's PDPTE load may fault.
     void toggle_pge() {
@@ -685,8 +755,9 @@ private:
     TlbModel tlb_;                          ///< which translations may be stale (SDM Vol. 3A §4.10, walker/)
     std::uint64_t pdpte_reserved_[4] = {};  ///< PAE: reserved bits edits may have set in each PDPTE
     bool pdpte_absent_[4] = {};
-    bool pdpte_unknown_ = false;  ///< PAE: a poke may have written any PDPTE             ///< PAE: an edit made the
-                                  ///< PDPTE not present (until a map or edit there)
+    bool pdpte_unknown_ = false;  ///< PAE: a poke may have written any PDPTE
+    std::uint16_t cr3_low_ = 0;  ///< CR3[11:0]: the PCID while CR4.PCIDE = 1 (kept when it is cleared)             ///<
+                                 ///< PAE: an edit made the PDPTE not present (until a map or edit there)
     std::map<std::uint64_t, std::uint64_t> pages_;  ///< 4 KiB page va → data offset (frame-based maps so far)
     std::set<std::uint64_t> globals_;               ///< 4 KiB pages mapped with G = 1
     std::map<std::uint64_t, PageTarget> targets_;   ///< 4 KiB page va → its physical page (every map so far)

@@ -13,6 +13,7 @@ constexpr std::pair<const char*, std::uint32_t> kQemuFlags[] = {
     {"smep", harness::feature::smep},       {"smap", harness::feature::smap}, {"pku", harness::feature::pku},
     {"la57", harness::feature::la57},       {"pse", harness::feature::pse},   {"pse36", harness::feature::pse36},
     {"pge", harness::feature::pge},         {"pcid", harness::feature::pcid}, {"pat", harness::feature::pat},
+    {"invpcid", harness::feature::invpcid},
 };
 
 std::uint32_t flag_bit(const std::string& name) {

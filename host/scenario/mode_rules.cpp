@@ -18,6 +18,7 @@ bool applies(const StepSpec& st, PagingMode m) {
 
 std::uint32_t mode_controls(std::uint32_t c, PagingMode m) {
     if (m != PagingMode::legacy32) c &= ~ctl::pse;
+    if (m != PagingMode::long4 && m != PagingMode::long5) c &= ~ctl::pcide;  // PCIDs exist in IA-32e mode only
     if (m == PagingMode::legacy32) c &= ~ctl::nxe;
     return c;
 }
@@ -30,6 +31,7 @@ std::uint32_t control_features(std::uint32_t c) {
     if (c & ctl::pke) f |= feat::pku;
     if (c & ctl::pge) f |= feat::pge;
     if (c & ctl::pse) f |= feat::pse;
+    if (c & ctl::pcide) f |= feat::pcid;
     return f;
 }
 
@@ -44,6 +46,8 @@ std::uint32_t required_features(const Scenario& s, PagingMode mode) {
         if (st.op == StepOp::map && st.sizes == 4) f |= feat::page1gb;
         if (st.op == StepOp::map && mode == PagingMode::legacy32 && st.sizes == 2) f |= feat::pse;
         if (st.op == StepOp::toggle_pge) f |= feat::pge;
+        if (st.op == StepOp::load_cr3 && (st.pcid != 0 || !st.flush)) f |= feat::pcid;
+        if (st.op == StepOp::invpcid) f |= feat::invpcid;
     }
     return f;
 }

@@ -29,7 +29,7 @@ constexpr FeatureName kFeatures[] = {
     {"nx", harness::feature::nx},     {"smep", harness::feature::smep},   {"smap", harness::feature::smap},
     {"pku", harness::feature::pku},   {"la57", harness::feature::la57},   {"page1gb", harness::feature::page1gb},
     {"pse", harness::feature::pse},   {"pse36", harness::feature::pse36}, {"pge", harness::feature::pge},
-    {"pcid", harness::feature::pcid}, {"pat", harness::feature::pat},
+    {"pcid", harness::feature::pcid}, {"pat", harness::feature::pat},     {"invpcid", harness::feature::invpcid},
 };
 }  // namespace
 

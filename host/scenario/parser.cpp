@@ -39,17 +39,22 @@ const std::vector<OpInfo>& ops() {
         {"reload_cr3", StepOp::reload_cr3, AccessKind::read, {"expect"}},
         {"toggle_pge", StepOp::toggle_pge, AccessKind::read, {}},
         {"read_entry", StepOp::read_entry, AccessKind::read, {"va", "entry", "expect"}},
-        {"control", StepOp::set_control, AccessKind::read, {"wp", "pse", "pge", "smep", "smap", "pke", "nxe", "pkru"}},
+        {"control",
+         StepOp::set_control,
+         AccessKind::read,
+         {"wp", "pse", "pge", "smep", "smap", "pke", "nxe", "pcide", "pkru"}},
         {"poke", StepOp::poke, AccessKind::read, {"frame", "pa", "offset", "value"}},
         {"recursive", StepOp::recursive, AccessKind::read, {"slot", "flush"}},
+        {"load_cr3", StepOp::load_cr3, AccessKind::read, {"pcid", "noflush"}},
+        {"invpcid", StepOp::invpcid, AccessKind::read, {"type", "pcid", "address"}},
     };
     return table;
 }
 
 const std::pair<const char*, std::uint32_t> kControls[] = {
-    {"wp", harness::control::wp},     {"pse", harness::control::pse},   {"pge", harness::control::pge},
-    {"smep", harness::control::smep}, {"smap", harness::control::smap}, {"pke", harness::control::pke},
-    {"nxe", harness::control::nxe}};
+    {"wp", harness::control::wp},     {"pse", harness::control::pse},    {"pge", harness::control::pge},
+    {"smep", harness::control::smep}, {"smap", harness::control::smap},  {"pke", harness::control::pke},
+    {"nxe", harness::control::nxe},   {"pcide", harness::control::pcide}};
 
 class Parser {
 public:
@@ -151,7 +156,7 @@ private:
     /// Control bits of a [control] table or a control step (whose other keys the step's own check covers).
     void controls(const toml::table& t, const std::string& path, std::uint32_t& on, std::uint32_t& off,
                   std::optional<std::uint32_t>& pkru, bool check_keys = true) {
-        if (check_keys) r_.check_keys(t, path, {"wp", "pse", "pge", "smep", "smap", "pke", "nxe", "pkru"});
+        if (check_keys) r_.check_keys(t, path, {"wp", "pse", "pge", "smep", "smap", "pke", "nxe", "pcide", "pkru"});
         for (const auto& [name, bit] : kControls) {
             const auto* n = t.get(name);
             if (n == nullptr) continue;
@@ -257,12 +262,29 @@ private:
         if (const auto* n = t.get("value"))
             if (auto v = r_.u64(*n, key + ".value")) st.value = *v;
         if (st.op == StepOp::poke && !st.value) need("value");
+        if (const auto* n = t.get("pcid"))
+            if (auto v = r_.ranged(*n, key + ".pcid", 0, 0xfff)) st.pcid = static_cast<std::uint16_t>(*v);
+        if (const auto* n = t.get("noflush")) {
+            bool keep = false;
+            set(keep, r_.boolean(*n, key + ".noflush"));
+            st.flush = !keep;
+        }
+        if (st.op == StepOp::invpcid) {
+            if (const auto* n = need("type"))
+                if (auto v = r_.ranged(*n, key + ".type", 0, 3)) st.invpcid_type = static_cast<std::uint8_t>(*v);
+            if (const auto* n = t.get("address")) {
+                set(st.va, r_.u64(*n, key + ".address"));
+            } else if (st.invpcid_type == 0) {
+                need("address");
+            }
+        }
         if (const auto* n = t.get("offset"))
             if (auto v = r_.ranged(*n, key + ".offset", 0, 4088)) st.offset = *v;
         if (st.op == StepOp::set_control) {
             controls(t, key, st.control_set, st.control_clear, st.pkru, false);
             if (st.control_set == 0 && st.control_clear == 0 && !st.pkru)
-                r_.error(st.pos, key, "a control step needs at least one of wp, pse, pge, smep, smap, pke, nxe, pkru");
+                r_.error(st.pos, key,
+                         "a control step needs at least one of wp, pse, pge, smep, smap, pke, nxe, pcide, pkru");
         }
         if (const auto* n = t.get("expect")) {
             st.expect = expectation(*n, key + ".expect", st.op);

@@ -100,6 +100,9 @@ struct StepSpec {
     // set_control
     std::uint32_t control_set = 0, control_clear = 0;
     std::optional<std::uint32_t> pkru;
+    // load_cr3 / invpcid (the no-flush bit of load_cr3 is `flush = false`, written `noflush = true`)
+    std::uint16_t pcid = 0;
+    std::uint8_t invpcid_type = 0;  ///< 0 address (va = `address`), 1 single context, 2 all, 3 all but global
     std::optional<Expectation> expect;
 };
 

@@ -50,6 +50,7 @@ struct StubPlatform {
     void write_efer(std::uint64_t v) { sink = v; }
     void write_pkru(std::uint32_t v) { sink = v; }
     void invlpg(std::uint64_t v) { sink = v; }
+    void invpcid(std::uint64_t type, std::uint64_t pcid, std::uint64_t v) { sink = type ^ pcid ^ v; }
     runner::AccessResult access(const harness::Step& s, std::uint64_t v) {
         runner::AccessResult r;
         r.value = s.va + v;

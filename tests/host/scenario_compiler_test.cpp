@@ -372,3 +372,62 @@ TEST(ScenarioCompilerTlb, RefusesEditsOfEntriesThatMapTheGuestItself) {
     const Scenario s = parse_ok(with_modes("[\"4level\"]", high_map + high_edit));
     EXPECT_TRUE(compile(s, PagingMode::long4).ok());
 }
+
+TEST(ScenarioCompilerTlb, PcidLoadsAndInvpcidFollowTheModel) {
+    const std::string pcide = "[control]\npcide = true\n";
+    const std::string remap =
+        "[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 1\nsize = \"4K\"\nrights = \"rw\"\nreplace = true\n"
+        "flush = false\n";
+    const std::string read = "[[step]]\nop = \"read\"\nva = 0x4000_0008\nexpect = \"model\"\n";
+    const std::string to1 = "[[step]]\nop = \"load_cr3\"\npcid = 1\n";
+    const std::string to0_keep = "[[step]]\nop = \"load_cr3\"\npcid = 0\nnoflush = true\n";
+    // PCID 0 cached the old translation; INVLPG under PCID 1 leaves it, so back in PCID 0 (no flush) it may be used.
+    const std::string invlpg = "[[step]]\nop = \"invlpg\"\nva = 0x4000_0000\n";
+    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + to1 + remap + invlpg + to0_keep + read, pcide),
+                            PagingMode::long4)
+                  .key,
+              "step[6]");
+    // Loading PCID 0 without bit 63 flushes it.
+    const Scenario flushed = parse_ok(with_modes(
+        "[\"4level\"]", kMap + to1 + remap + invlpg + "[[step]]\nop = \"load_cr3\"\npcid = 0\n" + read, pcide));
+    EXPECT_TRUE(compile(flushed, PagingMode::long4).ok());
+    EXPECT_NE(required_features(flushed, PagingMode::long4) & h::feature::pcid, 0u);
+    // INVPCID type 1 for PCID 0 flushes PCID 0's entries from PCID 1.
+    const Scenario single = parse_ok(with_modes(
+        "[\"4level\"]",
+        kMap + to1 + remap + invlpg + "[[step]]\nop = \"invpcid\"\ntype = 1\npcid = 0\n" + to0_keep + read, pcide));
+    EXPECT_TRUE(compile(single, PagingMode::long4).ok());
+    EXPECT_NE(required_features(single, PagingMode::long4) & h::feature::invpcid, 0u);
+}
+
+TEST(ScenarioCompilerTlb, RefusesPcidOperationsThatFault) {
+    // A PCID or bit 63 without CR4.PCIDE: #GP.
+    EXPECT_EQ(
+        compile_error(with_modes("[\"4level\"]", kMap + "[[step]]\nop = \"load_cr3\"\npcid = 3\n"), PagingMode::long4)
+            .key,
+        "step[2].pcid");
+    // Setting PCIDE while the PCID is not 0: #GP.
+    const std::string off = "[[step]]\nop = \"control\"\npcide = false\n";
+    const std::string on = "[[step]]\nop = \"control\"\npcide = true\n";
+    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + "[[step]]\nop = \"load_cr3\"\npcid = 2\n" + off + on,
+                                       "[control]\npcide = true\n"),
+                            PagingMode::long4)
+                  .key,
+              "step[4].pcide")
+        << "CR3[11:0] stays 2 after PCIDE is cleared";
+    const Scenario fine = parse_ok(with_modes("[\"4level\"]", kMap + off + on, "[control]\npcide = true\n"));
+    EXPECT_TRUE(compile(fine, PagingMode::long4).ok());
+    // INVPCID type 0 with a non-canonical address, and type 1 for PCID 5 without PCIDE: #GP.
+    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + "[[step]]\nop = \"invpcid\"\ntype = 0\naddress = "
+                                                              "\"0x8000_0000_0000_0000\"\n"),
+                            PagingMode::long4)
+                  .key,
+              "step[2]");
+    EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + "[[step]]\nop = \"invpcid\"\ntype = 1\npcid = 5\n"),
+                            PagingMode::long4)
+                  .key,
+              "step[2]");
+    // PCIDs are IA-32e only.
+    EXPECT_EQ(compile_error(with_modes("[\"pae\"]", kMap + "[[step]]\nop = \"load_cr3\"\n"), PagingMode::pae).key,
+              "step[2].op");
+}

@@ -25,8 +25,9 @@
 namespace pagewalk::harness {
 
 inline constexpr std::uint32_t kProgramMagic = 0x47505750;  // bytes "PWPG"
-/// 1: the first format; 2: StepExpect in every step (88 bytes), CPU conditions (absent features, MAXPHYADDR).
-inline constexpr std::uint16_t kProgramVersion = 2;
+/// 1: the first format; 2: StepExpect in every step (88 bytes), CPU conditions (absent features, MAXPHYADDR);
+/// 3: PCIDs (control::pcide, load_cr3, invpcid, feature::invpcid).
+inline constexpr std::uint16_t kProgramVersion = 3;
 inline constexpr std::uint32_t kMaxProgramSteps = 4096;
 inline constexpr std::uint32_t kMaxScenarioName = 48;  ///< bytes of the name, NUL-padded (not necessarily terminated)
 /// Frames of scenario data the guest will set aside (64 MiB): bounds the guest's allocation and fill work.
@@ -39,14 +40,15 @@ inline constexpr std::uint32_t kTaggedBytes = 256;
 /// Control bits, by name (the guest maps each to its register; the host never sends raw CR values).
 /// Intel SDM Vol. 3A §2.5 (CR0, CR4), §2.2.1 (IA32_EFER).
 namespace control {
-inline constexpr std::uint32_t wp = 1u << 0;    ///< CR0.WP
-inline constexpr std::uint32_t pse = 1u << 1;   ///< CR4.PSE (32-bit paging: 4 MiB pages)
-inline constexpr std::uint32_t pge = 1u << 2;   ///< CR4.PGE
-inline constexpr std::uint32_t smep = 1u << 3;  ///< CR4.SMEP
-inline constexpr std::uint32_t smap = 1u << 4;  ///< CR4.SMAP
-inline constexpr std::uint32_t pke = 1u << 5;   ///< CR4.PKE
-inline constexpr std::uint32_t nxe = 1u << 6;   ///< IA32_EFER.NXE
-inline constexpr std::uint32_t all = (1u << 7) - 1;
+inline constexpr std::uint32_t wp = 1u << 0;     ///< CR0.WP
+inline constexpr std::uint32_t pse = 1u << 1;    ///< CR4.PSE (32-bit paging: 4 MiB pages)
+inline constexpr std::uint32_t pge = 1u << 2;    ///< CR4.PGE
+inline constexpr std::uint32_t smep = 1u << 3;   ///< CR4.SMEP
+inline constexpr std::uint32_t smap = 1u << 4;   ///< CR4.SMAP
+inline constexpr std::uint32_t pke = 1u << 5;    ///< CR4.PKE
+inline constexpr std::uint32_t nxe = 1u << 6;    ///< IA32_EFER.NXE
+inline constexpr std::uint32_t pcide = 1u << 7;  ///< CR4.PCIDE (IA-32e mode only; set only while CR3[11:0] = 0)
+inline constexpr std::uint32_t all = (1u << 8) - 1;
 }  // namespace control
 
 /// CPU features a program needs (the host picks a backend that has them; the guest checks CPUID again and
@@ -64,7 +66,8 @@ inline constexpr std::uint32_t pse36 = 1u << 7;
 inline constexpr std::uint32_t pge = 1u << 8;
 inline constexpr std::uint32_t pcid = 1u << 9;
 inline constexpr std::uint32_t pat = 1u << 10;
-inline constexpr std::uint32_t all = (1u << 11) - 1;
+inline constexpr std::uint32_t invpcid = 1u << 11;
+inline constexpr std::uint32_t all = (1u << 12) - 1;
 }  // namespace feature
 
 /// Program header flags.
@@ -92,15 +95,22 @@ enum class StepOp : std::uint16_t {
     /// entry `a` of the top-level table points to that table (the walker's install_recursive_slot: present, R/W,
     /// supervisor), then a CR3 reload unless no_flush. Not in PAE paging (its PDPT cannot map itself).
     recursive = 13,
+    /// MOV to CR3 with the PCID `a` (CR3[11:0], CR4.PCIDE = 1) and bit 63 set when `flags & no_flush`: the root
+    /// stays the program's. 4-level and 5-level paging only.
+    load_cr3 = 14,
+    /// INVPCID of type `a` (0 address, 1 single context, 2 all with global, 3 all but global) for PCID `b` and
+    /// address va. 4-level and 5-level paging only.
+    invpcid = 15,
 };
-inline constexpr std::uint16_t kMaxStepOp = 13;
+inline constexpr std::uint16_t kMaxStepOp = 15;
 
 /// Step flags (meaning per op).
 namespace step_flag {
-inline constexpr std::uint8_t pa_data = 1u << 0;   ///< map/poke: `pa` is an offset into the guest's data area
-inline constexpr std::uint8_t global = 1u << 1;    ///< map: G in the leaves
-inline constexpr std::uint8_t replace = 1u << 2;   ///< map: replace existing mappings (remap)
-inline constexpr std::uint8_t no_flush = 1u << 3;  ///< map/unmap/protect/edit_entry/recursive: no TLB flush
+inline constexpr std::uint8_t pa_data = 1u << 0;  ///< map/poke: `pa` is an offset into the guest's data area
+inline constexpr std::uint8_t global = 1u << 1;   ///< map: G in the leaves
+inline constexpr std::uint8_t replace = 1u << 2;  ///< map: replace existing mappings (remap)
+/// map/unmap/protect/edit_entry/recursive: no TLB flush; load_cr3: bit 63 of the value (keep the PCID's entries)
+inline constexpr std::uint8_t no_flush = 1u << 3;
 inline constexpr std::uint8_t set_pkru = 1u << 4;  ///< set_control: write PKRU = c
 /// edit_entry: also set bit MAXPHYADDR of the entry (a reserved address bit; the guest's CPUID says which).
 inline constexpr std::uint8_t maxphyaddr_bit = 1u << 5;
@@ -308,6 +318,11 @@ constexpr bool step_fields_ok(const Step& s, PagingMode mode) {
             return (s.pa & 7) == 0;
         case StepOp::recursive:  // any entry of the top-level table; not PAE (its PDPT cannot map itself)
             return mode != PagingMode::pae && s.a < shape.at(top).entries() && (s.flags & ~step_flag::no_flush) == 0;
+        case StepOp::load_cr3:
+            return (mode == PagingMode::long4 || mode == PagingMode::long5) && s.a <= 0xfff &&
+                   (s.flags & ~step_flag::no_flush) == 0;
+        case StepOp::invpcid:
+            return (mode == PagingMode::long4 || mode == PagingMode::long5) && s.a <= 3 && s.b <= 0xfff;
         case StepOp::invlpg:
         case StepOp::reload_cr3:
         case StepOp::toggle_pge:
