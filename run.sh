@@ -47,6 +47,7 @@ PKGS_BUILD=(cmake ninja-build g++ g++-multilib libgtest-dev libgmock-dev libbenc
 PKGS_RUN=(qemu-system-x86)
 PKGS_ISO=(xorriso grub-pc-bin grub-efi-amd64-bin grub-common mtools ovmf)
 PKGS_FORMAT=(clang-format)
+PKGS_REPORT=(libxml2-utils perl)  # xmllint --schema, TAP::Parser: the JUnit and TAP reports as CI reads them
 PKGS_FUZZ=(clang libclang-rt-14-dev)  # libFuzzer and the sanitizer runtimes of Debian 12's clang 14
 
 # clang is needed only when it is the chosen compiler.
@@ -191,7 +192,7 @@ cmd_default() {
 cmd_test() {
     # QEMU too: the scenario suite's ctest entries run on it (label scenarios-qemu), and the boot tests; GRUB and
     # xorriso for the ISO tests (label iso, and the GRUB multiboot2 boot test).
-    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_ISO[@]}" "${PKGS_COMPILER[@]}"
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_ISO[@]}" "${PKGS_REPORT[@]}" "${PKGS_COMPILER[@]}"
     local mode="${PAGEWALK_BUILD_MODE:-all}"
     case "$mode" in
         all | release | sanitize) ;;
@@ -291,7 +292,8 @@ cmd_format_check() {
 }
 
 cmd_deps() {
-    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_ISO[@]}" "${PKGS_FORMAT[@]}" "${PKGS_FUZZ[@]}"
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_ISO[@]}" "${PKGS_FORMAT[@]}" "${PKGS_FUZZ[@]}" \
+        "${PKGS_REPORT[@]}"
 }
 
 case "${1:-}" in

@@ -61,6 +61,7 @@ public:
         }
         if (out_.verdict == Verdict::skip) return;
         const bool complete = run_.outcome == Outcome::passed || run_.outcome == Outcome::guest_failed;
+        out_.run_broke = !complete;
         if (!complete)
             fail(0, "run", std::string(to_string(run_.outcome)) + (run_.detail.empty() ? "" : ": " + run_.detail),
                  format_result(run_, false));
@@ -179,6 +180,7 @@ private:
         if (const auto k = match_known_deviation(d)) {
             add(Finding::Severity::known_deviation, step, check,
                 message + " — backend deviation (known: " + k->id + "): " + k->rule, format_chain(a, mode_));
+            out_.findings.back().deviation_id = k->id;
             return;
         }
         fail(step, check, message, format_chain(a, mode_));
