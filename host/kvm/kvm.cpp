@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace pagewalk::host::kvm {
@@ -32,9 +33,22 @@ Error ioctl_error(const char* what, int err) {
 }
 
 Expected<std::shared_ptr<KvmSystem>> KvmSystem::open(const char* path) {
+    if (path == nullptr) {
+        const char* env = std::getenv("PAGEWALK_KVM_DEVICE");
+        path = env != nullptr && *env != '\0' ? env : "/dev/kvm";
+    }
     auto sys = std::make_shared<KvmSystem>();
     sys->fd_ = Fd(::open(path, O_RDWR | O_CLOEXEC));
-    if (!sys->fd_.valid()) return Error{std::string("cannot open ") + path + ": " + std::strerror(errno)};
+    if (!sys->fd_.valid()) {
+        const int err = errno;
+        std::string why = std::string("cannot open ") + path + ": " + std::strerror(err);
+        // The usual cause on a desktop: the user is not in the group that owns /dev/kvm.
+        if (err == EACCES)
+            why +=
+                " (this user may not use KVM: `sudo usermod -aG kvm $USER`, then log in again; check with "
+                "`ls -l /dev/kvm` which group owns it)";
+        return Error{why};
+    }
     const int version = ::ioctl(sys->fd(), KVM_GET_API_VERSION, 0);
     if (version != KVM_API_VERSION)
         return Error{"KVM API version " + std::to_string(version) + ", expected " + std::to_string(KVM_API_VERSION)};

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "kvm/kvm.hpp"
+#include "qemu/qemu_backend.hpp"
 #include "report/report.hpp"
 #include "scenario/compiler.hpp"
 #include "scenario/parser.hpp"
@@ -13,15 +15,23 @@
 namespace pagewalk::host::suite {
 
 int run_command(const RunOptions& options, const ReportOptions& reports) {
-    if (options.skip_if_unavailable && options.backend != "auto") {
-        const BackendCaps caps = probe_backends(options.backend == "kvm", options.backend == "qemu");
-        if (options.backend == "kvm" && !caps.kvm) {
-            std::cout << "SKIP: kvm unavailable: " << caps.kvm_unavailable << "\n";
-            return 77;
+    // An explicitly requested backend that cannot run at all is an error (or a ctest SKIP when asked for), never a
+    // run whose every scenario is skipped.
+    if (options.backend != "auto") {
+        std::string unavailable;
+        if (options.backend == "kvm") {
+            if (auto kvm = kvm::KvmSystem::open(); !kvm) unavailable = kvm.error();
+        } else if (const auto q = qemu::probe_qemu(); !q.found) {
+            unavailable = q.reason;
         }
-        if (options.backend == "qemu" && !caps.qemu.found) {
-            std::cout << "SKIP: qemu unavailable: " << caps.qemu.reason << "\n";
-            return 77;
+        if (!unavailable.empty()) {
+            if (options.skip_if_unavailable) {
+                std::cout << "SKIP: " << options.backend << " unavailable: " << unavailable << "\n";
+                return 77;
+            }
+            std::cerr << "pagewalk run: --backend " << options.backend << " cannot run: " << unavailable
+                      << "\n  (--backend auto uses whichever backend can run each scenario)\n";
+            return 1;
         }
     }
     const Stopwatch clock;
@@ -41,6 +51,7 @@ int run_command(const RunOptions& options, const ReportOptions& reports) {
 int list_command(const RunOptions& options) {
     const BackendCaps caps = probe_backends(options.backend != "qemu", options.backend != "kvm");
     int status = 0;
+    std::size_t runs = 0;
     for (const std::string& f : scenario_files(options.files, options.scenario_dir)) {
         const scenario::ParseResult p = scenario::parse_scenario_file(f);
         if (!p.ok()) {
@@ -55,6 +66,7 @@ int list_command(const RunOptions& options) {
             if (options.mode && *options.mode != m) continue;
             const std::uint32_t features = scenario::required_features(s, m);
             const BackendChoice c = choose_backend(caps, options.backend, s, m, features);
+            ++runs;
             std::cout << "    " << to_string(m) << ": ";
             if (c.backend.empty())
                 std::cout << "SKIP (" << c.reason << ")";
@@ -64,6 +76,7 @@ int list_command(const RunOptions& options) {
             std::cout << (names.empty() ? "" : "; needs " + names) << "\n";
         }
     }
+    std::cerr << kvm_fallback_notice(caps, options.backend, runs);
     return status;
 }
 

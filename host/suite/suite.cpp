@@ -193,6 +193,7 @@ std::vector<JobResult> run_suite(const RunOptions& o) {
     }
     const bool need_kvm = o.backend != "qemu", need_qemu = o.backend != "kvm";
     const BackendCaps caps = probe_backends(need_kvm, need_qemu);
+    std::cerr << kvm_fallback_notice(caps, o.backend, jobs.size());
     const std::uint32_t guest_modes = guest_program_modes(o.guest_path);
     std::vector<JobResult> results(jobs.size());
     report::Progress progress(jobs.size(), o.progress);
