@@ -6,7 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 
-BUILD_DIR="$ROOT/build"          # Release: the main build, benchmarks, the pagewalk tool
+BUILD_DIR="${PAGEWALK_BUILD_DIR:-$ROOT/build}"  # Release: the main build, benchmarks, the pagewalk tool
 ASAN_BUILD_DIR="$ROOT/build-asan" # Debug + AddressSanitizer + UBSan: unit, host and fuzz-replay tests only
 FUZZ_BUILD_DIR="$ROOT/build-fuzz" # clang + libFuzzer: the fuzz targets (./run.sh fuzz)
 JOBS="$(nproc 2>/dev/null || echo 2)"
@@ -17,6 +17,10 @@ Usage: ./run.sh [subcommand]
 
   (none)        install missing Debian packages, build (Release, build/), run the unit tests, then the
                 scenario suite (build/pagewalk run --backend auto: KVM where it can, else QEMU)
+  run [ARGS]    build what is stale (Release, build/), then `build/pagewalk run ARGS`: scenario names, globs,
+                files, directories, --tag T, and any other `pagewalk run` option, e.g.
+                  ./run.sh run nx-fetch 'smap-*' --tag pku --mode 4level --junit out.xml
+                (`build/pagewalk run --help` lists the options)
   test          build and run every ctest test in build/ (Release), and the unit/host tests again in
                 build-asan/ (AddressSanitizer + UBSan), with the fuzz targets' replays
   bench         Release build, then run every benchmark program
@@ -34,6 +38,7 @@ Environment:
   CI=true                 warnings are errors (-DPAGEWALK_WERROR=ON); PAGEWALK_WERROR=ON|OFF overrides
   PAGEWALK_BUILD_MODE     for `test`: all (default), release (build/ only) or sanitize (build-asan/ only)
   PAGEWALK_SKIP_DEPS=1    do not check Debian packages
+  PAGEWALK_BUILD_DIR      the Release build directory (default: build/)
 EOF
 }
 
@@ -219,6 +224,13 @@ cmd_default() {
     fi
 }
 
+cmd_run() {  # cmd_run [pagewalk run arguments...]
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_COMPILER[@]}"
+    ensure_optional_deps "scenarios KVM cannot run" "${PKGS_RUN[@]}"
+    build_release >&2
+    exec "$BUILD_DIR/pagewalk" run "$@"
+}
+
 cmd_test() {
     # QEMU too: the scenario suite's ctest entries run on it (label scenarios-qemu), and the boot tests; GRUB and
     # xorriso for the ISO tests (label iso, and the GRUB multiboot2 boot test).
@@ -333,6 +345,10 @@ cmd_deps() {
 main() {
     case "${1:-}" in
         "") cmd_default ;;
+        run)
+            shift
+            cmd_run "$@"
+            ;;
         test) cmd_test ;;
         bench) cmd_bench ;;
         fuzz) cmd_fuzz "${2:-60}" ;;

@@ -114,7 +114,10 @@ int main(int argc, char** argv) {
     auto* run = app.add_subcommand("run", "run scenarios (default: the whole library) and check every access");
     auto* list = app.add_subcommand("list", "list the scenarios and where each mode would run");
     for (auto* cmd : {run, list}) {
-        cmd->add_option("files", run_options.files, "scenario files (default: every *.toml of --scenarios)");
+        cmd->add_option("scenarios", run_options.selectors,
+                        "scenario files, directories, names or globs ('smap-*') of --scenarios (default: all)");
+        cmd->add_option("--tag", run_options.tags, "scenarios with this tag or needed CPU feature (pku, smap, …)")
+            ->allow_extra_args(false);  // `--tag pku nx-fetch`: nx-fetch is a scenario, not a second tag
         cmd->add_option("--scenarios", run_options.scenario_dir, "scenario directory")->capture_default_str();
         cmd->add_option("--backend", run_options.backend, "auto (KVM when it can, else QEMU), kvm or qemu")
             ->check(CLI::IsMember({"auto", "kvm", "qemu"}))

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "kvm/kvm.hpp"
 #include "qemu/qemu_backend.hpp"
@@ -10,11 +11,35 @@
 #include "scenario/compiler.hpp"
 #include "scenario/parser.hpp"
 #include "suite/backend_plan.hpp"
+#include "suite/selection.hpp"
 #include "util/file.hpp"
 
 namespace pagewalk::host::suite {
 
-int run_command(const RunOptions& options, const ReportOptions& reports) {
+namespace {
+
+/// `options` with the command line's selection resolved into files; nullopt (the error printed) when it is wrong.
+std::optional<RunOptions> resolve(const RunOptions& options, const char* command) {
+    const Selection sel = select_scenarios(options.selectors, options.tags, options.scenario_dir);
+    if (!sel.error.empty()) {
+        std::cerr << "pagewalk " << command << ": " << sel.error << "\n";
+        return std::nullopt;
+    }
+    if (sel.files.empty()) {
+        std::cerr << "pagewalk " << command << ": no scenarios (no *.toml in " << options.scenario_dir << ")\n";
+        return std::nullopt;
+    }
+    RunOptions o = options;
+    o.files = sel.files;
+    return o;
+}
+
+}  // namespace
+
+int run_command(const RunOptions& requested, const ReportOptions& reports) {
+    const std::optional<RunOptions> resolved = resolve(requested, "run");
+    if (!resolved) return kUsageError;
+    const RunOptions& options = *resolved;
     // An explicitly requested backend that cannot run at all is an error (or a ctest SKIP when asked for), never a
     // run whose every scenario is skipped.
     if (options.backend != "auto") {
@@ -48,7 +73,10 @@ int run_command(const RunOptions& options, const ReportOptions& reports) {
     return report::totals(results).failed == 0 && ok ? 0 : 1;
 }
 
-int list_command(const RunOptions& options) {
+int list_command(const RunOptions& requested) {
+    const std::optional<RunOptions> resolved = resolve(requested, "list");
+    if (!resolved) return kUsageError;
+    const RunOptions& options = *resolved;
     const BackendCaps caps = probe_backends(options.backend != "qemu", options.backend != "kvm");
     int status = 0;
     std::size_t runs = 0;
@@ -61,6 +89,11 @@ int list_command(const RunOptions& options) {
         }
         const scenario::Scenario& s = p.scenario;
         std::cout << s.name << "  (" << f << ")\n    " << s.rule << "\n";
+        if (const auto tags = scenario_tags(s); !tags.empty()) {
+            std::cout << "    tags:";
+            for (const auto& t : tags) std::cout << " " << t;
+            std::cout << "\n";
+        }
         if (!s.description.empty()) std::cout << "    " << s.description << "\n";
         for (PagingMode m : s.modes) {
             if (options.mode && *options.mode != m) continue;

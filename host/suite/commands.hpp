@@ -9,6 +9,9 @@
 
 namespace pagewalk::host::suite {
 
+/// The exit status of a usage error (a wrong option value, a selection that matches nothing).
+constexpr int kUsageError = 2;
+
 /// Report files and detail for `run`.
 struct ReportOptions {
     std::string junit, tap;
