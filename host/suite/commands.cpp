@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 #include "suite/commands.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -34,12 +38,30 @@ std::optional<RunOptions> resolve(const RunOptions& options, const char* command
     return o;
 }
 
+/// Why a report cannot be written to `path` (empty: it can) — checked before the run, not after minutes of it.
+std::string report_path_problem(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) return path + ": is a directory";
+    if (fs::exists(path, ec)) return ::access(path.c_str(), W_OK) == 0 ? "" : path + ": not writable";
+    const fs::path parent = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+    if (!fs::is_directory(parent, ec)) return path + ": no directory " + parent.string();
+    return ::access(parent.c_str(), W_OK) == 0 ? "" : path + ": directory " + parent.string() + " is not writable";
+}
+
 }  // namespace
 
 int run_command(const RunOptions& requested, const ReportOptions& reports) {
     const std::optional<RunOptions> resolved = resolve(requested, "run");
     if (!resolved) return kUsageError;
     const RunOptions& options = *resolved;
+    for (const auto& [flag, path] : {std::pair{"--junit", reports.junit}, {"--tap", reports.tap}}) {
+        if (path.empty()) continue;
+        if (const std::string why = report_path_problem(path); !why.empty()) {
+            std::cerr << "pagewalk run: " << flag << " " << why << "\n";
+            return kUsageError;
+        }
+    }
     // An explicitly requested backend that cannot run at all is an error (or a ctest SKIP when asked for), never a
     // run whose every scenario is skipped.
     if (options.backend != "auto") {
@@ -68,8 +90,14 @@ int run_command(const RunOptions& requested, const ReportOptions& reports) {
     }
     std::cout << report::console_report(results, wall, reports.verbose);
     bool ok = true;
-    if (!reports.tap.empty()) ok = report::write_text_file(reports.tap, report::tap_report(results)) && ok;
-    if (!reports.junit.empty()) ok = report::write_text_file(reports.junit, report::junit_report(results, wall)) && ok;
+    auto write = [&](const std::string& path, const std::string& text, const char* what) {
+        if (path.empty()) return;
+        const bool written = report::write_text_file(path, text);
+        if (written) std::cerr << "pagewalk run: " << what << " report written to " << path << "\n";
+        ok = written && ok;
+    };
+    write(reports.tap, report::tap_report(results), "TAP");
+    write(reports.junit, report::junit_report(results, wall), "JUnit");
     return report::totals(results).failed == 0 && ok ? 0 : 1;
 }
 
@@ -121,6 +149,14 @@ int compile_command(const std::string& file, const std::string& mode_name, const
     if (!mode) {
         std::cerr << "pagewalk compile: unknown mode " << mode_name << " (32bit, pae, 4level, 5level)\n";
         return 2;
+    }
+    const auto& modes = parsed.scenario.modes;
+    if (std::find(modes.begin(), modes.end(), *mode) == modes.end()) {
+        std::string names;
+        for (PagingMode m : modes) names += std::string(names.empty() ? "" : ", ") + to_string(m);
+        std::cerr << "pagewalk compile: " << file << " does not run in " << mode_name << " paging (its modes: " << names
+                  << ")\n";
+        return kUsageError;
     }
     const scenario::CompileResult c = scenario::compile(parsed.scenario, *mode);
     for (const auto& e : c.errors) std::cerr << e.to_string() << "\n";
