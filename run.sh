@@ -18,7 +18,7 @@ Usage: ./run.sh [subcommand]
   (none)        install missing Debian packages, build (Release, build/), run the unit tests, then the
                 scenario suite (build/pagewalk run --backend auto: KVM where it can, else QEMU)
   run [ARGS]    build what is stale (Release, build/), then `build/pagewalk run ARGS`: scenario names, globs,
-                files, directories, --tag T, and any other `pagewalk run` option, e.g.
+                files, directories, --tag T, and any other `pagewalk run` option (a log per run in logs/), e.g.
                   ./run.sh run nx-fetch 'smap-*' --tag pku --mode 4level --junit out.xml
                 (`build/pagewalk run --help` lists the options)
   test          build and run every ctest test in build/ (Release), and the unit/host tests again in
@@ -219,7 +219,8 @@ cmd_default() {
     # --- The scenario suite: every scenarios/*.toml in every mode it names, KVM where it can, else QEMU. ---
     if [[ -x "$BUILD_DIR/pagewalk" ]]; then
         log "Running the scenario suite"
-        "$BUILD_DIR/pagewalk" run --backend auto --junit "$BUILD_DIR/scenarios.xml" --tap "$BUILD_DIR/scenarios.tap"
+        "$BUILD_DIR/pagewalk" run --backend auto --junit "$BUILD_DIR/scenarios.xml" --tap "$BUILD_DIR/scenarios.tap" \
+            --logs "$ROOT/logs"
     else
         log "No scenario runner yet ($BUILD_DIR/pagewalk does not exist): unit tests only"
     fi
@@ -229,7 +230,8 @@ cmd_run() {  # cmd_run [pagewalk run arguments...]
     ensure_deps "${PKGS_BUILD[@]}" "${PKGS_COMPILER[@]}"
     ensure_optional_deps "scenarios KVM cannot run" "${PKGS_RUN[@]}"
     build_release >&2
-    exec "$BUILD_DIR/pagewalk" run "$@"
+    # A log per run in logs/ (the previous run's in logs.old/); a --logs of the caller's comes later and wins.
+    exec "$BUILD_DIR/pagewalk" run --logs "$ROOT/logs" "$@"
 }
 
 cmd_test() {

@@ -152,7 +152,13 @@ int main(int argc, char** argv) {
     run->add_option("--junit", reports.junit, "write a JUnit XML report");
     run->add_option("--tap", reports.tap, "write a TAP report");
     run->add_option("--guest", run_options.guest_path, kGuestHelp);
-    run->add_flag("-v,--verbose", reports.verbose, "report every scenario and its notes, not only failures");
+    auto* verbose_flag =
+        run->add_flag("-v,--verbose", reports.verbose, "report every scenario and its notes, not only failures");
+    run->add_flag("-q,--quiet", reports.quiet, "print only what failed and the summary line (no progress line)")
+        ->excludes(verbose_flag);
+    run->add_option("--logs", reports.logs,
+                    "write a log per run, DIR/<scenario>.<mode>.<backend>.log (the previous run's DIR: DIR.old)")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     run->add_flag("--no-live", no_live, "QEMU: no shared RAM / serial handshake (no live walk from outside)");
     run->add_flag("--skip-if-unavailable", run_options.skip_if_unavailable,
                   "with --backend kvm|qemu: exit 77 (ctest SKIP) with the reason when that backend is unavailable");
@@ -219,6 +225,7 @@ int main(int argc, char** argv) {
 
     if (!run_mode.empty()) run_options.mode = pagewalk::paging_mode_from_name(run_mode.c_str());
     run_options.qemu_live = !no_live;
+    run_options.progress = !reports.quiet;
     if (app.got_subcommand("run")) return pagewalk::host::suite::run_command(run_options, reports);
     if (app.got_subcommand("list")) return pagewalk::host::suite::list_command(run_options);
     if (app.got_subcommand("iso")) {

@@ -18,6 +18,10 @@ Totals totals(const std::vector<suite::JobResult>& results);
 
 /// Console report; `verbose` lists every result, not only what did not pass.
 std::string console_report(const std::vector<suite::JobResult>& results, double wall_ms, bool verbose);
+/// `--quiet`: only what failed (with its findings) and the summary line.
+std::string failures_report(const std::vector<suite::JobResult>& results);
+/// One result in full — verdict, file, time, every finding and note, then the backend's own report — for its log.
+std::string result_log(const suite::JobResult& r);
 /// The last line: "N passed, N failed, N skipped".
 std::string summary_line(const Totals& t);
 

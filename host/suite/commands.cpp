@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -49,6 +50,42 @@ std::string report_path_problem(const std::string& path) {
     return ::access(parent.c_str(), W_OK) == 0 ? "" : path + ": directory " + parent.string() + " is not writable";
 }
 
+/// Why `dir` cannot hold the logs (empty: it can): an existing non-directory, or no writable parent.
+std::string logs_dir_problem(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) return dir + ": exists and is not a directory";
+    const fs::path parent = fs::path(dir).parent_path().empty() ? fs::path(".") : fs::path(dir).parent_path();
+    if (!fs::is_directory(parent, ec)) return dir + ": no directory " + parent.string();
+    return ::access(parent.c_str(), W_OK) == 0 ? "" : dir + ": directory " + parent.string() + " is not writable";
+}
+
+/// Writes one log per result into `dir`, after moving the previous run's `dir` to `dir.old`. False (said on
+/// stderr) when it cannot.
+bool write_logs(const std::string& dir, const std::vector<JobResult>& results) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const std::string old = dir + ".old";
+    fs::remove_all(old, ec);
+    if (fs::exists(dir, ec)) fs::rename(dir, old, ec);
+    if (!ec) fs::create_directories(dir, ec);
+    if (ec) {
+        std::cerr << "pagewalk run: cannot make the log directory " << dir << ": " << ec.message() << "\n";
+        return false;
+    }
+    bool ok = true;
+    for (const JobResult& r : results) {
+        std::string name = r.scenario + "." + (r.mode ? to_string(*r.mode) : "file") + "." +
+                           (r.backend == "-" ? "none" : r.backend) + ".log";
+        // A scenario's name is the file's to choose: never a path out of the directory.
+        for (char& c : name)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
+        ok = report::write_text_file((fs::path(dir) / name).string(), report::result_log(r)) && ok;
+    }
+    if (ok) std::cerr << "pagewalk run: a log per run in " << dir << "/ (the previous run's in " << old << "/)\n";
+    return ok;
+}
+
 }  // namespace
 
 int run_command(const RunOptions& requested, const ReportOptions& reports) {
@@ -59,6 +96,12 @@ int run_command(const RunOptions& requested, const ReportOptions& reports) {
         if (path.empty()) continue;
         if (const std::string why = report_path_problem(path); !why.empty()) {
             std::cerr << "pagewalk run: " << flag << " " << why << "\n";
+            return kUsageError;
+        }
+    }
+    if (!reports.logs.empty()) {
+        if (const std::string why = logs_dir_problem(reports.logs); !why.empty()) {
+            std::cerr << "pagewalk run: --logs " << why << "\n";
             return kUsageError;
         }
     }
@@ -88,8 +131,10 @@ int run_command(const RunOptions& requested, const ReportOptions& reports) {
         std::cerr << "pagewalk run: no scenarios (looked in " << options.scenario_dir << ")\n";
         return 1;
     }
-    std::cout << report::console_report(results, wall, reports.verbose);
+    std::cout << (reports.quiet ? report::failures_report(results)
+                                : report::console_report(results, wall, reports.verbose));
     bool ok = true;
+    if (!reports.logs.empty()) ok = write_logs(reports.logs, results) && ok;
     auto write = [&](const std::string& path, const std::string& text, const char* what) {
         if (path.empty()) return;
         const bool written = report::write_text_file(path, text);

@@ -39,7 +39,8 @@ struct JobResult {
     std::optional<PagingMode> mode;
     std::string backend;  ///< "kvm", "qemu", or "-" (not run)
     check::Evaluation eval;
-    double ms = 0;  ///< wall time of the run (compile + boot + checks)
+    double ms = 0;        ///< wall time of the run (compile + boot + checks)
+    std::string run_log;  ///< what the backend reported: outcome, registers, every record (for the log file)
 };
 
 /// Scenario files: `files` as given, or the sorted *.toml files of `dir`.
