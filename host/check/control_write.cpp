@@ -41,6 +41,7 @@ Finding disagree(const harness::ControlWriteRecord& w, const BackendInfo& backen
     f.detail = "        " + describe_control_write(w) + "\n";
     if (const auto k = excusable ? match_known_deviation(d) : std::nullopt) {
         f.severity = Finding::Severity::known_deviation;
+        f.deviation_id = k->id;
         f.message += " — backend deviation (known: " + std::string(k->id) + "): " + k->rule;
     }
     return f;

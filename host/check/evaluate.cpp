@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <pagewalk/harness/ports.hpp>
 #include <pagewalk/harness/program.hpp>
 
 #include "check/chain.hpp"
@@ -62,6 +63,13 @@ public:
         }
         if (out_.verdict == Verdict::skip) return;
         const bool complete = run_.outcome == Outcome::passed || run_.outcome == Outcome::guest_failed;
+        // Not a judgement of the checks: the run broke — a watchdog, a VM that died, or a guest that gave up
+        // (an unexpected exception, bad boot information). CI reports call that an error.
+        const harness::FinalRecord* final = run_.records.empty() ? nullptr : run_.records.back().record.final_record();
+        const bool gave_up =
+            final != nullptr && (final->status == static_cast<std::uint32_t>(harness::ExitStatus::panic) ||
+                                 final->status == static_cast<std::uint32_t>(harness::ExitStatus::bad_boot));
+        out_.run_broke = !complete || gave_up;
         if (!complete)
             fail(0, "run", std::string(to_string(run_.outcome)) + (run_.detail.empty() ? "" : ": " + run_.detail),
                  format_result(run_, false));
@@ -182,6 +190,7 @@ private:
         if (const auto k = match_known_deviation(d)) {
             add(Finding::Severity::known_deviation, step, check,
                 message + " — backend deviation (known: " + k->id + "): " + k->rule, format_chain(a, mode_));
+            out_.findings.back().deviation_id = k->id;
             return;
         }
         fail(step, check, message, format_chain(a, mode_));

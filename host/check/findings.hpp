@@ -14,7 +14,8 @@ struct Finding {
     std::uint32_t step = 0;  ///< 0: not about one step
     std::string check;       ///< "expectation", "prediction", "live", "A/D", "value", "run", "step"
     std::string message;
-    std::string detail;  ///< the entry chain, registers, last records … (multi-line, indented)
+    std::string detail;        ///< the entry chain, registers, last records … (multi-line, indented)
+    std::string deviation_id;  ///< a known deviation: its id in the list (known_deviations.hpp)
 };
 
 /// A scenario run's verdict.
@@ -31,6 +32,9 @@ struct Evaluation {
     std::string live_source;         ///< where the live walk got registers ("KVM_GET_SREGS + KVM_TRANSLATE", …)
     std::uint8_t guest_verdict = 0;  ///< the guest's own verdict (harness::ProgramVerdict), 0: none received
     bool guest_agrees = true;        ///< the guest's judgements match the host's findings (check/guest_verdict.hpp)
+    /// The run itself did not complete — watchdog, triple fault, crash, launch error — as opposed to a check that
+    /// disagreed: CI reports call this an error, not a failure.
+    bool run_broke = false;
 
     void add(Finding f) { findings.push_back(std::move(f)); }
     /// Sets the verdict from the findings (fail > known deviation > pass); skip stays skip.

@@ -18,7 +18,8 @@ struct JobResult {
     std::optional<PagingMode> mode;
     std::string backend;  ///< "kvm", "qemu", or "-" (not run)
     Evaluation eval;
-    double ms = 0;  ///< wall time of the run (compile + boot + checks)
+    double ms = 0;        ///< wall time of the run (compile + boot + checks)
+    std::string run_log;  ///< what the backend reported: outcome, registers, every record (for the log file)
 };
 
 }  // namespace pagewalk::host::check

@@ -31,6 +31,7 @@ check::Evaluation did_not_run(const std::string& why) {
     f.message = why;
     e.add(std::move(f));
     e.guest_agrees = false;
+    e.run_broke = true;
     e.conclude();
     return e;
 }

@@ -3,11 +3,14 @@
 
 #include <cpuid.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace pagewalk::host::kvm {
@@ -25,6 +28,19 @@ std::vector<std::uint8_t> cpuid_buffer(std::uint32_t n) {
     return buf;
 }
 
+/// What to do about EACCES on the KVM device: join its group — or, when its group may not use it either (a device
+/// for root only), first a udev rule that opens it to the kvm group.
+std::string access_fix(const char* path) {
+    struct stat st {};
+    const group* g = ::stat(path, &st) == 0 ? ::getgrgid(st.st_gid) : nullptr;
+    const std::string name = g != nullptr ? g->gr_name : "kvm";
+    if (g != nullptr && (st.st_mode & S_IRWXG) != 0 && name != "root")
+        return " (this user may not use KVM: `sudo usermod -aG " + name + " $USER`, then log in again)";
+    return std::string(" (") + path +
+           " is for root only here: a udev rule such as KERNEL==\"kvm\", GROUP=\"kvm\", MODE=\"0660\" opens it to "
+           "the kvm group; then `sudo usermod -aG kvm $USER` and log in again)";
+}
+
 }  // namespace
 
 Error ioctl_error(const char* what, int err) {
@@ -32,9 +48,19 @@ Error ioctl_error(const char* what, int err) {
 }
 
 Expected<std::shared_ptr<KvmSystem>> KvmSystem::open(const char* path) {
+    if (path == nullptr) {
+        const char* env = std::getenv("PAGEWALK_KVM_DEVICE");
+        path = env != nullptr && *env != '\0' ? env : "/dev/kvm";
+    }
     auto sys = std::make_shared<KvmSystem>();
     sys->fd_ = Fd(::open(path, O_RDWR | O_CLOEXEC));
-    if (!sys->fd_.valid()) return Error{std::string("cannot open ") + path + ": " + std::strerror(errno)};
+    if (!sys->fd_.valid()) {
+        const int err = errno;
+        std::string why = std::string("cannot open ") + path + ": " + std::strerror(err);
+        // The usual cause on a desktop: the user is not in the group that owns /dev/kvm.
+        if (err == EACCES) why += access_fix(path);
+        return Error{why};
+    }
     const int version = ::ioctl(sys->fd(), KVM_GET_API_VERSION, 0);
     if (version != KVM_API_VERSION)
         return Error{"KVM API version " + std::to_string(version) + ", expected " + std::to_string(KVM_API_VERSION)};

@@ -21,7 +21,8 @@ namespace pagewalk::host::kvm {
 /// An open /dev/kvm: API version checked, vCPU mmap size and supported CPUID known.
 class KvmSystem {
 public:
-    static Expected<std::shared_ptr<KvmSystem>> open(const char* path = "/dev/kvm");
+    /// `path` null: $PAGEWALK_KVM_DEVICE if set (tests point it at a missing file), else /dev/kvm.
+    static Expected<std::shared_ptr<KvmSystem>> open(const char* path = nullptr);
     [[nodiscard]] int fd() const { return fd_.get(); }
     [[nodiscard]] std::size_t vcpu_mmap_size() const { return vcpu_mmap_size_; }
     /// KVM_GET_SUPPORTED_CPUID: what this KVM can expose to a guest.

@@ -60,26 +60,43 @@ void findings(std::ostringstream& o, const check::JobResult& r, bool notes) {
     }
 }
 
+/// The lines of one result: verdict, title, file, time, (skip) reason, findings.
+void result_lines(std::ostringstream& o, const check::JobResult& r, bool verbose) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.0f ms", r.ms);
+    o << check::to_string(r.eval.verdict) << "  " << title(r) << "  (" << r.file << ", " << ms << ")";
+    if (r.eval.verdict == check::Verdict::skip) o << ": " << r.eval.reason;
+    o << "\n";
+    if (r.eval.verdict != check::Verdict::skip) {
+        findings(o, r, verbose);
+        if (verbose && r.eval.accesses > 0)
+            o << "    " << r.eval.accesses << " accesses checked; " << r.eval.live_checked
+              << " walked live from outside (" << (r.eval.live_source.empty() ? "none" : r.eval.live_source) << ")\n";
+    }
+}
+
 }  // namespace
+
+std::string failures_report(const std::vector<check::JobResult>& results) {
+    std::ostringstream o;
+    for (const auto& r : results)
+        if (r.eval.verdict == check::Verdict::fail) result_lines(o, r, false);
+    o << summary_line(totals(results)) << "\n";
+    return o.str();
+}
+
+std::string result_log(const check::JobResult& r) {
+    std::ostringstream o;
+    result_lines(o, r, true);
+    if (!r.rule.empty()) o << "rule: " << r.rule << "\n";
+    if (!r.run_log.empty()) o << "\n" << r.run_log;
+    return o.str();
+}
 
 std::string console_report(const std::vector<check::JobResult>& results, double wall_ms, bool verbose) {
     std::ostringstream o;
-    for (const auto& r : results) {
-        const bool show = verbose || r.eval.verdict != check::Verdict::pass;
-        if (!show) continue;
-        char ms[32];
-        std::snprintf(ms, sizeof ms, "%.0f ms", r.ms);
-        o << check::to_string(r.eval.verdict) << "  " << title(r) << "  (" << r.file << ", " << ms << ")";
-        if (r.eval.verdict == check::Verdict::skip) o << ": " << r.eval.reason;
-        o << "\n";
-        if (r.eval.verdict != check::Verdict::skip) {
-            findings(o, r, verbose);
-            if (verbose && r.eval.accesses > 0)
-                o << "    " << r.eval.accesses << " accesses checked; " << r.eval.live_checked
-                  << " walked live from outside (" << (r.eval.live_source.empty() ? "none" : r.eval.live_source)
-                  << ")\n";
-        }
-    }
+    for (const auto& r : results)
+        if (verbose || r.eval.verdict != check::Verdict::pass) result_lines(o, r, verbose);
 
     // Summary table per mode and backend.
     struct Row {

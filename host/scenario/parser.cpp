@@ -66,10 +66,12 @@ public:
         s.name = std::filesystem::path(r_.file()).stem().string();
         s.controls = harness::control::wp | harness::control::nxe | harness::control::pse;
         r_.check_keys(root, "",
-                      {"name", "description", "rule", "modes", "features", "qemu_cpu", "control", "data_frames",
+                      {"name", "description", "rule", "tags", "modes", "features", "qemu_cpu", "control", "data_frames",
                        "table_frames", "memory_mib", "step"});
         if (const auto* n = root.get("name")) set(s.name, r_.string(*n, "name"));
         if (const auto* n = root.get("description")) set(s.description, r_.string(*n, "description"));
+        if (const auto* n = root.get("tags"))
+            if (auto list = r_.string_list(*n, "tags")) s.tags = *list;
         if (const auto* n = root.get("rule"))
             set(s.rule, r_.string(*n, "rule"));
         else

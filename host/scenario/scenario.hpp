@@ -110,6 +110,7 @@ struct StepSpec {
 struct Scenario {
     std::string file;
     std::string name, description, rule;
+    std::vector<std::string> tags;  ///< for selecting (`pagewalk run --tag T`); features are tags too
     std::vector<PagingMode> modes;
     std::uint32_t features = 0;  ///< declared; the compiler adds what controls and steps imply
     std::string qemu_cpu;        ///< QEMU -cpu value; empty = "max"

@@ -31,6 +31,14 @@ BackendCaps probe_backends(bool want_kvm, bool want_qemu) {
     return caps;
 }
 
+std::string kvm_fallback_notice(const BackendCaps& caps, const std::string& requested, std::size_t runs) {
+    if (requested != "auto" || caps.kvm || caps.kvm_unavailable == "not requested") return {};
+    std::string s = "pagewalk: KVM is not used: " + caps.kvm_unavailable + "\n";
+    s += caps.qemu.found ? "  so all " + std::to_string(runs) + " scenario runs go to QEMU (TCG, slower) instead\n"
+                         : "  and QEMU is unavailable too (" + caps.qemu.reason + "): every run is skipped\n";
+    return s;
+}
+
 bool kvm_supports(const kvm::KvmCapabilities& caps, PagingMode mode, std::uint32_t features, std::string* why) {
     // Probe rows (kvm/probe.cpp) for each paging mode and feature; features CPUID alone decides are not rows.
     const char* mode_row = nullptr;

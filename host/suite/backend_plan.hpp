@@ -31,6 +31,10 @@ struct BackendChoice {
     std::uint32_t vouched = 0;  ///< features the KVM probe saw working that CPUID may not report
 };
 
+/// Under --backend auto with KVM unusable (no /dev/kvm, permission denied …): one paragraph saying why, how to fix
+/// it, and that all `runs` go to QEMU instead. Empty when KVM is usable or was not asked for.
+std::string kvm_fallback_notice(const BackendCaps& caps, const std::string& requested, std::size_t runs);
+
 /// Whether KVM can run `mode` with `features`; the reason when not.
 bool kvm_supports(const kvm::KvmCapabilities& caps, PagingMode mode, std::uint32_t features, std::string* why);
 

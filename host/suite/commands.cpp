@@ -1,27 +1,127 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 #include "suite/commands.hpp"
 
-#include <cstdio>
-#include <iostream>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include "kvm/kvm.hpp"
+#include "qemu/qemu_backend.hpp"
 #include "report/report.hpp"
 #include "scenario/compiler.hpp"
 #include "scenario/parser.hpp"
 #include "suite/backend_plan.hpp"
+#include "suite/selection.hpp"
 #include "util/file.hpp"
 
 namespace pagewalk::host::suite {
 
-int run_command(const RunOptions& options, const ReportOptions& reports) {
-    if (options.skip_if_unavailable && options.backend != "auto") {
-        const BackendCaps caps = probe_backends(options.backend == "kvm", options.backend == "qemu");
-        if (options.backend == "kvm" && !caps.kvm) {
-            std::cout << "SKIP: kvm unavailable: " << caps.kvm_unavailable << "\n";
-            return 77;
+namespace {
+
+/// `options` with the command line's selection resolved into files; nullopt (the error printed) when it is wrong.
+std::optional<RunOptions> resolve(const RunOptions& options, const char* command) {
+    const Selection sel = select_scenarios(options.selectors, options.tags, options.scenario_dir);
+    if (!sel.error.empty()) {
+        std::cerr << "pagewalk " << command << ": " << sel.error << "\n";
+        return std::nullopt;
+    }
+    if (sel.files.empty()) {
+        std::cerr << "pagewalk " << command << ": no scenarios (no *.toml in " << options.scenario_dir << ")\n";
+        return std::nullopt;
+    }
+    RunOptions o = options;
+    o.files = sel.files;
+    return o;
+}
+
+/// Why a report cannot be written to `path` (empty: it can) — checked before the run, not after minutes of it.
+std::string report_path_problem(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) return path + ": is a directory";
+    if (fs::exists(path, ec)) return ::access(path.c_str(), W_OK) == 0 ? "" : path + ": not writable";
+    const fs::path parent = fs::path(path).parent_path().empty() ? fs::path(".") : fs::path(path).parent_path();
+    if (!fs::is_directory(parent, ec)) return path + ": no directory " + parent.string();
+    return ::access(parent.c_str(), W_OK) == 0 ? "" : path + ": directory " + parent.string() + " is not writable";
+}
+
+/// Why `dir` cannot hold the logs (empty: it can): an existing non-directory, or no writable parent.
+std::string logs_dir_problem(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) return dir + ": exists and is not a directory";
+    const fs::path parent = fs::path(dir).parent_path().empty() ? fs::path(".") : fs::path(dir).parent_path();
+    if (!fs::is_directory(parent, ec)) return dir + ": no directory " + parent.string();
+    return ::access(parent.c_str(), W_OK) == 0 ? "" : dir + ": directory " + parent.string() + " is not writable";
+}
+
+/// Writes one log per result into `dir`, after moving the previous run's `dir` to `dir.old`. False (said on
+/// stderr) when it cannot.
+bool write_logs(const std::string& dir, const std::vector<JobResult>& results) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const std::string old = dir + ".old";
+    fs::remove_all(old, ec);
+    if (fs::exists(dir, ec)) fs::rename(dir, old, ec);
+    if (!ec) fs::create_directories(dir, ec);
+    if (ec) {
+        std::cerr << "pagewalk run: cannot make the log directory " << dir << ": " << ec.message() << "\n";
+        return false;
+    }
+    bool ok = true;
+    for (const JobResult& r : results) {
+        std::string name = r.scenario + "." + (r.mode ? to_string(*r.mode) : "file") + "." +
+                           (r.backend == "-" ? "none" : r.backend) + ".log";
+        // A scenario's name is the file's to choose: never a path out of the directory.
+        for (char& c : name)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
+        ok = report::write_text_file((fs::path(dir) / name).string(), report::result_log(r)) && ok;
+    }
+    if (ok) std::cerr << "pagewalk run: a log per run in " << dir << "/ (the previous run's in " << old << "/)\n";
+    return ok;
+}
+
+}  // namespace
+
+int run_command(const RunOptions& requested, const ReportOptions& reports) {
+    const std::optional<RunOptions> resolved = resolve(requested, "run");
+    if (!resolved) return kUsageError;
+    const RunOptions& options = *resolved;
+    for (const auto& [flag, path] : {std::pair{"--junit", reports.junit}, {"--tap", reports.tap}}) {
+        if (path.empty()) continue;
+        if (const std::string why = report_path_problem(path); !why.empty()) {
+            std::cerr << "pagewalk run: " << flag << " " << why << "\n";
+            return kUsageError;
         }
-        if (options.backend == "qemu" && !caps.qemu.found) {
-            std::cout << "SKIP: qemu unavailable: " << caps.qemu.reason << "\n";
-            return 77;
+    }
+    if (!reports.logs.empty()) {
+        if (const std::string why = logs_dir_problem(reports.logs); !why.empty()) {
+            std::cerr << "pagewalk run: --logs " << why << "\n";
+            return kUsageError;
+        }
+    }
+    // An explicitly requested backend that cannot run at all is an error (or a ctest SKIP when asked for), never a
+    // run whose every scenario is skipped.
+    if (options.backend != "auto") {
+        std::string unavailable;
+        if (options.backend == "kvm") {
+            if (auto kvm = kvm::KvmSystem::open(); !kvm) unavailable = kvm.error();
+        } else if (const auto q = qemu::probe_qemu(); !q.found) {
+            unavailable = q.reason;
+        }
+        if (!unavailable.empty()) {
+            if (options.skip_if_unavailable) {
+                std::cout << "SKIP: " << options.backend << " unavailable: " << unavailable << "\n";
+                return 77;
+            }
+            std::cerr << "pagewalk run: --backend " << options.backend << " cannot run: " << unavailable
+                      << "\n  (--backend auto uses whichever backend can run each scenario)\n";
+            return 1;
         }
     }
     const Stopwatch clock;
@@ -31,16 +131,28 @@ int run_command(const RunOptions& options, const ReportOptions& reports) {
         std::cerr << "pagewalk run: no scenarios (looked in " << options.scenario_dir << ")\n";
         return 1;
     }
-    std::cout << report::console_report(results, wall, reports.verbose);
+    std::cout << (reports.quiet ? report::failures_report(results)
+                                : report::console_report(results, wall, reports.verbose));
     bool ok = true;
-    if (!reports.tap.empty()) ok = report::write_text_file(reports.tap, report::tap_report(results)) && ok;
-    if (!reports.junit.empty()) ok = report::write_text_file(reports.junit, report::junit_report(results, wall)) && ok;
+    if (!reports.logs.empty()) ok = write_logs(reports.logs, results) && ok;
+    auto write = [&](const std::string& path, const std::string& text, const char* what) {
+        if (path.empty()) return;
+        const bool written = report::write_text_file(path, text);
+        if (written) std::cerr << "pagewalk run: " << what << " report written to " << path << "\n";
+        ok = written && ok;
+    };
+    write(reports.tap, report::tap_report(results), "TAP");
+    write(reports.junit, report::junit_report(results, wall), "JUnit");
     return report::totals(results).failed == 0 && ok ? 0 : 1;
 }
 
-int list_command(const RunOptions& options) {
+int list_command(const RunOptions& requested) {
+    const std::optional<RunOptions> resolved = resolve(requested, "list");
+    if (!resolved) return kUsageError;
+    const RunOptions& options = *resolved;
     const BackendCaps caps = probe_backends(options.backend != "qemu", options.backend != "kvm");
     int status = 0;
+    std::size_t runs = 0;
     for (const std::string& f : scenario_files(options.files, options.scenario_dir)) {
         const scenario::ParseResult p = scenario::parse_scenario_file(f);
         if (!p.ok()) {
@@ -50,11 +162,17 @@ int list_command(const RunOptions& options) {
         }
         const scenario::Scenario& s = p.scenario;
         std::cout << s.name << "  (" << f << ")\n    " << s.rule << "\n";
+        if (const auto tags = scenario_tags(s); !tags.empty()) {
+            std::cout << "    tags:";
+            for (const auto& t : tags) std::cout << " " << t;
+            std::cout << "\n";
+        }
         if (!s.description.empty()) std::cout << "    " << s.description << "\n";
         for (PagingMode m : s.modes) {
             if (options.mode && *options.mode != m) continue;
             const std::uint32_t features = scenario::required_features(s, m);
             const BackendChoice c = choose_backend(caps, options.backend, s, m, features);
+            ++runs;
             std::cout << "    " << to_string(m) << ": ";
             if (c.backend.empty())
                 std::cout << "SKIP (" << c.reason << ")";
@@ -64,6 +182,7 @@ int list_command(const RunOptions& options) {
             std::cout << (names.empty() ? "" : "; needs " + names) << "\n";
         }
     }
+    std::cerr << kvm_fallback_notice(caps, options.backend, runs);
     return status;
 }
 
@@ -75,6 +194,14 @@ int compile_command(const std::string& file, const std::string& mode_name, const
     if (!mode) {
         std::cerr << "pagewalk compile: unknown mode " << mode_name << " (32bit, pae, 4level, 5level)\n";
         return 2;
+    }
+    const auto& modes = parsed.scenario.modes;
+    if (std::find(modes.begin(), modes.end(), *mode) == modes.end()) {
+        std::string names;
+        for (PagingMode m : modes) names += std::string(names.empty() ? "" : ", ") + to_string(m);
+        std::cerr << "pagewalk compile: " << file << " does not run in " << mode_name << " paging (its modes: " << names
+                  << ")\n";
+        return kUsageError;
     }
     const scenario::CompileResult c = scenario::compile(parsed.scenario, *mode);
     for (const auto& e : c.errors) std::cerr << e.to_string() << "\n";

@@ -9,10 +9,16 @@
 
 namespace pagewalk::host::suite {
 
+/// The exit status of a usage error (a wrong option value, a selection that matches nothing).
+constexpr int kUsageError = 2;
+
 /// Report files and detail for `run`.
 struct ReportOptions {
     std::string junit, tap;
     bool verbose = false;
+    bool quiet = false;  ///< only failures and the summary line
+    /// A log file per run, DIR/<scenario>.<mode>.<backend>.log; the previous run's DIR becomes DIR.old. Empty: none.
+    std::string logs;
 };
 
 /// `pagewalk run`: runs, prints the console report, writes TAP/JUnit; exit status 0 only if nothing failed.

@@ -96,7 +96,7 @@ check::Evaluation skipped(std::string why) {
 
 /// Compiles, boots and checks one job on one backend.
 check::Evaluation run_on(const RunOptions& o, const BackendCaps& caps, const Job& job, const std::string& backend,
-                         std::uint32_t vouched, std::uint32_t id) {
+                         std::uint32_t vouched, std::uint32_t id, std::string& log) {
     const scenario::Scenario& s = *job.scenario;
     scenario::CompileOptions co;
     co.scenario_id = id;
@@ -123,6 +123,7 @@ check::Evaluation run_on(const RunOptions& o, const BackendCaps& caps, const Job
     check::LiveChecker live(vouched);
     b.on_record = [&](const harness::DecodedRecord& r, LiveGuest& g) { live.on_record(r, g); };
     const RunResult run = backend == "kvm" ? kvm::boot_kvm(b) : qemu::boot_qemu(b);
+    log += "--- " + backend + " run ---\n" + format_result(run, true);
     check::BackendInfo info{backend, backend == "kvm" ? caps.kvm_version : caps.qemu.version};
     return check::evaluate(c.program, run, &live, info);
 }
@@ -157,11 +158,11 @@ JobResult run_job(const RunOptions& o, const BackendCaps& caps, std::uint32_t gu
         return r;
     }
     r.backend = choice.backend;
-    r.eval = run_on(o, caps, job, choice.backend, choice.vouched, id);
+    r.eval = run_on(o, caps, job, choice.backend, choice.vouched, id, r.run_log);
     // The guest's CPUID may lack what the KVM probe saw: under auto, QEMU gets its chance.
     if (o.backend == "auto" && r.backend == "kvm" && r.eval.verdict == check::Verdict::skip && caps.qemu.found) {
         r.backend = "qemu";
-        r.eval = run_on(o, caps, job, "qemu", 0, id);
+        r.eval = run_on(o, caps, job, "qemu", 0, id, r.run_log);
     }
     r.ms = clock.ms();
     return r;
@@ -193,6 +194,7 @@ std::vector<JobResult> run_suite(const RunOptions& o) {
     }
     const bool need_kvm = o.backend != "qemu", need_qemu = o.backend != "kvm";
     const BackendCaps caps = probe_backends(need_kvm, need_qemu);
+    std::cerr << kvm_fallback_notice(caps, o.backend, jobs.size());
     const std::uint32_t guest_modes = guest_program_modes(o.guest_path);
     std::vector<JobResult> results(jobs.size());
     report::Progress progress(jobs.size(), o.progress);

@@ -16,6 +16,9 @@ namespace pagewalk::host::suite {
 /// What `pagewalk run` was asked to do.
 struct RunOptions {
     std::vector<std::string> files;  ///< scenario files; empty = every *.toml of scenario_dir
+    /// What the command line named: files, directories, names, globs (suite/selection.hpp); resolved into `files`.
+    std::vector<std::string> selectors;
+    std::vector<std::string> tags;  ///< --tag
     std::string scenario_dir;
     std::string backend = "auto";  ///< auto, kvm or qemu
     std::optional<PagingMode> mode;

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <pagewalk/harness/decoder.hpp>
+#include <pagewalk/harness/ports.hpp>
 #include <pagewalk/harness/program.hpp>
 
 #include "check/known_deviations.hpp"
@@ -208,12 +209,31 @@ TEST(Evaluate, MissingRecordsAndCrashesFail) {
     add(run, read_ok(2, 0x4000'0008, kDataBase + 8, h::data_tag(8)));
     auto e = evaluate(c, run);
     EXPECT_TRUE(has_finding(e, "run", "no access record"));
+    EXPECT_FALSE(e.run_broke);  // the run completed; a check failed
     run.outcome = Outcome::triple_fault;
     run.detail = "KVM_EXIT_SHUTDOWN";
     run.registers = "rip=…";
     e = evaluate(c, run);
     EXPECT_EQ(e.verdict, check::Verdict::fail);
     EXPECT_TRUE(has_finding(e, "run", "triple fault"));
+    EXPECT_TRUE(e.run_broke);  // a JUnit <error>, not a <failure>
+}
+
+TEST(Evaluate, AGuestThatGaveUpBrokeTheRun) {
+    const Compiled c(kScenario);
+    for (const auto& [status, broke] : {std::pair{h::ExitStatus::check_failed, false},
+                                        {h::ExitStatus::panic, true},
+                                        {h::ExitStatus::bad_boot, true}}) {
+        RunResult run = passed_run();
+        run.outcome = Outcome::guest_failed;
+        h::FinalRecord f{};
+        f.header.type = static_cast<std::uint16_t>(h::RecordType::final);
+        f.status = static_cast<std::uint32_t>(status);
+        add(run, f);
+        const auto e = evaluate(c, run);
+        EXPECT_EQ(e.verdict, check::Verdict::fail);
+        EXPECT_EQ(e.run_broke, broke) << "final status " << static_cast<int>(status);
+    }
 }
 
 TEST(Evaluate, MissingFeatureIsASkipWithTheReason) {

@@ -2,9 +2,11 @@
 // Scenario files: a good file becomes the Scenario it says; every error names the file, line and key.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "scenario/parser.hpp"
+#include "suite/selection.hpp"
 
 using namespace pagewalk::host::scenario;
 using pagewalk::PagingMode;
@@ -276,4 +278,25 @@ TEST(ScenarioParser, UnreadableFile) {
     const ParseResult r = parse_scenario_file("/nonexistent/x.toml");
     ASSERT_EQ(r.errors.size(), 1u);
     EXPECT_EQ(r.errors[0].pos.file, "/nonexistent/x.toml");
+}
+
+TEST(ScenarioParser, TagsAreStringsAndFeaturesAreTagsToo) {
+    const ParseResult r = parse(std::string(kHeader) + R"(tags = ["tlb", "flush"]
+[control]
+pke = true
+[[step]]
+op = "map"
+va = 0x4000_0000
+frame = 0
+size = "4K"
+rights = "rwu"
+pkey = 1
+)");
+    ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
+    EXPECT_EQ(r.scenario.tags, (std::vector<std::string>{"tlb", "flush"}));
+    // `pagewalk run --tag pku` finds it by the feature it needs as well as by its own tags.
+    const auto tags = pagewalk::host::suite::scenario_tags(r.scenario);
+    for (const char* t : {"flush", "pku", "tlb"}) EXPECT_NE(std::find(tags.begin(), tags.end(), t), tags.end()) << t;
+    expect_error(std::string(kHeader) + "tags = 5\n[[step]]\nop = \"reload_cr3\"\n", 4, "tags",
+                 "expected a string or an array of strings");
 }
