@@ -152,12 +152,12 @@ int iso_command(const IsoCommandOptions& o) {
             << "  sudo dd if=" << iso << " of=/dev/sdX bs=4M conv=fsync status=progress\n"
             << (image->platforms.uefi
                     ? "Boot the machine from it through UEFI (Secure Boot off: GRUB's EFI image is not signed) or\n"
-                      "BIOS (legacy/CSM). Under BIOS the screen shows one line per program and the summary (UEFI\n"
-                      "has no text mode). COM1 (115200 8N1) carries the same lines and every record. To have the\n"
-                      "host check "
-                    : "Boot the machine from it in BIOS (legacy/CSM) mode. The screen shows one line per program and\n"
-                      "the summary; COM1 (115200 8N1) carries the same lines and every record. To have the host "
-                      "check\n")
+                      "BIOS (legacy/CSM). The screen shows one line per program, the summary and a QR code of it\n"
+                      "(photograph it; `pagewalk iso --decode TEXT` prints its report). COM1 (115200 8N1) carries\n"
+                      "the same lines and every record. To have the host check "
+                    : "Boot the machine from it in BIOS (legacy/CSM) mode. The screen shows one line per program,\n"
+                      "the summary and a QR code of it (photograph it; `pagewalk iso --decode TEXT` prints its\n"
+                      "report); COM1 (115200 8N1) carries the same lines and every record. To have the host check\n")
             << "a capture of COM1 (e.g. `picocom -b 115200 -g com1.log /dev/ttyUSB0`):\n"
             << "  " << self() << " iso --serial-log com1.log   (with the same scenario files and --mode)\n"
             << "Try it under QEMU first:\n"

@@ -142,6 +142,7 @@ private:
     }
 
     void set_function(int x, int y, bool d) {
+        if (x < 0 || y < 0 || x >= size_ || y >= size_) return;  // never, by construction; the compiler cannot see it
         dark_[y * size_ + x] = d ? 1 : 0;
         function_[y * size_ + x] = 1;
     }
