@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-// pagewalk guest runner: the run's summary as a QR code (harness/qr.hpp, harness/summary.hpp) at the bottom right of
-// a framebuffer screen, drawn after the summary line, so that a phone camera can carry the result away from a
-// machine with no serial cable. Not on the VGA text screen (80×25 cells hold no QR code of this size). Portable
+// pagewalk guest runner: the run's summary as a QR code (harness/qr.hpp, harness/summary.hpp) at the right of a
+// framebuffer screen, drawn after the summary line (which it leaves visible), so that a phone camera can carry the
+// result away from a machine with no serial cable. Not on the VGA text screen (80×25 cells hold no QR code of this
+// size). Portable
 // (-m32 and -m64).
 #pragma once
 
@@ -24,15 +25,18 @@ struct QrPlacement {
     unsigned x = 0, y = 0;
 };
 
-/// Bottom right; beside the text when it fits with modules of at least 2 pixels, else over it, as large as the
-/// screen below the status line allows.
+/// Beside the text at the bottom right when it fits there with modules of at least 2 pixels; else at the top right,
+/// below the status row, over the older program lines but clear of the last two rows (the summary line and the
+/// cursor's), as large as that space allows.
 inline QrPlacement place_qr(unsigned width, unsigned height, unsigned cell_width, unsigned cell_height, int size) {
     const unsigned total = static_cast<unsigned>(size + 2 * kQuietZone);
     const unsigned below_status = height - cell_height;
     const unsigned beside = width > kTextColumns * cell_width ? width - kTextColumns * cell_width : 0;
-    unsigned module = beside / total < below_status / total ? beside / total : below_status / total;
-    if (module < 2) module = (width < below_status ? width : below_status) / total;
-    return {module, width - total * module, height - total * module};
+    const unsigned module = beside / total < below_status / total ? beside / total : below_status / total;
+    if (module >= 2) return {module, width - total * module, height - total * module};
+    const unsigned above_last_rows = height - 3 * cell_height;
+    const unsigned over = (width < above_last_rows ? width : above_last_rows) / total;
+    return {over, width - total * over, cell_height};
 }
 
 /// Encodes `s` and draws it; false when the screen has no framebuffer or the symbol does not fit.

@@ -11,6 +11,7 @@
 
 #include "iso/screenshot.hpp"
 #include "report/screen.hpp"
+#include "runner/summary_screen.hpp"
 
 using namespace pagewalk::guest;
 using pagewalk::host::iso::find_text_row;
@@ -107,4 +108,19 @@ TEST(Framebuffer, ScreenLinesStatusAndScrollingReadBackFromTheScreenshot) {
     EXPECT_FALSE(find_text_row(img, "line 0", attr::pass));  // scrolled away
     EXPECT_FALSE(find_text_row(img, "pagewalk: 1 passed, 0 failed, 0 skipped (2 programs)", attr::pass));
     EXPECT_FALSE(find_text_row(img, "pagewalk: 1 passed, 0 failed, 0 skipped (1 programs)", attr::fail));
+}
+
+TEST(Framebuffer, TheQrCodeGoesBesideTheTextOrAboveTheLastTwoRows) {
+    using pagewalk::guest::runner::place_qr;
+    // 2560×1440, glyphs 3×: 74 columns of text take 1776 pixels; a version-20 symbol (97 + 8 modules) fits beside.
+    const auto wide = place_qr(2560, 1440, 24, 48, 97);
+    EXPECT_EQ(wide.module, 7u);
+    EXPECT_GE(wide.x, 74u * 24);
+    EXPECT_EQ(wide.y + 105 * wide.module, 1440u);
+    // 800×600: no room beside, so top right, below the status row, ending above the last two text rows.
+    const auto narrow = place_qr(800, 600, 8, 16, 97);
+    EXPECT_EQ(narrow.module, 5u);
+    EXPECT_EQ(narrow.y, 16u);
+    EXPECT_LE(narrow.y + 105 * narrow.module, 600u - 2 * 16);
+    EXPECT_EQ(narrow.x + 105 * narrow.module, 800u);
 }
