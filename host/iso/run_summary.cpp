@@ -94,7 +94,12 @@ Expected<sm::Summary> summary_from_run(const RunResult& run, const std::vector<c
     return s;
 }
 
-Expected<sm::Summary> decode_summary(const std::string& text) {
+Expected<sm::Summary> decode_summary(const std::string& raw) {
+    // As a reader hands it over: zbarimg adds a newline, a phone may turn "\n" into "\r\n" or drop the last one.
+    std::string text;
+    for (std::size_t i = 0; i < raw.size(); ++i)
+        if (!(raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n')) text += raw[i];
+    while (text.size() >= 2 && text.back() == '\n' && text[text.size() - 2] == '\n') text.pop_back();
     sm::Summary s{};
     const sm::DecodeError e = sm::decode(text.data(), text.size(), s);
     if (e.message != nullptr) return Error{"line " + std::to_string(e.line) + ": " + e.message};

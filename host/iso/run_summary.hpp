@@ -33,7 +33,8 @@ Expected<CpuLine> find_cpu_line(const std::string& console);
 Expected<harness::summary::Summary> summary_from_run(const RunResult& run,
                                                      const std::vector<check::ProgramSlice>& slices);
 
-/// The text of a QR code (or a file holding it) decoded, with the line and reason when it is not a summary.
+/// The text of a QR code (or a file holding it) decoded, with the line and reason when it is not a summary. "\r\n"
+/// counts as "\n", and extra newlines at the end (zbarimg's) are dropped.
 Expected<harness::summary::Summary> decode_summary(const std::string& text);
 
 /// The summary for people: version and build, the CPU, per mode and in all the counts, every listed failure.

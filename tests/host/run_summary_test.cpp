@@ -100,7 +100,11 @@ TEST(RunSummary, AChangedOrCutTextIsRefusedWithItsLine) {
     EXPECT_NE(cpu.error().find("line 4: expected \"cpu VENDOR"), std::string::npos) << cpu.error();
 
     EXPECT_FALSE(decode_summary(text + "more\n"));                 // nothing after the crc line
-    EXPECT_TRUE(decode_summary(text.substr(0, text.size() - 1)));  // the last newline may be missing
+    EXPECT_TRUE(decode_summary(text.substr(0, text.size() - 1)));  // the last newline may be missing,
+    EXPECT_TRUE(decode_summary(text + "\n"));                      // doubled (zbarimg's),
+    std::string crlf;                                              // or "\r\n" throughout
+    for (const char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    EXPECT_TRUE(decode_summary(crlf));
 }
 
 TEST(RunSummary, TheReportNamesTheCpuTheCountsAndEveryFailure) {

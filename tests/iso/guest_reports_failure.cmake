@@ -68,17 +68,14 @@ foreach(pattern IN ITEMS "agree with the host's on 6 of 6 programs; 6 of 6 progr
   endif()
 endforeach()
 
-# What a phone would do with the screen: read the QR code (zbarimg here), hand its text to `pagewalk iso --decode` —
-# which prints the run summary exactly as the serial-log check above prints it.
+# What a phone would do with the screen: read the QR code (zbarimg here; its output as it is, a newline added), hand
+# its text to `pagewalk iso --decode` — which prints the run summary exactly as the serial-log check above prints it.
 find_program(ZBARIMG zbarimg)
 execute_process(COMMAND ${ZBARIMG} -q --raw ${WORK_DIR}/screen.ppm OUTPUT_FILE ${WORK_DIR}/qr.txt
                 RESULT_VARIABLE zbar_rc ERROR_QUIET)
 if(NOT zbar_rc EQUAL 0)
   message(FATAL_ERROR "zbarimg read no QR code from ${WORK_DIR}/screen.ppm (exit ${zbar_rc})")
 endif()
-file(READ ${WORK_DIR}/qr.txt qr_text)
-string(REGEX REPLACE "\n$" "" qr_text "${qr_text}")  # zbarimg ends the symbol's text with a newline
-file(WRITE ${WORK_DIR}/qr.txt "${qr_text}")
 execute_process(COMMAND ${PAGEWALK} iso --decode ${WORK_DIR}/qr.txt RESULT_VARIABLE rc OUTPUT_VARIABLE decoded
                 ERROR_VARIABLE err)
 message("--- pagewalk iso --decode (the QR code's text) ---\n${decoded}${err}")
