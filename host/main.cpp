@@ -212,6 +212,16 @@ int main(int argc, char** argv) {
                      "--check: the VM's RAM in MiB (default: what the programs need, at least 128); a physical "
                      "machine has more, and the guest's identity map grows with it up to 1 GiB")
         ->check(CLI::Range(128u, 65536u));
+    iso_cmd
+        ->add_option("--gfxmode", iso_options.gfxmode,
+                     "the framebuffer GRUB sets up for the guest's screen (GRUB gfxpayload: auto, WxH, lists like "
+                     "2560x1440,auto)")
+        ->capture_default_str();
+    iso_cmd->add_option("--screenshot", iso_options.screenshot,
+                        "--check: boot with a VGA card (its preferred mode the first WxH of --gfxmode) and save the "
+                        "screen at the end of the run into this PPM file; check its summary line and QR code");
+    iso_cmd->add_option("--decode", iso_options.decode,
+                        "print the report of a run summary: the text of the screen's QR code, or a file holding it");
     iso_cmd->add_flag("-v,--verbose", iso_options.verbose, "--check: every program and every guest line");
     iso_cmd->add_flag("--skip-if-unavailable", iso_options.skip_if_unavailable,
                       "exit 77 (ctest SKIP) with the reason when GRUB/xorriso (or, with --check, QEMU) are missing");

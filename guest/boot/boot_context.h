@@ -7,7 +7,7 @@
 #define PW_BC_EBX 4         /* EBX at entry (multiboot information, physical) */
 #define PW_BC_ECX 8         /* ECX at entry (kLauncherMarker under the host launcher) */
 #define PW_BC_ENTRY_PATH 12 /* harness::EntryPath, set by the entry code */
-#define PW_BC_SIZE 80
+#define PW_BC_SIZE 896
 
 /* GDT selectors (boot/entry.S builds the table; Intel SDM Vol. 3A §3.4.2, §5.2.1). */
 #define PW_SEL_KCODE64 0x08

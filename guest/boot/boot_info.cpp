@@ -68,6 +68,21 @@ void read_memory_map(RamMap& ram, std::uint32_t tag, std::uint32_t size) {
     }
 }
 
+// Multiboot2 §3.6.12 "Framebuffer info": framebuffer_addr u64 (+8), pitch (+16), width (+20), height (+24),
+// bpp u8 (+28), framebuffer_type u8 (+29; 1 = direct RGB), reserved u16, then for type 1 the red, green and blue
+// field positions and sizes, u8 each (+32 … +37; GRUB's struct multiboot_tag_framebuffer).
+void read_framebuffer(FramebufferState& fb, std::uint32_t tag, std::uint32_t size) {
+    if (size < 38 || load<std::uint8_t>(tag + 29) != 1) return;
+    std::uint8_t fields[6];
+    for (unsigned i = 0; i < 6; ++i) fields[i] = load<std::uint8_t>(tag + 32 + i);
+    const std::uint64_t address = load<std::uint64_t>(tag + 8);
+    const std::uint32_t pitch = load<std::uint32_t>(tag + 16);
+    const std::uint32_t height = load<std::uint32_t>(tag + 24);
+    if (address + std::uint64_t{pitch} * height > k4GiB) return;  // the 32-bit world could not reach it
+    configure_framebuffer(fb, address, pitch, load<std::uint32_t>(tag + 20), height, load<std::uint8_t>(tag + 28),
+                          fields);
+}
+
 // Multiboot2 §3.6: total_size, reserved, then 8-byte aligned tags {type, size}: 1 command line, 3 module
 // (mod_start, mod_end, string), 4 basic memory information (mem_lower, mem_upper), 6 memory map, 8 framebuffer info
 // (§3.6.12: framebuffer_type u8 at +29; 2 = EGA text), 11/12 EFI 32/64-bit system table pointer (§3.6.13, §3.6.14:
@@ -88,6 +103,7 @@ BootInfo multiboot2(std::uint32_t info) {
         if (type == 4) b.memory_end = 0x100000 + std::uint64_t{load<std::uint32_t>(info + off + 12)} * 1024;
         if (type == 6) read_memory_map(b.ram, info + off, size);
         if (type == 8) framebuffer_type = size >= 30 ? load<std::uint8_t>(info + off + 29) : 0xff;
+        if (type == 8) read_framebuffer(b.framebuffer, info + off, size);
         if (type == 11 || type == 12) efi = true;
         if (type == 3 && b.module_count++ == 0) {
             b.module_start = load<std::uint32_t>(info + off + 8);

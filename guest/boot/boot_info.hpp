@@ -7,6 +7,7 @@
 
 #include "boot/ram_map.hpp"
 #include "report/boot_context.hpp"
+#include "report/framebuffer.hpp"
 
 namespace pagewalk::guest {
 
@@ -27,6 +28,9 @@ struct BootInfo {
     /// The VGA text screen at 0xB8000 can be written: multiboot1 and BIOS boots (text mode), not a UEFI boot (no text
     /// mode: a framebuffer info tag of another type, or an EFI system table tag and none).
     bool text_screen = true;
+    /// A linear framebuffer the screen can draw on (multiboot2 framebuffer info tag, direct RGB, 24 or 32 bits per
+    /// pixel, below 4 GiB); address 0 when there is none.
+    FramebufferState framebuffer{};
     /// The bytes of the boot information the guest reads later: the structure, the module list and the command
     /// line ([info_start, info_end), identity-mapped physical addresses).
     std::uint64_t info_start = 0;

@@ -22,7 +22,10 @@ pw_multiboot1_header:
   .long pw_image_end           /* bss_end_addr */
   .long pw_start32             /* entry_addr */
 
-/* Multiboot2 §3.1: header, address tag (2), entry address tag (3), end tag; tags 8-byte aligned. */
+/* Multiboot2 §3.1: header, address tag (2), entry address tag (3), framebuffer tag (5), end tag; tags 8-byte
+ * aligned. The framebuffer tag (§3.1.10) asks for a linear framebuffer, optional (flags bit 0): no preferred width
+ * or height (0: the loader's choice, GRUB's gfxpayload), 32 bits per pixel. The guest draws its screen on it
+ * (report/framebuffer.hpp), or on the VGA text screen when the loader leaves text mode. */
 #define MB2_MAGIC 0xe85250d6
   .section .multiboot2, "a"
   .align 8
@@ -42,6 +45,12 @@ pw_multiboot2_header:
   .word 3, 0                   /* entry address tag */
   .long 12
   .long pw_start32
+  .align 8
+  .word 5, 1                   /* framebuffer tag, optional */
+  .long 20
+  .long 0                      /* width: no preference */
+  .long 0                      /* height: no preference */
+  .long 32                     /* depth */
   .align 8
   .word 0, 0                   /* end tag */
   .long 8

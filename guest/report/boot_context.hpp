@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <pagewalk/harness/summary.hpp>
 
 #include "boot/boot_context.h"
 
@@ -28,14 +29,29 @@ struct alignas(8) ScreenState {
     std::uint8_t reserved[3];
 };
 
+/// The linear framebuffer the boot loader set up (Multiboot2 §3.6.12, framebuffer info tag of type 1, direct RGB),
+/// as the screen draws text on it (report/framebuffer.hpp); address 0 when there is none (or the VGA text screen
+/// is used). Filled by the world that starts the screen, read by both.
+struct alignas(8) FramebufferState {
+    std::uint64_t address;  ///< physical
+    std::uint32_t pitch;    ///< bytes per scan line
+    std::uint32_t width, height;
+    std::uint8_t bpp;  ///< bits per pixel: 24 or 32
+    std::uint8_t red_position, red_size, green_position, green_size, blue_position, blue_size;
+    std::uint8_t scale;           ///< each glyph pixel is scale × scale screen pixels
+    std::uint16_t columns, rows;  ///< the text grid
+    std::uint32_t reserved;
+};
+
 /// Programs run so far in this boot, by either world (runner/program_loop.hpp): the status line, the summary and
 /// the final record come from these.
 struct alignas(8) RunTally {
     std::uint32_t modules;  ///< modules the boot loader gave
     std::uint32_t done;     ///< programs handled (any verdict)
     std::uint32_t passed, failed, skipped, errors;
-    std::uint32_t steps;         ///< steps executed, every program
-    std::uint32_t world32_done;  ///< 1: the 32-bit world has run the 32-bit and PAE programs
+    std::uint32_t steps;                ///< steps executed, every program
+    std::uint32_t world32_done;         ///< 1: the 32-bit world has run the 32-bit and PAE programs
+    harness::summary::Summary summary;  ///< what the QR code at the end carries (harness/summary.hpp)
 };
 
 /// Entry registers, entry path and the record stream state: pw_boot_context (boot/entry.S), one per boot.
@@ -48,11 +64,14 @@ struct alignas(8) BootContext {
     ScreenState screen;
     RunTally tally;
     std::uint32_t reserved[2];
+    FramebufferState framebuffer;
 };
 
 static_assert(offsetof(BootContext, eax) == PW_BC_EAX && offsetof(BootContext, ebx) == PW_BC_EBX);
 static_assert(offsetof(BootContext, ecx) == PW_BC_ECX && offsetof(BootContext, entry_path) == PW_BC_ENTRY_PATH);
 static_assert(offsetof(BootContext, reporter) == 16 && offsetof(BootContext, screen) == 32);
-static_assert(offsetof(BootContext, tally) == 40 && sizeof(BootContext) == PW_BC_SIZE);
+static_assert(offsetof(RunTally, summary) == 32 && sizeof(RunTally) == 32 + sizeof(harness::summary::Summary));
+static_assert(offsetof(BootContext, tally) == 40 && offsetof(BootContext, framebuffer) == 856);
+static_assert(sizeof(FramebufferState) == 40 && sizeof(BootContext) == PW_BC_SIZE);
 
 }  // namespace pagewalk::guest

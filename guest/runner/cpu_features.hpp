@@ -21,10 +21,7 @@ inline CpuFeatures cpu_features() {
 
 /// The harness::feature bits for `c`.
 inline std::uint32_t harness_features(const CpuFeatures& c) {
-    namespace f = harness::feature;
-    return (c.nx ? f::nx : 0) | (c.smep ? f::smep : 0) | (c.smap ? f::smap : 0) | (c.pku ? f::pku : 0) |
-           (c.la57 ? f::la57 : 0) | (c.page1gb ? f::page1gb : 0) | (c.pse ? f::pse : 0) | (c.pse36 ? f::pse36 : 0) |
-           (c.pge ? f::pge : 0) | (c.pcid ? f::pcid : 0) | (c.pat ? f::pat : 0) | (c.invpcid ? f::invpcid : 0);
+    return harness::feature::of(c);
 }
 
 }  // namespace pagewalk::guest::runner

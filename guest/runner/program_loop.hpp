@@ -9,18 +9,24 @@
 #pragma once
 
 #include <cstdint>
+#include <pagewalk/harness/boot_header.hpp>
 #include <pagewalk/harness/program.hpp>
 #include <pagewalk/harness/runner_records.hpp>
+#include <pagewalk/harness/summary.hpp>
 
 #include "boot/boot_info.hpp"
 #include "report/boot_context.hpp"
 #include "report/reporter.hpp"
 #include "report/screen.hpp"
 #include "report/text.hpp"
+#include "runner/cpu_line.hpp"
 #include "runner/layout.hpp"
 #include "runner/program_report.hpp"
 #include "runner/records.hpp"
 #include "runner/runner_core.hpp"
+#include "runner/summary_screen.hpp"
+
+extern "C" const pagewalk::harness::BootHeader pw_boot_header;
 
 namespace pagewalk::guest::runner {
 
@@ -74,16 +80,22 @@ inline bool boot_memory_map(const BootInfo& info, GuestMemoryMap& map, std::uint
 }
 
 /// The screen, started by the first world that runs programs (serial transport only: QEMU or a physical machine;
-/// under the host launcher there is no screen to look at), when there is a VGA text mode (not under UEFI: then COM1
-/// alone carries the lines).
+/// under the host launcher there is no screen to look at): the boot loader's framebuffer when it gave one the screen
+/// can draw on, else the VGA text mode when there is one (else COM1 alone carries the lines).
 inline Screen program_screen(Reporter& r, RunTally& tally, const BootInfo& info) {
-    Screen screen = vga_screen();
+    Screen screen = boot_screen();
     if (screen.on() || tally.modules != 0 || r.transport() != harness::TransportKind::serial) return screen;
-    if (info.text_screen) {
+    if (use_framebuffer(info.framebuffer)) {
+        screen = boot_screen();
+        screen.start();
+    } else if (info.text_screen) {
         screen.start();
         vga_hide_cursor();
     }
     tally.modules = info.module_count;
+    Text cpu;
+    describe_cpu(cpu, tally.summary, pw_boot_header.build_id);
+    console_line(r, screen, cpu.c_str());
     Text t;
     t << "pagewalk: x86 paging checks, ";
     t.dec(info.module_count) << " programs";
@@ -132,21 +144,29 @@ void run_one(Platform& p, Reporter& r, Screen& screen, RunTally& tally, const Gu
 
     ++tally.done;
     tally.steps += o.steps_executed;
+    const char* name = k.program ? k.name : "(not a program)";
+    harness::summary::ModeCounts& per_mode = tally.summary.modes[k.mode < harness::summary::kModes ? k.mode : 0];
     switch (o.verdict()) {
         case harness::ProgramVerdict::passed:
             ++tally.passed;
+            ++per_mode.passed;
             break;
         case harness::ProgramVerdict::failed:
             ++tally.failed;
+            ++per_mode.failed;
+            harness::summary::add_failure(tally.summary, index + 1, k.mode, false, o.first_failed_step, o.failed_checks,
+                                          name);
             break;
         case harness::ProgramVerdict::skipped:
             ++tally.skipped;
+            ++per_mode.skipped;
             break;
         case harness::ProgramVerdict::error:
             ++tally.errors;
+            ++per_mode.failed;
+            harness::summary::add_failure(tally.summary, index + 1, k.mode, true, 0, 0, name);
             break;
     }
-    const char* name = k.program ? k.name : "(not a program)";
     Text line, short_line;
     program_line(line, index + 1, count, k.mode, name, o);
     program_line(short_line, index + 1, count, k.mode, name, o, true);
@@ -182,11 +202,12 @@ bool run_modules(Platform& p, Reporter& r, RunTally& tally, const BootInfo& info
 /// The end of a boot that ran programs: the summary line, the final record (status ok only when no program failed
 /// or went wrong; bad_boot when the layout or a missing module kept them from running), exit.
 [[noreturn]] inline void finish_programs(Reporter& r, RunTally& tally, bool layout_ok, bool any_module) {
-    Screen screen = vga_screen();
+    Screen screen = boot_screen();
     Text t;
     summary_line(t, tally);
     const bool ok = tally.failed + tally.errors == 0;
     console_line(r, screen, t.c_str(), ok ? attr::pass : attr::fail);
+    draw_summary_qr(screen, tally.summary);
     const harness::ExitStatus status = !layout_ok || !any_module ? harness::ExitStatus::bad_boot
                                        : ok                      ? harness::ExitStatus::ok
                                                                  : harness::ExitStatus::check_failed;

@@ -4,14 +4,18 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <pagewalk/harness/qr.hpp>
 #include <sstream>
 
 #include "check/evaluate.hpp"
 #include "check/guest_verdict.hpp"
 #include "check/program_stream.hpp"
 #include "iso/guest_lines.hpp"
+#include "iso/run_summary.hpp"
+#include "iso/screenshot.hpp"
 #include "qemu/qemu_backend.hpp"
 #include "report/report.hpp"
 
@@ -121,6 +125,12 @@ IsoCheckResult check_run(const IsoPlan& plan, const RunResult& run, const check:
     else if (*summary != want_summary)
         out.problems.push_back("the guest's summary line is \"" + *summary + "\", the host's checks say \"" +
                                want_summary + "\"");
+    // The carry-away summary (what the guest's QR code holds), from the records and the CPU line.
+    Expected<harness::summary::Summary> carry = summary_from_run(run, slices);
+    if (!carry)
+        out.problems.push_back("no run summary: " + carry.error());
+    else
+        out.summary = summary_text(*carry);
     if (!out.problems.empty()) out.agree = false;
 
     // The report.
@@ -144,11 +154,63 @@ IsoCheckResult check_run(const IsoPlan& plan, const RunResult& run, const check:
       << " program lines match their records\n";
     r << "guest summary: " << (summary ? "\"" + *summary + "\"" : std::string("(none)"))
       << (summary && *summary == want_summary ? " — as the host's checks predict" : "") << "\n";
-    for (const auto& p : out.problems) r << "ISO PROBLEM: " << p << "\n";
+    if (carry)
+        r << "\nthe run summary (what the QR code on the screen holds; `pagewalk iso --decode` prints it so):\n"
+          << summary_report(*carry);
     if (!run.passed() && run.outcome != Outcome::guest_failed) r << format_result(run, false);
-    r << (out.ok() ? "ISO check passed" : "ISO check FAILED") << "\n";
     out.report = r.str();
     return out;
+}
+
+/// The problems, and the verdict line, at the end of the report.
+void conclude(IsoCheckResult& out) {
+    std::ostringstream r;
+    for (const auto& p : out.problems) r << "ISO PROBLEM: " << p << "\n";
+    r << (out.ok() ? "ISO check passed" : "ISO check FAILED") << "\n";
+    out.report += r.str();
+}
+
+/// The screenshot against the run: the summary line drawn with the guest's font, the QR code's text.
+void check_screenshot(const IsoCheckOptions& o, const RunResult& run, IsoCheckResult& out) {
+    std::ostringstream r;
+    r << "\nscreen: " << o.screenshot;
+    Expected<Image> image = read_ppm(o.screenshot);
+    if (!image) {
+        out.problems.push_back("no screenshot: " + image.error());
+        out.report += r.str() + "\n";
+        return;
+    }
+    const std::optional<TextGrid> grid = text_grid(image->width, image->height);
+    r << " (" << image->width << "x" << image->height;
+    if (grid) r << ", " << grid->columns << "x" << grid->rows << " cells, glyphs scaled " << grid->scale << "x";
+    r << ")\n";
+    const std::optional<std::string> summary = find_summary_line(run.console);
+    const std::uint8_t pass_attr = 0x0a, fail_attr = 0x0c;  // guest/report/screen.hpp attr::pass, attr::fail
+    if (summary) {
+        const bool ok = summary->find(" 0 failed") != std::string::npos;
+        const std::optional<unsigned> row = find_text_row(*image, *summary, ok ? pass_attr : fail_attr);
+        if (row)
+            r << "  the summary line is on text row " << *row << ", every pixel as the guest's font draws it\n";
+        else
+            out.problems.push_back("the screenshot does not show the summary line \"" + *summary + "\"");
+    }
+    const std::string zbarimg = find_zbarimg();
+    if (zbarimg.empty()) {
+        r << "  QR code: not read (zbarimg missing; Debian: zbar-tools)\n";
+    } else if (Expected<std::string> text = read_qr_code(zbarimg, o.screenshot); !text) {
+        out.problems.push_back("QR code: " + text.error());
+    } else if (Expected<harness::summary::Summary> s = decode_summary(*text); !s) {
+        out.problems.push_back("QR code: its text is not a run summary: " + s.error());
+    } else if (*text != out.summary) {
+        out.problems.push_back("QR code: its summary differs from the one the serial records give:\n" + *text +
+                               "--- records:\n" + out.summary);
+    } else {
+        harness::qr::Code code;
+        code.encode(reinterpret_cast<const std::uint8_t*>(text->data()), text->size());
+        r << "  QR code: version " << code.version() << " (" << code.size() << "x" << code.size() << " modules), "
+          << text->size() << " bytes, level M, read by zbarimg: the summary the serial records give\n";
+    }
+    out.report += r.str();
 }
 
 }  // namespace
@@ -172,12 +234,20 @@ IsoCheckResult check_iso(const IsoPlan& plan, const IsoCheckOptions& o) {
     b.timeout_s = o.timeout_s;
     b.memory_bytes = std::max(plan.memory_bytes, o.memory_bytes);
     b.qemu_cpu = o.qemu_cpu;
+    b.screenshot_path = o.screenshot;
+    b.screen_width = o.screen_width;
+    b.screen_height = o.screen_height;
+    if (!o.screenshot.empty()) std::filesystem::remove(o.screenshot);  // never check an old one
     const RunResult run = qemu::boot_qemu(b);
-    return check_run(plan, run, {"qemu", q.version},
-                     "pagewalk iso --check: " + o.iso + " under qemu-system-x86_64 -cpu " + o.qemu_cpu + " -m " +
-                         std::to_string(b.memory_bytes >> 20) + " (" + q.version + "), " +
-                         (b.uefi_firmware.empty() ? std::string("BIOS (SeaBIOS)") : "UEFI (" + b.uefi_firmware + ")"),
-                     o.verbose);
+    IsoCheckResult out =
+        check_run(plan, run, {"qemu", q.version},
+                  "pagewalk iso --check: " + o.iso + " under qemu-system-x86_64 -cpu " + o.qemu_cpu + " -m " +
+                      std::to_string(b.memory_bytes >> 20) + " (" + q.version + "), " +
+                      (b.uefi_firmware.empty() ? std::string("BIOS (SeaBIOS)") : "UEFI (" + b.uefi_firmware + ")"),
+                  o.verbose);
+    if (!o.screenshot.empty()) check_screenshot(o, run, out);
+    conclude(out);
+    return out;
 }
 
 IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bool verbose) {
@@ -198,8 +268,11 @@ IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bo
         if (!collector.add_line(line, 0)) break;
     }
     collector.finish(false);
-    return check_run(plan, run, {"serial", "a physical machine or any other"},
-                     "pagewalk iso --serial-log: " + path + " (no backend deviations known: the SDM decides)", verbose);
+    IsoCheckResult out =
+        check_run(plan, run, {"serial", "a physical machine or any other"},
+                  "pagewalk iso --serial-log: " + path + " (no backend deviations known: the SDM decides)", verbose);
+    conclude(out);
+    return out;
 }
 
 }  // namespace pagewalk::host::iso

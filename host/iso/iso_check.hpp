@@ -30,6 +30,10 @@ struct IsoCheckOptions {
     std::string qemu_cpu = "max";
     std::uint64_t memory_bytes = 0;  ///< the VM's RAM; 0 = the plan's (what the programs need)
     bool verbose = false;            ///< print every guest line and every program's result
+    /// A VGA card and, at the end of the run, a screenshot into this PPM file, checked: the summary line on it
+    /// (drawn host-side with the guest's font) and its QR code (zbarimg) holding the summary the records give.
+    std::string screenshot;
+    unsigned screen_width = 0, screen_height = 0;  ///< the VGA card's EDID resolution (0: QEMU's default)
 };
 
 /// What the check found.
@@ -37,6 +41,7 @@ struct IsoCheckResult {
     std::vector<suite::JobResult> programs;  ///< per program, the host's evaluation (with the cross-check)
     std::vector<std::string> problems;       ///< everything wrong with the boot as a whole, in words
     std::string report;                      ///< the whole report, for the console
+    std::string summary;                     ///< the run summary the records give (run_summary.hpp), as text
     bool agree = true;                       ///< the guest's verdicts (records and lines) agree with the host's
     [[nodiscard]] bool ok() const;           ///< nothing failed, everything agrees, every program ran
 };

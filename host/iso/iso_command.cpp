@@ -3,11 +3,16 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <regex>
+#include <sstream>
 
 #include "iso/iso_check.hpp"
 #include "iso/iso_image.hpp"
 #include "iso/iso_plan.hpp"
+#include "iso/run_summary.hpp"
+#include "iso/screenshot.hpp"
 #include "qemu/qemu_backend.hpp"
 #include "suite/suite.hpp"
 
@@ -29,9 +34,46 @@ std::string megabytes(std::uint64_t bytes) {
     return b;
 }
 
+/// `--decode ARG`: ARG is a file when one of that name exists, else the text itself.
+int decode_command(const std::string& arg) {
+    std::string text = arg;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(arg, ec)) {
+        std::ifstream in(arg, std::ios::binary);
+        std::ostringstream all;
+        all << in.rdbuf();
+        if (!in) {
+            std::cerr << "pagewalk iso --decode: cannot read " << arg << "\n";
+            return 1;
+        }
+        text = all.str();
+    }
+    Expected<harness::summary::Summary> s = decode_summary(text);
+    if (!s) {
+        std::cerr << "pagewalk iso --decode: " << (text == arg ? "the text" : arg) << ": " << s.error() << "\n";
+        return 1;
+    }
+    std::cout << summary_report(*s);
+    return 0;
+}
+
+/// The first WxH of a gfxpayload list, for QEMU's VGA card to offer as its preferred (EDID) mode.
+std::pair<unsigned, unsigned> first_size(const std::string& gfxmode) {
+    static const std::regex kSize("^([0-9]+)x([0-9]+).*");
+    std::smatch m;
+    if (!std::regex_match(gfxmode, m, kSize)) return {0, 0};
+    return {static_cast<unsigned>(std::stoul(m[1])), static_cast<unsigned>(std::stoul(m[2]))};
+}
+
 }  // namespace
 
 int iso_command(const IsoCommandOptions& o) {
+    if (!o.decode.empty()) return decode_command(o.decode);
+    if (!valid_gfxmode(o.gfxmode)) {
+        std::cerr << "pagewalk iso --gfxmode: \"" << o.gfxmode
+                  << "\" is not a GRUB mode list (auto, keep, text or WxH[xDEPTH], separated by commas)\n";
+        return 1;
+    }
     if (!o.serial_log.empty()) {
         // A capture from a boot of the ISO: the same programs (the scenario files are compiled again, in the ISO's
         // order and with its scenario ids), checked from the log alone.
@@ -56,6 +98,10 @@ int iso_command(const IsoCommandOptions& o) {
             std::cout << "SKIP: qemu unavailable: " << q.reason << "\n";
             return kSkip;
         }
+    }
+    if (o.check && !o.screenshot.empty() && find_zbarimg().empty() && o.skip_if_unavailable) {
+        std::cout << "SKIP: cannot read the screenshot's QR code here: zbarimg missing (Debian: zbar-tools)\n";
+        return kSkip;
     }
     if (o.check && o.uefi) {
         std::string why;
@@ -84,6 +130,7 @@ int iso_command(const IsoCommandOptions& o) {
     b.guest_path = o.guest_path;
     b.work_dir = o.work_dir;
     b.grub_timeout = o.grub_timeout;
+    b.gfxmode = o.gfxmode;
     const Expected<IsoImage> image = build_iso(plan, b);
     if (!image) {
         std::cerr << "pagewalk iso: " << image.error() << "\n";
@@ -105,12 +152,12 @@ int iso_command(const IsoCommandOptions& o) {
             << "  sudo dd if=" << iso << " of=/dev/sdX bs=4M conv=fsync status=progress\n"
             << (image->platforms.uefi
                     ? "Boot the machine from it through UEFI (Secure Boot off: GRUB's EFI image is not signed) or\n"
-                      "BIOS (legacy/CSM). Under BIOS the screen shows one line per program and the summary (UEFI\n"
-                      "has no text mode). COM1 (115200 8N1) carries the same lines and every record. To have the\n"
-                      "host check "
-                    : "Boot the machine from it in BIOS (legacy/CSM) mode. The screen shows one line per program and\n"
-                      "the summary; COM1 (115200 8N1) carries the same lines and every record. To have the host "
-                      "check\n")
+                      "BIOS (legacy/CSM). The screen shows one line per program, the summary and a QR code of it\n"
+                      "(photograph it; `pagewalk iso --decode TEXT` prints its report). COM1 (115200 8N1) carries\n"
+                      "the same lines and every record. To have the host check "
+                    : "Boot the machine from it in BIOS (legacy/CSM) mode. The screen shows one line per program,\n"
+                      "the summary and a QR code of it (photograph it; `pagewalk iso --decode TEXT` prints its\n"
+                      "report); COM1 (115200 8N1) carries the same lines and every record. To have the host check\n")
             << "a capture of COM1 (e.g. `picocom -b 115200 -g com1.log /dev/ttyUSB0`):\n"
             << "  " << self() << " iso --serial-log com1.log   (with the same scenario files and --mode)\n"
             << "Try it under QEMU first:\n"
@@ -128,6 +175,8 @@ int iso_command(const IsoCommandOptions& o) {
     c.verbose = o.verbose;
     c.firmware = o.uefi ? Firmware::uefi : Firmware::bios;
     c.memory_bytes = std::uint64_t{o.memory_mib} << 20;
+    c.screenshot = o.screenshot;
+    std::tie(c.screen_width, c.screen_height) = first_size(o.gfxmode);
     const IsoCheckResult r = check_iso(plan, c);
     std::cout << "\n" << r.report;
     return r.ok() ? 0 : 1;

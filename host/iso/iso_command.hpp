@@ -18,16 +18,20 @@ struct IsoCommandOptions {
     std::optional<PagingMode> mode;
     std::string output = "pagewalk.iso";
     std::string guest_path;
-    std::string work_dir;       ///< the tree grub-mkrescue packs; "" = OUTPUT.d
-    unsigned grub_timeout = 5;  ///< seconds before GRUB boots the default entry
-    bool check = false;         ///< boot it under QEMU afterwards and check it
-    std::string serial_log;     ///< instead of building: check this capture of COM1 from a boot of the ISO
-    double timeout_s = 120;     ///< --check: the whole boot
-    bool uefi = false;          ///< --check --firmware uefi: boot it with OVMF instead of SeaBIOS
-    unsigned memory_mib = 0;    ///< --check: the VM's RAM; 0 = what the programs need (at least 128 MiB)
+    std::string work_dir;          ///< the tree grub-mkrescue packs; "" = OUTPUT.d
+    unsigned grub_timeout = 5;     ///< seconds before GRUB boots the default entry
+    bool check = false;            ///< boot it under QEMU afterwards and check it
+    std::string serial_log;        ///< instead of building: check this capture of COM1 from a boot of the ISO
+    double timeout_s = 120;        ///< --check: the whole boot
+    bool uefi = false;             ///< --check --firmware uefi: boot it with OVMF instead of SeaBIOS
+    unsigned memory_mib = 0;       ///< --check: the VM's RAM; 0 = what the programs need (at least 128 MiB)
+    std::string gfxmode = "auto";  ///< the framebuffer GRUB sets up (gfxpayload: "auto", "2560x1440,auto" …)
+    std::string screenshot;        ///< --check: a VGA card, and a screenshot (PPM) at the end of the run, checked
+    std::string decode;            ///< instead of building: the text of the screen's QR code (or a file holding it)
     bool verbose = false;
     bool skip_if_unavailable = false;  ///< exit 77 (ctest SKIP) when grub-mkrescue/xorriso/GRUB BIOS modules or QEMU
-                                       ///< (or, for --firmware uefi, GRUB's EFI modules or OVMF) are missing
+                                       ///< (or, for --firmware uefi, GRUB's EFI modules or OVMF; with --screenshot,
+                                       ///< zbarimg) are missing
 };
 
 /// Runs the command; exit status 0 when the ISO was made (and, with check, passed its check).

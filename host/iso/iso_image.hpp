@@ -15,10 +15,11 @@ namespace pagewalk::host::iso {
 
 /// How to build the image.
 struct IsoBuildOptions {
-    std::string output;         ///< the ISO file to write
-    std::string guest_path;     ///< pagewalk-guest.elf
-    std::string work_dir;       ///< the tree grub-mkrescue packs (emptied first); "" = OUTPUT.d next to the ISO
-    unsigned grub_timeout = 5;  ///< seconds the GRUB menu waits before the "every scenario" entry
+    std::string output;            ///< the ISO file to write
+    std::string guest_path;        ///< pagewalk-guest.elf
+    std::string work_dir;          ///< the tree grub-mkrescue packs (emptied first); "" = OUTPUT.d next to the ISO
+    unsigned grub_timeout = 5;     ///< seconds the GRUB menu waits before the "every scenario" entry
+    std::string gfxmode = "auto";  ///< grub_config's
 };
 
 /// Which firmware the ISO boots from: grub-mkrescue puts in a boot image for every GRUB platform it finds.

@@ -33,9 +33,15 @@ struct IsoPlan {
 /// Parses `files` and compiles each for every mode it names (only `mode`, when given).
 IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<PagingMode> mode);
 
-/// The GRUB configuration: serial and console terminals, a menu entry that runs every program and one per mode
-/// (each loads the guest with `multiboot2` and its programs with `module2`), `timeout` seconds before the first.
-std::string grub_config(const IsoPlan& plan, const std::string& guest_iso_path, unsigned timeout);
+/// The GRUB configuration: serial and console terminals, every video driver (all_video), a menu entry that runs
+/// every program and one per mode (each loads the guest with `multiboot2`, asks for the framebuffer `gfxmode` —
+/// GRUB's gfxpayload syntax, e.g. "auto" or "2560x1440,auto" — and loads its programs with `module2`), `timeout`
+/// seconds before the first.
+std::string grub_config(const IsoPlan& plan, const std::string& guest_iso_path, unsigned timeout,
+                        const std::string& gfxmode = "auto");
+
+/// Whether `gfxmode` is a list GRUB's gfxpayload takes: "auto", "keep", "text" or WxH[xD], separated by ',' or ';'.
+bool valid_gfxmode(const std::string& gfxmode);
 
 /// A text manifest for the ISO (and for people): one line per program — id, mode, name, file, path on the ISO.
 std::string manifest(const IsoPlan& plan);

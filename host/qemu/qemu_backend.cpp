@@ -171,6 +171,21 @@ QemuInfo probe_qemu() {
     return info;
 }
 
+namespace {
+
+/// QMP screendump (PPM) into `path`; a failure goes into the result's console text, where the check reports it.
+void take_screenshot(QmpClient* qmp, const std::string& path, RunResult& result) {
+    if (qmp == nullptr) {
+        result.console += "[pagewalk] no screenshot: QEMU's monitor is not connected\n";
+        return;
+    }
+    qmp->set_timeout(30);  // a large screen takes a moment to convert
+    if (auto r = qmp->command("screendump", {{"filename", path}}); !r)
+        result.console += "[pagewalk] no screenshot: QEMU's screendump failed: " + r.error() + "\n";
+}
+
+}  // namespace
+
 RunResult boot_qemu(const BootOptions& options) {
     static std::atomic<unsigned> counter{0};
     RunResult result;
@@ -183,13 +198,22 @@ RunResult boot_qemu(const BootOptions& options) {
     }
     const std::string reset_log =
         "/tmp/pagewalk-qemu-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
-    std::vector<std::string> args = {
-        qemu_binary(), "-accel", "tcg", "-cpu", options.qemu_cpu.empty() ? std::string("max") : options.qemu_cpu, "-m",
-        std::to_string(options.memory_bytes >> 20), "-nodefaults", "-display", "none", "-monitor", "none", "-serial",
-        "stdio",
-        // A guest reset (triple fault) becomes a shutdown, and a shutdown pauses
-        // the VM, so that the host can still read its registers over QMP.
-        "-no-reboot", "-action", "shutdown=pause", "-device", "isa-debug-exit,iobase=0xf4,iosize=4"};
+    std::vector<std::string> args = {qemu_binary(), "-accel", "tcg", "-cpu",
+                                     options.qemu_cpu.empty() ? std::string("max") : options.qemu_cpu, "-m",
+                                     std::to_string(options.memory_bytes >> 20), "-nodefaults", "-display", "none",
+                                     "-monitor", "none", "-serial", "stdio",
+                                     // A guest reset (triple fault) becomes a shutdown, and a shutdown pauses
+                                     // the VM, so that the host can still read its registers over QMP.
+                                     "-no-reboot", "-action", "shutdown=pause"};
+    const bool screenshot = !options.screenshot_path.empty();
+    if (screenshot) {
+        std::string vga = "VGA";
+        if (options.screen_width != 0 && options.screen_height != 0)
+            vga += ",xres=" + std::to_string(options.screen_width) + ",yres=" + std::to_string(options.screen_height);
+        args.insert(args.end(), {"-device", vga});
+    } else {
+        args.insert(args.end(), {"-device", "isa-debug-exit,iobase=0xf4,iosize=4"});
+    }
     if (options.iso_path) {
         // A GRUB ISO (multiboot2 entry); the command line and module come from its grub.cfg.
         result.entry = "GRUB ISO (-cdrom)";
@@ -249,7 +273,7 @@ RunResult boot_qemu(const BootOptions& options) {
     result.setup_ms = clock.ms();
     RecordCollector collector(result);
     std::string pending, errors;
-    bool timed_out = false, killed_for_garbage = false;
+    bool timed_out = false, killed_for_garbage = false, screenshot_taken = false;
     bool out_open = true, err_open = true;
     while (out_open || err_open) {
         const double left_ms = options.timeout_s * 1000.0 - clock.ms();
@@ -290,6 +314,12 @@ RunResult boot_qemu(const BootOptions& options) {
                 if (!killed_for_garbage && result.records.size() > before) {
                     const harness::DecodedRecord& rec = result.records.back().record;
                     if (options.on_record) options.on_record(rec, live);
+                    if (screenshot && rec.final_record() != nullptr) {
+                        take_screenshot(qmp ? &*qmp : nullptr, options.screenshot_path, result);
+                        result.exit_status = rec.final_record()->status;
+                        screenshot_taken = true;
+                        break;
+                    }
                     if (options.qemu_live && rec.announce() != nullptr) {
                         const char go = 'g';  // the guest waits for one byte on COM1 (serial handshake)
                         if (::write(in.get(), &go, 1) != 1) killed_for_garbage = true;
@@ -300,7 +330,7 @@ RunResult boot_qemu(const BootOptions& options) {
                 collector.add_line("@PW " + pending.substr(0, 64), clock.ms());
                 killed_for_garbage = true;
             }
-            if (killed_for_garbage) break;
+            if (killed_for_garbage || screenshot_taken) break;
         }
         if (fds[1].revents != 0) {
             const ssize_t n = read(err.get(), buf, sizeof buf);
@@ -316,7 +346,7 @@ RunResult boot_qemu(const BootOptions& options) {
         qmp->set_timeout(2);
         if (auto text = qmp->hmp("info registers")) monitor_registers = register_dump_for_report(*text);
     }
-    if (timed_out || killed_for_garbage || !shutdown_reason.empty()) kill(pid, SIGKILL);
+    if (timed_out || killed_for_garbage || screenshot_taken || !shutdown_reason.empty()) kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
     if (options.qemu_live) ::unlink(qmp_path.c_str());
@@ -339,6 +369,8 @@ RunResult boot_qemu(const BootOptions& options) {
                         " without isa-debug-exit";
         result.registers = monitor_registers.empty() ? "    (QEMU's monitor gave no registers)\n" : monitor_registers;
         hard = true;
+    } else if (screenshot_taken) {
+        // The final record arrived and the screen was saved: the exit status is the record's (set above).
     } else if (!killed_for_garbage && WIFEXITED(status)) {
         const int code = WEXITSTATUS(status);
         if (code % 2 == 1 && (code != 1 || !result.records.empty())) {

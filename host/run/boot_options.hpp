@@ -54,6 +54,12 @@ struct BootOptions {
     /// hook can walk the live tables (the program must have harness::program_flag::serial_handshake).
     bool qemu_live = false;
     RecordHook on_record;  ///< optional
+    /// QEMU only: a VGA card (-device VGA, its EDID asking for screen_width × screen_height when given) and, once
+    /// the final record arrived, QEMU's screendump of it into this file (PPM). Without isa-debug-exit then, as on a
+    /// physical machine, so the guest halts with its screen as it left it; the exit status comes from the final
+    /// record.
+    std::string screenshot_path;
+    unsigned screen_width = 0, screen_height = 0;
 };
 
 }  // namespace pagewalk::host

@@ -10,7 +10,7 @@
 
 namespace pagewalk::host {
 
-ProcessResult run_process(const std::vector<std::string>& argv) {
+ProcessResult run_process(const std::vector<std::string>& argv, bool capture_stderr) {
     ProcessResult r;
     if (argv.empty()) return r;
     int out[2];
@@ -20,10 +20,10 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
     args.push_back(nullptr);
     const pid_t pid = fork();
     if (pid == 0) {
-        const int devnull = open("/dev/null", O_RDONLY);
+        const int devnull = open("/dev/null", O_RDWR);
         dup2(devnull, 0);
         dup2(out[1], 1);
-        dup2(out[1], 2);
+        dup2(capture_stderr ? out[1] : devnull, 2);
         execvp(args[0], args.data());
         _exit(127);
     }

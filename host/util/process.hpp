@@ -13,8 +13,9 @@ struct ProcessResult {
     std::string output;  ///< stdout and stderr, interleaved
 };
 
-/// Runs argv[0] (looked up in PATH) with `argv`, stdin on /dev/null, and waits for it.
-ProcessResult run_process(const std::vector<std::string>& argv);
+/// Runs argv[0] (looked up in PATH) with `argv`, stdin on /dev/null, and waits for it. With `capture_stderr`
+/// false, its stderr goes to /dev/null and `output` is stdout alone.
+ProcessResult run_process(const std::vector<std::string>& argv, bool capture_stderr = true);
 
 /// The full path of `name` in PATH, or "" when it is not there.
 std::string find_program(const std::string& name);

@@ -7,7 +7,7 @@
 file(REMOVE_RECURSE ${WORK_DIR})
 execute_process(
   COMMAND ${PAGEWALK} iso --check -v --skip-if-unavailable --grub-timeout 0 --timeout 60 --guest ${GUEST}
-          -o ${WORK_DIR}/wrong.iso ${SOURCE_DIR}/scenarios/not-present.toml
+          --screenshot ${WORK_DIR}/screen.ppm -o ${WORK_DIR}/wrong.iso ${SOURCE_DIR}/scenarios/not-present.toml
           ${SOURCE_DIR}/tests/scenarios/iso-wrong-expectation.toml
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}${err}")
@@ -28,6 +28,9 @@ set(expected
     # And the two agree: per step, per program, per line, and on the summary.
     "the guest's own checks agree with the host's on 6 of 6 programs; 6 of 6 program lines match their records"
     "guest summary: \"pagewalk: 4 passed, 2 failed, 0 skipped \\(6 programs\\)\" [^ ]+ as the host's checks predict"
+    # The screen: the summary line (in the failure colour) and the QR code holding the records' summary.
+    "the summary line is on text row [0-9]+, every pixel as the guest's font draws it"
+    "QR code: version [0-9]+ \\([0-9]+x[0-9]+ modules\\), [0-9]+ bytes, level M, read by zbarimg"
     "ISO check FAILED")
 foreach(pattern IN LISTS expected)
   if(NOT out MATCHES "${pattern}")
@@ -64,3 +67,29 @@ foreach(pattern IN ITEMS "agree with the host's on 6 of 6 programs; 6 of 6 progr
     message(FATAL_ERROR "--serial-log: missing in the output: ${pattern}")
   endif()
 endforeach()
+
+# What a phone would do with the screen: read the QR code (zbarimg here; its output as it is, a newline added), hand
+# its text to `pagewalk iso --decode` — which prints the run summary exactly as the serial-log check above prints it.
+find_program(ZBARIMG zbarimg)
+execute_process(COMMAND ${ZBARIMG} -q --raw ${WORK_DIR}/screen.ppm OUTPUT_FILE ${WORK_DIR}/qr.txt
+                RESULT_VARIABLE zbar_rc ERROR_QUIET)
+if(NOT zbar_rc EQUAL 0)
+  message(FATAL_ERROR "zbarimg read no QR code from ${WORK_DIR}/screen.ppm (exit ${zbar_rc})")
+endif()
+execute_process(COMMAND ${PAGEWALK} iso --decode ${WORK_DIR}/qr.txt RESULT_VARIABLE rc OUTPUT_VARIABLE decoded
+                ERROR_VARIABLE err)
+message("--- pagewalk iso --decode (the QR code's text) ---\n${decoded}${err}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "--decode: expected exit 0, got ${rc}")
+endif()
+foreach(pattern IN ITEMS "FAIL  \\[  2\\] 32bit   iso-wrong-expectation    step 3 failed \\(expectation\\)"
+                         "FAIL  \\[  5\\] 4level  iso-wrong-expectation    step 3 failed \\(expectation\\)"
+                         "pagewalk: 4 passed, 2 failed, 0 skipped \\(6 programs\\)")
+  if(NOT decoded MATCHES "${pattern}")
+    message(FATAL_ERROR "--decode: missing in the output: ${pattern}")
+  endif()
+endforeach()
+string(FIND "${out}" "${decoded}" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "--decode does not print the summary the serial-log check prints")
+endif()

@@ -100,6 +100,24 @@ TEST(Cpuid, BitsAreReadFromTheirLeafAndRegister) {
     EXPECT_EQ(f.maxphyaddr, 32);  // no leaf 80000008H and no PAE
 }
 
+TEST(Cpuid, SignatureAddsTheExtendedFieldsAsTheSdmDisplaysThem) {
+    // SDM Vol. 2A, CPUID, Figure 3-6. 0x00050657: family 6, extended model 5, model 5, stepping 7 (Cascade Lake).
+    const cpuid::Signature intel = cpuid::signature(0x0005'0657u);
+    EXPECT_EQ(intel.family, 6u);
+    EXPECT_EQ(intel.model, 0x55u);
+    EXPECT_EQ(intel.stepping, 7u);
+    // 0x00A20F10: family 0FH + extended family 0AH = 19H (Zen 3), model 21H, stepping 0.
+    const cpuid::Signature amd = cpuid::signature(0x00a2'0f10u);
+    EXPECT_EQ(amd.family, 0x19u);
+    EXPECT_EQ(amd.model, 0x21u);
+    EXPECT_EQ(amd.stepping, 0u);
+    // Family 5: neither extended field counts.
+    const cpuid::Signature p5 = cpuid::signature(0x0ff1'0543u);
+    EXPECT_EQ(p5.family, 5u);
+    EXPECT_EQ(p5.model, 4u);
+    EXPECT_EQ(p5.stepping, 3u);
+}
+
 TEST(RegisterWrites, WhichWritesLoadThePaePdptes) {
     ControlRegisters pae{};
     pae.cr0 = cr0::pe | cr0::pg;

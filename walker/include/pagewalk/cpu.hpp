@@ -61,6 +61,9 @@ inline constexpr std::uint64_t eflags_ac = bits::bit(18);
 namespace msr {
 inline constexpr std::uint32_t efer = 0xc000'0080u;  // IA32_EFER
 inline constexpr std::uint32_t pat = 0x277u;         // IA32_PAT
+/// IA32_BIOS_SIGN_ID: bits 63:32 the loaded microcode update's revision, after writing 0 and executing CPUID(1)
+/// (SDM Vol. 3A §10.11.7.1). AMD: the same MSR, PATCH_LEVEL (AMD BKDG for family 10h+, MSR0000_008B).
+inline constexpr std::uint32_t bios_sign_id = 0x8bu;
 }  // namespace msr
 
 /// Power-on value of IA32_PAT (SDM Vol. 3A §13.12.4, Table 13-12): WB, WT, UC-, UC, repeated.
@@ -119,6 +122,26 @@ inline constexpr Bit la57{7, 0, Register::ecx, 16};
 inline constexpr Bit nx{0x8000'0001u, 0, Register::edx, 20};
 inline constexpr Bit page1gb{0x8000'0001u, 0, Register::edx, 26};
 inline constexpr Bit long_mode{0x8000'0001u, 0, Register::edx, 29};
+inline constexpr Bit hypervisor{1, 0, Register::ecx, 31};  // "not used" on hardware; set by hypervisors for guests
+/// Leaf 1 EAX, the processor signature (SDM Vol. 2A "CPUID", Figure 3-6): stepping [3:0], model [7:4], family
+/// [11:8], extended model [19:16], extended family [27:20].
+inline constexpr std::uint32_t signature_leaf = 1;
+/// Leaves 80000002H–80000004H: the processor brand string, 16 ASCII bytes each in EAX, EBX, ECX, EDX (SDM Vol. 2A
+/// "CPUID", "The Processor Brand String"), NUL-padded.
+inline constexpr std::uint32_t brand_string_first_leaf = 0x8000'0002u;
+inline constexpr std::uint32_t brand_string_last_leaf = 0x8000'0004u;
+
+/// Family, model and stepping as the SDM displays them (Vol. 2A "CPUID", Figure 3-6 and the note below it): the
+/// family adds the extended family only when it is 0FH; the model takes the extended model as its high nibble when
+/// the family is 06H or 0FH.
+struct Signature {
+    std::uint32_t family = 0, model = 0, stepping = 0;
+};
+constexpr Signature signature(std::uint32_t eax) {
+    const std::uint32_t family = (eax >> 8) & 0xf, model = (eax >> 4) & 0xf;
+    return {family == 0xf ? family + ((eax >> 20) & 0xff) : family,
+            family == 0x6 || family == 0xf ? ((eax >> 16) & 0xf) << 4 | model : model, eax & 0xf};
+}
 }  // namespace cpuid
 
 /// What the CPU supports. The defaults describe a permissive modern CPU (every feature, MAXPHYADDR 52,

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <pagewalk/cpu.hpp>
 #include <pagewalk/mode.hpp>
 
 #include "step_expect.hpp"
@@ -68,6 +69,13 @@ inline constexpr std::uint32_t pcid = 1u << 9;
 inline constexpr std::uint32_t pat = 1u << 10;
 inline constexpr std::uint32_t invpcid = 1u << 11;
 inline constexpr std::uint32_t all = (1u << 12) - 1;
+
+/// The feature bits of what CPUID says (CpuFeatures::from_cpuid).
+constexpr std::uint32_t of(const CpuFeatures& c) {
+    return (c.nx ? nx : 0) | (c.smep ? smep : 0) | (c.smap ? smap : 0) | (c.pku ? pku : 0) | (c.la57 ? la57 : 0) |
+           (c.page1gb ? page1gb : 0) | (c.pse ? pse : 0) | (c.pse36 ? pse36 : 0) | (c.pge ? pge : 0) |
+           (c.pcid ? pcid : 0) | (c.pat ? pat : 0) | (c.invpcid ? invpcid : 0);
+}
 }  // namespace feature
 
 /// Program header flags.
