@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -22,6 +23,7 @@
 #include "run/selftest_check.hpp"
 #include "scenario/scenario.hpp"
 #include "suite/commands.hpp"
+#include "util/interrupt.hpp"
 
 #ifndef PAGEWALK_DEFAULT_GUEST
 #define PAGEWALK_DEFAULT_GUEST ""
@@ -34,8 +36,8 @@ namespace {
 
 /// The guest image: --guest, else the build's own (compile-time path), else guest/ next to the executable.
 std::string default_guest() {
-    if (std::filesystem::exists(PAGEWALK_DEFAULT_GUEST)) return PAGEWALK_DEFAULT_GUEST;
     std::error_code ec;
+    if (std::filesystem::exists(PAGEWALK_DEFAULT_GUEST, ec)) return PAGEWALK_DEFAULT_GUEST;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec) return (self.parent_path() / "guest" / "pagewalk-guest.elf").string();
     return "guest/pagewalk-guest.elf";
@@ -44,20 +46,38 @@ std::string default_guest() {
 /// The scenario library: the build's own source tree (compile-time path), else scenarios/ next to the executable's
 /// directory, else ./scenarios.
 std::string default_scenarios() {
-    if (std::filesystem::is_directory(PAGEWALK_DEFAULT_SCENARIOS)) return PAGEWALK_DEFAULT_SCENARIOS;
     std::error_code ec;
+    if (std::filesystem::is_directory(PAGEWALK_DEFAULT_SCENARIOS, ec)) return PAGEWALK_DEFAULT_SCENARIOS;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec && std::filesystem::is_directory(self.parent_path().parent_path() / "scenarios"))
+    if (!ec && std::filesystem::is_directory(self.parent_path().parent_path() / "scenarios", ec))
         return (self.parent_path().parent_path() / "scenarios").string();
     return "scenarios";
 }
 
+/// A watchdog in seconds: finite, above zero and at most a day. NaN, infinity and absurd values (1e300 would
+/// overflow the conversion to milliseconds) are usage errors.
+const CLI::Validator kWatchdogSeconds(
+    [](std::string& text) -> std::string {
+        double v = 0;
+        std::size_t used = 0;
+        try {
+            v = std::stod(text, &used);
+        } catch (const std::exception&) {
+            return "not a number: " + text;
+        }
+        if (used != text.size()) return "not a number: " + text;
+        if (!std::isfinite(v) || v <= 0 || v > 86400)
+            return "a timeout must be a finite number of seconds above 0 and at most 86400, not " + text;
+        return "";
+    },
+    "SECONDS");
+
 /// ctest's SKIP_RETURN_CODE: the backend is not there, which is not a failure.
 constexpr int kSkip = 77;
 
-const char* const kOutcomeNames[] = {"passed",       "guest-failed",   "protocol-error", "early-stop",
-                                     "triple-fault", "internal-error", "fail-entry",     "mmio",
-                                     "halted",       "timeout",        "launch-error",   "unexpected-exit"};
+const char* const kOutcomeNames[] = {
+    "passed", "guest-failed", "protocol-error", "early-stop",   "triple-fault",    "internal-error", "fail-entry",
+    "mmio",   "halted",       "timeout",        "launch-error", "unexpected-exit", "interrupted"};
 
 const char* outcome_name(pagewalk::host::Outcome o) {
     return kOutcomeNames[static_cast<int>(o)];
@@ -83,7 +103,7 @@ int main(int argc, char** argv) {
     boot->add_option("--module", module, "multiboot module (scenario program) to pass");
     std::string iso;
     boot->add_option("--iso", iso, "qemu only: boot a GRUB ISO (multiboot2) instead of -kernel GUEST");
-    boot->add_option("--timeout", timeout, "watchdog, seconds")->capture_default_str()->check(CLI::PositiveNumber);
+    boot->add_option("--timeout", timeout, "watchdog, seconds")->capture_default_str()->check(kWatchdogSeconds);
     boot->add_option("--test", test,
                      "guest program: selftest, selftest32 (32-bit paging), selftest-pae, bench, la57, program (runs "
                      "--module), triple-fault, hang, garbage, early-stop, mmio, stray-exception")
@@ -127,7 +147,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1u, 256u));
     run->add_option("--timeout", run_options.timeout_s, "watchdog per scenario, seconds")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(kWatchdogSeconds);
     run->add_option("--junit", reports.junit, "write a JUnit XML report");
     run->add_option("--tap", reports.tap, "write a TAP report");
     run->add_option("--guest", run_options.guest_path, "guest ELF image")->capture_default_str();
@@ -156,6 +176,8 @@ int main(int argc, char** argv) {
     iso_cmd->add_option("-o,--output", iso_options.output, "the ISO file")->capture_default_str();
     iso_cmd->add_option("--guest", iso_options.guest_path, "guest ELF image")->capture_default_str();
     iso_cmd->add_option("--work-dir", iso_options.work_dir, "directory tree packed into the ISO (default: OUTPUT.d)");
+    iso_cmd->add_flag("--force", iso_options.force,
+                      "empty --work-dir (or OUTPUT.d) even when it is not empty and was not made by pagewalk iso");
     iso_cmd->add_option("--grub-timeout", iso_options.grub_timeout, "seconds the GRUB menu waits")
         ->capture_default_str()
         ->check(CLI::Range(0u, 600u));
@@ -168,7 +190,7 @@ int main(int argc, char** argv) {
         ->excludes("--check");
     iso_cmd->add_option("--timeout", iso_options.timeout_s, "--check: watchdog for the whole boot, seconds")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(kWatchdogSeconds);
     std::string iso_firmware = "bios";
     iso_cmd
         ->add_option("--firmware", iso_firmware,
@@ -189,6 +211,9 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     if (inspect.selected()) return inspect.run();
 
+    // run, iso and boot end their VMs and remove their files on SIGINT/SIGTERM/SIGHUP (exit 128 + signal).
+    if (app.got_subcommand("run") || app.got_subcommand("iso") || app.got_subcommand("boot"))
+        pagewalk::host::interrupt::install();
     if (!run_mode.empty()) run_options.mode = pagewalk::paging_mode_from_name(run_mode.c_str());
     run_options.qemu_live = !no_live;
     if (app.got_subcommand("run")) return pagewalk::host::suite::run_command(run_options, reports);
@@ -253,6 +278,7 @@ int main(int argc, char** argv) {
         }
     }
     std::cout << pagewalk::host::format_result(r, verbose);
+    if (pagewalk::host::interrupt::received() != 0) return pagewalk::host::interrupt::exit_status();
     const bool as_expected = expect == outcome_name(r.outcome);
     if (expect != "passed")
         std::cout << (as_expected ? "as expected: " : "NOT as expected: ") << "outcome " << outcome_name(r.outcome)

@@ -2,6 +2,8 @@
 #include "scenario/parser.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -423,8 +425,10 @@ ParseResult parse_scenario_text(std::string_view text, const std::string& file) 
 ParseResult parse_scenario_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
+        const int err = errno;  // what open() said: no such file, permission, a symlink loop…
         ParseResult out;
-        out.errors.emplace_back(SourcePos{path, 0, 0}, "", "cannot read the file");
+        out.errors.emplace_back(SourcePos{path, 0, 0}, "",
+                                std::string("cannot read the file: ") + (err != 0 ? std::strerror(err) : "unknown"));
         return out;
     }
     std::ostringstream text;

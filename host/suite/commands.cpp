@@ -2,6 +2,7 @@
 #include "suite/commands.hpp"
 
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "report/report.hpp"
@@ -9,8 +10,20 @@
 #include "scenario/parser.hpp"
 #include "suite/backend_plan.hpp"
 #include "util/file.hpp"
+#include "util/interrupt.hpp"
 
 namespace pagewalk::host::suite {
+namespace {
+
+/// The TAP and JUnit files asked for; false when one could not be written (the reason is on stderr).
+bool write_reports(const ReportOptions& reports, const std::vector<JobResult>& results, double wall) {
+    bool ok = true;
+    if (!reports.tap.empty()) ok = report::write_text_file(reports.tap, report::tap_report(results)) && ok;
+    if (!reports.junit.empty()) ok = report::write_text_file(reports.junit, report::junit_report(results, wall)) && ok;
+    return ok;
+}
+
+}  // namespace
 
 int run_command(const RunOptions& options, const ReportOptions& reports) {
     if (options.skip_if_unavailable && options.backend != "auto") {
@@ -27,21 +40,31 @@ int run_command(const RunOptions& options, const ReportOptions& reports) {
     const Stopwatch clock;
     const std::vector<JobResult> results = run_suite(options);
     const double wall = clock.ms();
+    if (const int sig = interrupt::received(); sig != 0) {
+        std::cout << report::console_report(results, wall, reports.verbose);
+        std::cout << "pagewalk run: interrupted by signal " << sig << " (" << strsignal(sig) << "): " << results.size()
+                  << " runs finished, the rest did not run\n";
+        write_reports(reports, results, wall);
+        return interrupt::exit_status();
+    }
     if (results.empty()) {
         std::cerr << "pagewalk run: no scenarios (looked in " << options.scenario_dir << ")\n";
         return 1;
     }
     std::cout << report::console_report(results, wall, reports.verbose);
-    bool ok = true;
-    if (!reports.tap.empty()) ok = report::write_text_file(reports.tap, report::tap_report(results)) && ok;
-    if (!reports.junit.empty()) ok = report::write_text_file(reports.junit, report::junit_report(results, wall)) && ok;
+    const bool ok = write_reports(reports, results, wall);
     return report::totals(results).failed == 0 && ok ? 0 : 1;
 }
 
 int list_command(const RunOptions& options) {
     const BackendCaps caps = probe_backends(options.backend != "qemu", options.backend != "kvm");
     int status = 0;
-    for (const std::string& f : scenario_files(options.files, options.scenario_dir)) {
+    const Expected<std::vector<std::string>> files = scenario_files(options.files, options.scenario_dir);
+    if (!files) {
+        std::cerr << "pagewalk list: " << files.error() << "\n";
+        return 1;
+    }
+    for (const std::string& f : files.value()) {
         const scenario::ParseResult p = scenario::parse_scenario_file(f);
         if (!p.ok()) {
             for (const auto& e : p.errors) std::cout << e.to_string() << "\n";
