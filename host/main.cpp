@@ -83,9 +83,24 @@ const char* outcome_name(pagewalk::host::Outcome o) {
     return kOutcomeNames[static_cast<int>(o)];
 }
 
+int pagewalk_main(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    const int status = pagewalk_main(argc, argv);
+    // Output that could not be written (a full disk, /dev/full) is a failure, never a silent success.
+    std::cout.flush();
+    if (!std::cout || std::fflush(stdout) != 0) {
+        std::cerr << "pagewalk: cannot write the standard output\n";
+        return status == 0 ? 1 : status;
+    }
+    return status;
+}
+
+namespace {
+
+int pagewalk_main(int argc, char** argv) {
     // pagewalk talks to QEMU through pipes and sockets: a QEMU that dies mid-run must be a failed scenario (the
     // write fails with EPIPE), never a SIGPIPE that ends the whole run.
     ::signal(SIGPIPE, SIG_IGN);
@@ -285,3 +300,5 @@ int main(int argc, char** argv) {
                   << ", expected " << expect << "\n";
     return as_expected ? 0 : 1;
 }
+
+}  // namespace

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "util/file.hpp"
 #include "util/process.hpp"
 
 namespace pagewalk::host::iso {
@@ -19,10 +20,7 @@ constexpr const char* kGrubEfiModules = "/usr/lib/grub/x86_64-efi";
 Status write_file(const fs::path& path, const void* data, std::size_t size) {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out || !out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size)))
-        return Error{"cannot write " + path.string()};
-    return ok_status();
+    return write_whole_file(path.string(), data, size);
 }
 
 Status write_text(const fs::path& path, const std::string& text) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "report/report.hpp"
+#include "util/file.hpp"
 
 namespace pagewalk::host::report {
 
@@ -131,10 +132,8 @@ std::string console_report(const std::vector<suite::JobResult>& results, double 
 }
 
 bool write_text_file(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    if (out) out << text;
-    if (!out) {
-        std::cerr << "pagewalk: cannot write " << path << "\n";
+    if (const Status s = write_whole_file(path, text.data(), text.size()); !s) {
+        std::cerr << "pagewalk: " << s.error() << "\n";
         return false;
     }
     return true;

@@ -102,12 +102,9 @@ int compile_command(const std::string& file, const std::string& mode_name, const
     const scenario::CompileResult c = scenario::compile(parsed.scenario, *mode);
     for (const auto& e : c.errors) std::cerr << e.to_string() << "\n";
     if (!c.ok()) return 1;
-    std::FILE* out = std::fopen(output.c_str(), "wb");
-    const bool ok =
-        out != nullptr && std::fwrite(c.program.bytes.data(), 1, c.program.bytes.size(), out) == c.program.bytes.size();
-    if (out != nullptr) std::fclose(out);
-    if (!ok) std::cerr << "pagewalk compile: cannot write " << output << "\n";
-    return ok ? 0 : 1;
+    const Status written = write_whole_file(output, c.program.bytes.data(), c.program.bytes.size());
+    if (!written) std::cerr << "pagewalk compile: " << written.error() << "\n";
+    return written ? 0 : 1;
 }
 
 }  // namespace pagewalk::host::suite

@@ -26,6 +26,10 @@ inline Expected<std::vector<std::uint8_t>> read_file(const std::string& path, st
     return data;
 }
 
+/// Writes `size` bytes to `path` (created 0644 or truncated), checking every write and the close: a full disk,
+/// /dev/full or a quota is an error naming the file, never a silently short file.
+Status write_whole_file(const std::string& path, const void* data, std::size_t size);
+
 /// Milliseconds since construction.
 class Stopwatch {
 public:

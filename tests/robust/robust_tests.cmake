@@ -26,3 +26,4 @@ set_tests_properties(robust.qemu_no_live PROPERTIES LABELS "robust;scenarios-qem
 pagewalk_robust_test(timeout_values)
 pagewalk_robust_test(symlink_loop)
 pagewalk_robust_test(iso_work_dir)
+pagewalk_robust_test(write_errors)
