@@ -14,6 +14,7 @@
 #include "iso/guest_lines.hpp"
 #include "qemu/qemu_backend.hpp"
 #include "report/report.hpp"
+#include "util/file.hpp"
 
 namespace pagewalk::host::iso {
 namespace {
@@ -184,14 +185,17 @@ IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bo
     run.backend = "serial";
     run.entry = "a capture of COM1";
     RecordCollector collector(run);
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    // A capture of the whole library is a few megabytes; 64 MiB is plenty, and /dev/zero is refused. A pipe or a
+    // serial device is accepted: the capture may come straight from one.
+    const Expected<std::string> text = read_capped(path, 64u << 20, FileKind::any);
+    if (!text) {
         IsoCheckResult out;
-        out.problems.push_back("cannot read " + path);
+        out.problems.push_back(text.error());
         out.agree = false;
-        out.report = "pagewalk iso --serial-log: cannot read " + path + "\n";
+        out.report = "pagewalk iso --serial-log: " + text.error() + "\n";
         return out;
     }
+    std::istringstream in(*text);
     for (std::string line; std::getline(in, line);) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (!collector.add_line(line, 0)) break;

@@ -260,6 +260,11 @@ RunResult boot_qemu(const BootOptions& options) {
         ::unlink(qmp_path.c_str());
         result.outcome = Outcome::launch_error;
         result.detail = client.error() + ": the live walk needs the vCPU's registers from QEMU's monitor";
+        char buf[4096];  // QEMU is gone: what it said on stderr is the reason (e.g. it could not load the guest)
+        std::string said;
+        for (ssize_t n; said.size() < 16384 && (n = read(err.get(), buf, sizeof buf)) > 0;)
+            said.append(buf, static_cast<std::size_t>(n));
+        if (!said.empty()) result.console += "[qemu stderr] " + said;
         return result;
     } else {
         result.console += "[pagewalk] " + client.error() + ": no registers from QEMU's monitor\n";

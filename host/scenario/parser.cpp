@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "scenario/toml_values.hpp"
+#include "util/file.hpp"
 
 namespace pagewalk::host::scenario {
 namespace {
@@ -422,18 +423,19 @@ ParseResult parse_scenario_text(std::string_view text, const std::string& file) 
     return out;
 }
 
+namespace {
+constexpr std::uint64_t kMaxScenarioBytes = 1u << 20;
+}  // namespace
+
 ParseResult parse_scenario_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        const int err = errno;  // what open() said: no such file, permission, a symlink loop…
+    // A scenario is a few kilobytes; 1 MiB is plenty, and /dev/zero or a FIFO that never ends is refused.
+    const Expected<std::string> text = read_capped(path, kMaxScenarioBytes);
+    if (!text) {
         ParseResult out;
-        out.errors.emplace_back(SourcePos{path, 0, 0}, "",
-                                std::string("cannot read the file: ") + (err != 0 ? std::strerror(err) : "unknown"));
+        out.errors.emplace_back(SourcePos{path, 0, 0}, "", text.error());
         return out;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_scenario_text(text.str(), path);
+    return parse_scenario_text(*text, path);
 }
 
 }  // namespace pagewalk::host::scenario
