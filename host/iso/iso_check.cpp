@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <pagewalk/harness/framing.hpp>
 #include <sstream>
 
 #include "check/evaluate.hpp"
@@ -46,8 +47,9 @@ namespace {
 
 /// The checks of one boot's records and console text (`run`), whichever way they were obtained.
 IsoCheckResult check_run(const IsoPlan& plan, const RunResult& run, const check::BackendInfo& backend,
-                         const std::string& title, bool verbose) {
+                         const std::string& title, bool verbose, std::vector<std::string> stream_problems = {}) {
     IsoCheckResult out;
+    out.problems = std::move(stream_problems);
 
     // Every program, by its scenario id (the ISO's order is the id order).
     const std::vector<check::ProgramSlice> slices = check::split_programs(run);
@@ -195,14 +197,35 @@ IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bo
         out.report = "pagewalk iso --serial-log: " + text.error() + "\n";
         return out;
     }
+    // One boot per capture: the guest's summary line and final record end it, and whatever follows (a second boot,
+    // a FAIL line) is refused rather than ignored; so is a record stream that breaks. NUL bytes before a line (line
+    // noise while the machine powers up) are dropped.
+    std::vector<std::string> stream_problems;
     std::istringstream in(*text);
+    bool summary_seen = false;
+    std::size_t line_number = 0;
     for (std::string line; std::getline(in, line);) {
+        ++line_number;
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (!collector.add_line(line, 0)) break;
+        line.erase(0, std::min(line.find_first_not_of('\0'), line.size()));
+        const std::string where = path + ":" + std::to_string(line_number) + ": ";
+        const bool record = line.find(harness::kLinePrefix) != std::string::npos;
+        // The final record follows the summary line; after that, or any text after the summary, is another boot.
+        if ((collector.final_seen() || (summary_seen && !record)) && !line.empty()) {
+            stream_problems.push_back(
+                where + "a line after the guest's summary (a second boot or a later line): " + "one boot per capture");
+            break;
+        }
+        if (!collector.add_line(line, 0)) {
+            stream_problems.push_back(where + "the record stream breaks here: " + run.detail);
+            break;
+        }
+        summary_seen = summary_seen || is_summary_line(line);
     }
     collector.finish(false);
     return check_run(plan, run, {"serial", "a physical machine or any other"},
-                     "pagewalk iso --serial-log: " + path + " (no backend deviations known: the SDM decides)", verbose);
+                     "pagewalk iso --serial-log: " + path + " (no backend deviations known: the SDM decides)", verbose,
+                     std::move(stream_problems));
 }
 
 }  // namespace pagewalk::host::iso
