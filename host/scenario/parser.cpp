@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <pagewalk/access.hpp>
 #include <sstream>
 
 #include "scenario/toml_values.hpp"
@@ -383,7 +384,9 @@ private:
                 if (auto v = r_.ranged(*f, key + ".frame", 0, harness::kMaxDataFrames - 1))
                     e.frames.push_back(static_cast<std::uint32_t>(*v));
             if (const auto* f = t->get("frames")) {
-                if (const auto* a = f->as_array()) {
+                if (const auto* a = f->as_array(); a != nullptr && a->empty()) {
+                    r_.error(*f, key + ".frames", "an empty list expects nothing: give at least one frame");
+                } else if (a != nullptr) {
                     for (std::size_t i = 0; i < a->size(); ++i)
                         if (auto v = r_.ranged((*a)[i], key + ".frames", 0, harness::kMaxDataFrames - 1))
                             e.frames.push_back(static_cast<std::uint32_t>(*v));
@@ -396,7 +399,13 @@ private:
         e.kind = Expectation::Kind::fault;
         for (const char* k : {"value", "frame", "frames", "entry", "of"})
             if (const auto* x = t->get(k)) r_.error(*x, key + "." + k, "only an ok access has this");
-        if (auto v = r_.vector(*t->get("fault"), key + ".fault")) e.vector = *v;
+        if (auto v = r_.vector(*t->get("fault"), key + ".fault")) {
+            e.vector = *v;
+            // A memory access raises #PF or #GP(0) (non-canonical, or a PAE PDPTE load): anything else could
+            // never be checked against the walker's prediction.
+            if (e.vector != pagewalk::vector::page_fault && e.vector != pagewalk::vector::general_protection)
+                r_.error(*t->get("fault"), key + ".fault", "an access raises only #PF or #GP here");
+        }
         if (const auto* c = t->get("error")) e.error_code = r_.error_code(*c, key + ".error");
         if (const auto* c = t->get("cr2")) e.cr2 = r_.u64(*c, key + ".cr2");
         return e;
