@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "report/report.hpp"
+#include "util/escape.hpp"
 #include "util/file.hpp"
 
 namespace pagewalk::host::report {
@@ -40,7 +41,7 @@ std::string summary_line(const Totals& t) {
 namespace {
 
 std::string title(const suite::JobResult& r) {
-    std::string s = r.scenario;
+    std::string s = printable(r.scenario);
     if (r.mode) s += " [" + std::string(to_string(*r.mode)) + ", " + r.backend + "]";
     return s;
 }
@@ -70,7 +71,7 @@ std::string console_report(const std::vector<suite::JobResult>& results, double 
         if (!show) continue;
         char ms[32];
         std::snprintf(ms, sizeof ms, "%.0f ms", r.ms);
-        o << check::to_string(r.eval.verdict) << "  " << title(r) << "  (" << r.file << ", " << ms << ")";
+        o << check::to_string(r.eval.verdict) << "  " << title(r) << "  (" << printable(r.file) << ", " << ms << ")";
         if (r.eval.verdict == check::Verdict::skip) o << ": " << r.eval.reason;
         o << "\n";
         if (r.eval.verdict != check::Verdict::skip) {
