@@ -2,7 +2,10 @@
 #include "suite/commands.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "report/report.hpp"
@@ -23,6 +26,28 @@ bool write_reports(const ReportOptions& reports, const std::vector<JobResult>& r
     return ok;
 }
 
+struct ResourceCount {
+    std::size_t fds = 0, mappings = 0, threads = 0, children = 0;
+};
+
+/// This process's open descriptors, memory mappings, threads and child processes, from /proc/self.
+ResourceCount count_resources() {
+    ResourceCount c;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+        ++c.fds;
+    std::ifstream maps("/proc/self/maps");
+    for (std::string line; std::getline(maps, line);) ++c.mappings;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/task", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        ++c.threads;
+        std::ifstream children(it->path() / "children");
+        for (std::string pid; children >> pid;) ++c.children;
+    }
+    return c;
+}
+
 }  // namespace
 
 int run_command(const RunOptions& options, const ReportOptions& reports) {
@@ -37,9 +62,18 @@ int run_command(const RunOptions& options, const ReportOptions& reports) {
             return 77;
         }
     }
+    // PAGEWALK_RESOURCE_REPORT=1: descriptors, mappings, threads and children before and after (the load test).
+    const bool resource_report = std::getenv("PAGEWALK_RESOURCE_REPORT") != nullptr;
+    const ResourceCount before = resource_report ? count_resources() : ResourceCount{};
     const Stopwatch clock;
     const std::vector<JobResult> results = run_suite(options);
     const double wall = clock.ms();
+    if (resource_report) {
+        const ResourceCount after = count_resources();
+        std::cerr << "pagewalk resources: fds " << before.fds << " -> " << after.fds << ", mappings " << before.mappings
+                  << " -> " << after.mappings << ", threads " << before.threads << " -> " << after.threads
+                  << ", children " << before.children << " -> " << after.children << "\n";
+    }
     if (const int sig = interrupt::received(); sig != 0) {
         std::cout << report::console_report(results, wall, reports.verbose);
         std::cout << "pagewalk run: interrupted by signal " << sig << " (" << strsignal(sig) << "): " << results.size()
