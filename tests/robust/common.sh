@@ -19,7 +19,8 @@ skip() {
 need_qemu() {
     command -v "${PAGEWALK_QEMU:-qemu-system-x86_64}" >/dev/null 2>&1 || skip "no QEMU"
 }
-# The names pagewalk's entries in a directory, one a line (empty when none).
-pagewalk_entries() {
-    find "$1" -maxdepth 1 -name 'pagewalk-*' 2>/dev/null | sort
+# Entries of /dev/shm and /tmp whose names carry pid $1 (the predictable names older versions used:
+# pagewalk-ram-PID-N, pagewalk-qmp-PID-N.sock, …). Other processes on the machine may own other pagewalk-* names.
+entries_of_pid() {
+    find /dev/shm /tmp -maxdepth 1 -name "pagewalk-*-$1-*" 2>/dev/null | sort
 }

@@ -7,7 +7,6 @@ source "$(dirname "$0")/common.sh"
 need_qemu
 export TMPDIR="$SCRATCH/tmp"
 mkdir -m 0700 "$TMPDIR"
-shm_before="$(pagewalk_entries /dev/shm)"
 
 # Waits until process $1 has a child; prints the children's pids.
 wait_for_children() {
@@ -32,9 +31,9 @@ expect_gone() {
     done
     fail "child processes left running: $*"
 }
-expect_clean() {
+expect_clean() {  # expect_clean NAME PID
     [[ -z "$(ls -A "$TMPDIR")" ]] || fail "$1: left in TMPDIR: $(ls -A "$TMPDIR")"
-    [[ "$(pagewalk_entries /dev/shm)" == "$shm_before" ]] || fail "$1: new entries in /dev/shm"
+    [[ -z "$(entries_of_pid "$2")" ]] || fail "$1: left in /dev/shm or /tmp: $(entries_of_pid "$2")"
 }
 
 # interrupt BACKEND SIGNAL EXPECTED_STATUS
@@ -56,7 +55,7 @@ interrupt_run() {
     [[ -s "$junit" ]] || fail "$backend, SIG$sig: the JUnit report was not written"
     # shellcheck disable=SC2086
     expect_gone $kids
-    expect_clean "$backend, SIG$sig"
+    expect_clean "$backend, SIG$sig" "$pid"
     echo "== $backend run, SIG$sig: exit $rc, children gone, nothing left"
 }
 
@@ -74,7 +73,7 @@ if [[ -w /dev/kvm ]]; then
     wait "$pid" || rc=$?
     tail -3 "$SCRATCH/kvm.out"
     [[ "$rc" == 143 || "$rc" == 0 || "$rc" == 1 ]] || fail "kvm, SIGTERM: exit $rc"
-    expect_clean "kvm, SIGTERM"
+    expect_clean "kvm, SIGTERM" "$pid"
     echo "== kvm run, SIGTERM: exit $rc, nothing left"
 fi
 
@@ -107,6 +106,6 @@ if command -v grub-mkrescue >/dev/null && command -v xorriso >/dev/null; then
     [[ "$rc" == 130 ]] || fail "iso --check, SIGINT: exit $rc"
     # shellcheck disable=SC2086
     expect_gone $kids
-    expect_clean "iso --check, SIGINT"
+    expect_clean "iso --check, SIGINT" "$pid"
     echo "== iso --check, SIGINT: exit 130, QEMU gone, nothing left"
 fi

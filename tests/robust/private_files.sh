@@ -11,14 +11,13 @@ VICTIM="$SCRATCH/victim"
 echo "precious" >"$VICTIM"
 export TMPDIR="$SCRATCH/tmp"
 mkdir -m 0700 "$TMPDIR"
-shm_before="$(pagewalk_entries /dev/shm)"
-tmp_before="$(pagewalk_entries /tmp)"
 
 # The impostor: accepts QMP connections on every planted socket name and logs each one.
 IMPOSTOR_LOG="$SCRATCH/impostor.log"
 : >"$IMPOSTOR_LOG"
 (
     pid=$BASHPID  # exec keeps the pid: the names below are the ones this run would have used
+    echo "$pid" >"$SCRATCH/run.pid"
     for n in 0 1 2 3 4 5; do
         ln -s "$VICTIM" "/dev/shm/pagewalk-ram-$pid-$n"
         ln -s "$VICTIM" "/tmp/pagewalk-qemu-$pid-$n.log"
@@ -43,24 +42,29 @@ PY
 ) && rc=0 || rc=$?
 kill "$(cat "$SCRATCH/impostor.pid")" 2>/dev/null || true
 cat "$SCRATCH/run.out"
-for f in /tmp/pagewalk-qmp-*.sock.planted; do
-    base="${f%.sock.planted}"
-    rm -f "$f" "$base.sock"
+run_pid="$(cat "$SCRATCH/run.pid")"
+sleep 0.2  # the impostor's sockets go with it
+planted="$(entries_of_pid "$run_pid" | grep -v '\.sock$')"
+# What remains under the run's pid is exactly what was planted (6 symlinks each in /dev/shm and /tmp, 6 files).
+[[ "$(grep -c . <<<"$planted")" == 18 ]] || fail "the planted names changed: $planted"
+for f in $planted; do
+    [[ "$f" == *.planted || "$(readlink "$f")" == "$VICTIM" ]] || fail "$f is not what was planted"
 done
-find /dev/shm /tmp -maxdepth 1 -lname "$VICTIM" -delete
+# shellcheck disable=SC2086
+rm -f $planted
+find /tmp -maxdepth 1 -name "pagewalk-qmp-$run_pid-*.sock" -delete
 [[ "$rc" == 0 ]] || fail "the run did not pass (exit $rc)"
 [[ "$(cat "$VICTIM")" == "precious" ]] || fail "the planted symlink's target was written"
 [[ ! -s "$IMPOSTOR_LOG" ]] || fail "pagewalk talked to the impostor: $(cat "$IMPOSTOR_LOG")"
 [[ -z "$(ls -A "$TMPDIR")" ]] || fail "left in TMPDIR: $(ls -A "$TMPDIR")"
-[[ "$(pagewalk_entries /dev/shm)" == "$shm_before" ]] || fail "new entries in /dev/shm"
-[[ "$(pagewalk_entries /tmp)" == "$tmp_before" ]] || fail "new entries in /tmp"
 echo "planted names untouched, impostor never contacted, nothing left behind"
 
 # Without the live walk (no shared RAM) QEMU still has a QMP socket: it goes too.
-"$PAGEWALK" run --backend qemu --no-live --mode 4level --guest "$GUEST" "$SCENARIO" >"$SCRATCH/nolive.out" 2>&1 ||
-    fail "the --no-live run failed: $(cat "$SCRATCH/nolive.out")"
+"$PAGEWALK" run --backend qemu --no-live --mode 4level --guest "$GUEST" "$SCENARIO" >"$SCRATCH/nolive.out" 2>&1 &
+nolive=$!
+wait "$nolive" || fail "the --no-live run failed: $(cat "$SCRATCH/nolive.out")"
 [[ -z "$(ls -A "$TMPDIR")" ]] || fail "left in TMPDIR after --no-live: $(ls -A "$TMPDIR")"
-[[ "$(pagewalk_entries /tmp)" == "$tmp_before" ]] || fail "new entries in /tmp after --no-live"
+[[ -z "$(entries_of_pid "$nolive")" ]] || fail "left after --no-live: $(entries_of_pid "$nolive")"
 echo "a --no-live run leaves no socket"
 
 # A QEMU whose monitor is unreachable (the -qmp option dropped): the live walk has no registers of its own.
