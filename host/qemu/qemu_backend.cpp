@@ -258,8 +258,12 @@ RunResult boot_qemu(const BootOptions& options) {
         kill(pid, SIGKILL);
         waitpid(pid, nullptr, 0);
         ::unlink(qmp_path.c_str());
-        result.outcome = Outcome::launch_error;
-        result.detail = client.error() + ": the live walk needs the vCPU's registers from QEMU's monitor";
+        // The watchdog's time ran out while QEMU was starting: that is a timeout, like any other.
+        const bool out_of_time = clock.ms() >= options.timeout_s * 1000.0;
+        result.outcome = out_of_time ? Outcome::timeout : Outcome::launch_error;
+        result.detail = out_of_time ? "QEMU killed after " + std::to_string(options.timeout_s) +
+                                          " s, before its monitor (QMP) answered"
+                                    : client.error() + ": the live walk needs the vCPU's registers from QEMU's monitor";
         char buf[4096];  // QEMU is gone: what it said on stderr is the reason (e.g. it could not load the guest)
         std::string said;
         for (ssize_t n; said.size() < 16384 && (n = read(err.get(), buf, sizeof buf)) > 0;)
