@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -24,6 +25,7 @@
 #include "run/selftest_check.hpp"
 #include "scenario/scenario.hpp"
 #include "suite/commands.hpp"
+#include "util/interrupt.hpp"
 
 #ifndef PAGEWALK_DEFAULT_GUEST
 #define PAGEWALK_DEFAULT_GUEST ""
@@ -36,8 +38,8 @@ namespace {
 
 /// The guest image: --guest, else the build's own (compile-time path), else guest/ next to the executable.
 std::string default_guest() {
-    if (std::filesystem::exists(PAGEWALK_DEFAULT_GUEST)) return PAGEWALK_DEFAULT_GUEST;
     std::error_code ec;
+    if (std::filesystem::exists(PAGEWALK_DEFAULT_GUEST, ec)) return PAGEWALK_DEFAULT_GUEST;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec) return (self.parent_path() / "guest" / "pagewalk-guest.elf").string();
     return "guest/pagewalk-guest.elf";
@@ -46,10 +48,10 @@ std::string default_guest() {
 /// The scenario library: the build's own source tree (compile-time path), else scenarios/ next to the executable's
 /// directory, else ./scenarios.
 std::string default_scenarios() {
-    if (std::filesystem::is_directory(PAGEWALK_DEFAULT_SCENARIOS)) return PAGEWALK_DEFAULT_SCENARIOS;
     std::error_code ec;
+    if (std::filesystem::is_directory(PAGEWALK_DEFAULT_SCENARIOS, ec)) return PAGEWALK_DEFAULT_SCENARIOS;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec && std::filesystem::is_directory(self.parent_path().parent_path() / "scenarios"))
+    if (!ec && std::filesystem::is_directory(self.parent_path().parent_path() / "scenarios", ec))
         return (self.parent_path().parent_path() / "scenarios").string();
     return "scenarios";
 }
@@ -68,22 +70,55 @@ const std::vector<std::string> kGuestTests = {"selftest",       "selftest32",   
                                               "inspect-4level", "inspect-5level", "triple-fault",  "hang",
                                               "garbage",        "early-stop",     "mmio",          "stray-exception"};
 
+/// A watchdog in seconds: finite, above zero and at most a day. NaN, infinity and absurd values (1e300 would
+/// overflow the conversion to milliseconds) are usage errors.
+const CLI::Validator kWatchdogSeconds(
+    [](std::string& text) -> std::string {
+        double v = 0;
+        std::size_t used = 0;
+        try {
+            v = std::stod(text, &used);
+        } catch (const std::exception&) {
+            return "not a number: " + text;
+        }
+        if (used != text.size()) return "not a number: " + text;
+        if (!std::isfinite(v) || v <= 0 || v > 86400)
+            return "a timeout must be a finite number of seconds above 0 and at most 86400, not " + text;
+        return "";
+    },
+    "SECONDS");
+
 /// ctest's SKIP_RETURN_CODE: the backend is not there, which is not a failure.
 constexpr int kSkip = 77;
 
-const char* const kOutcomeNames[] = {"passed",       "guest-failed",   "protocol-error", "early-stop",
-                                     "triple-fault", "internal-error", "fail-entry",     "mmio",
-                                     "halted",       "timeout",        "launch-error",   "unexpected-exit"};
-static_assert(std::size(kOutcomeNames) == static_cast<std::size_t>(pagewalk::host::Outcome::unexpected_exit) + 1,
+const char* const kOutcomeNames[] = {
+    "passed", "guest-failed", "protocol-error", "early-stop",   "triple-fault",    "internal-error", "fail-entry",
+    "mmio",   "halted",       "timeout",        "launch-error", "unexpected-exit", "interrupted"};
+static_assert(std::size(kOutcomeNames) == static_cast<std::size_t>(pagewalk::host::Outcome::interrupted) + 1,
               "one name per Outcome");
 
 const char* outcome_name(pagewalk::host::Outcome o) {
     return kOutcomeNames[static_cast<int>(o)];
 }
 
+int pagewalk_main(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    const int status = pagewalk_main(argc, argv);
+    // Output that could not be written (a full disk, /dev/full) is a failure, never a silent success.
+    std::cout.flush();
+    if (!std::cout || std::fflush(stdout) != 0) {
+        std::cerr << "pagewalk: cannot write the standard output\n";
+        return status == 0 ? 1 : status;
+    }
+    return status;
+}
+
+namespace {
+
+int pagewalk_main(int argc, char** argv) {
     // pagewalk talks to QEMU through pipes and sockets: a QEMU that dies mid-run must be a failed scenario (the
     // write fails with EPIPE), never a SIGPIPE that ends the whole run.
     ::signal(SIGPIPE, SIG_IGN);
@@ -102,7 +137,7 @@ int main(int argc, char** argv) {
     boot->add_option("--module", module, "multiboot module (scenario program) to pass");
     std::string iso;
     boot->add_option("--iso", iso, "qemu only: boot a GRUB ISO (multiboot2) instead of -kernel GUEST");
-    boot->add_option("--timeout", timeout, "watchdog, seconds")->capture_default_str()->check(CLI::PositiveNumber);
+    boot->add_option("--timeout", timeout, "watchdog, seconds")->capture_default_str()->check(kWatchdogSeconds);
     boot->add_option("--test", test,
                      "guest program: selftest, selftest32 (32-bit paging), selftest-pae, bench, la57, program (runs "
                      "--module), inspect-32bit|pae|4level|5level, triple-fault, hang, garbage, early-stop, mmio, "
@@ -151,7 +186,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1u, 256u));
     run->add_option("--timeout", run_options.timeout_s, "watchdog per scenario, seconds")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(kWatchdogSeconds);
     run->add_option("--junit", reports.junit, "write a JUnit XML report");
     run->add_option("--tap", reports.tap, "write a TAP report");
     run->add_option("--guest", run_options.guest_path, kGuestHelp);
@@ -188,6 +223,8 @@ int main(int argc, char** argv) {
     iso_cmd->add_option("-o,--output", iso_options.output, "the ISO file")->capture_default_str();
     iso_cmd->add_option("--guest", iso_options.guest_path, kGuestHelp);
     iso_cmd->add_option("--work-dir", iso_options.work_dir, "directory tree packed into the ISO (default: OUTPUT.d)");
+    iso_cmd->add_flag("--force", iso_options.force,
+                      "empty --work-dir (or OUTPUT.d) even when it is not empty and was not made by pagewalk iso");
     iso_cmd->add_option("--grub-timeout", iso_options.grub_timeout, "seconds the GRUB menu waits")
         ->capture_default_str()
         ->check(CLI::Range(0u, 600u));
@@ -200,7 +237,7 @@ int main(int argc, char** argv) {
         ->excludes("--check");
     iso_cmd->add_option("--timeout", iso_options.timeout_s, "--check: watchdog for the whole boot, seconds")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(kWatchdogSeconds);
     std::string iso_firmware = "bios";
     iso_cmd
         ->add_option("--firmware", iso_firmware,
@@ -236,6 +273,9 @@ int main(int argc, char** argv) {
     }
     if (inspect.selected()) return inspect.run();
 
+    // run, iso and boot end their VMs and remove their files on SIGINT/SIGTERM/SIGHUP (exit 128 + signal).
+    if (app.got_subcommand("run") || app.got_subcommand("iso") || app.got_subcommand("boot"))
+        pagewalk::host::interrupt::install();
     if (!run_mode.empty()) run_options.mode = pagewalk::paging_mode_from_name(run_mode.c_str());
     run_options.qemu_live = !no_live;
     run_options.progress = !reports.quiet;
@@ -305,9 +345,12 @@ int main(int argc, char** argv) {
         }
     }
     std::cout << pagewalk::host::format_result(r, verbose);
+    if (pagewalk::host::interrupt::received() != 0) return pagewalk::host::interrupt::exit_status();
     const bool as_expected = expect == outcome_name(r.outcome);
     if (expect != "passed")
         std::cout << (as_expected ? "as expected: " : "NOT as expected: ") << "outcome " << outcome_name(r.outcome)
                   << ", expected " << expect << "\n";
     return as_expected ? 0 : 1;
 }
+
+}  // namespace

@@ -100,7 +100,11 @@ void LiveChecker::check_announce(const harness::AnnounceRecord& a, LiveGuest& gu
     regs.cr3 = a.cr3;
     regs.cr4 = a.cr4;
     regs.efer = a.efer;
-    if (const auto live = guest.registers()) {
+    const std::optional<LiveRegisters> live = guest.registers();
+    if (!live && guest.has_registers())
+        return fail(a.step, std::string("cannot read the vCPU's control registers (") + guest.source() +
+                                "): the live walk would only echo the guest");
+    if (live) {
         const bool same = ((live->cr0 ^ a.cr0) & kCr0Bits) == 0 && ((live->cr4 ^ a.cr4) & kCr4Bits) == 0 &&
                           ((live->efer ^ a.efer) & kEferBits) == 0 && live->cr3 == a.cr3;
         if (!same)

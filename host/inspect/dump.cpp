@@ -4,12 +4,14 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
+#include "inspect/shrink_guard.hpp"
 #include "util/fd.hpp"
 
 namespace pagewalk::host::inspect {
@@ -29,6 +31,8 @@ Expected<Dump> Dump::open(const std::string& path, DumpFormatChoice choice) {
     d.path_ = path;
     d.base_ = static_cast<const std::uint8_t*>(map);
     d.size_ = size;
+    d.fd_ = ::dup(fd.get());
+    guard_mapping(d.base_, size);
     const bool elf = choice == DumpFormatChoice::elf_core ||
                      (choice == DumpFormatChoice::automatic && looks_like_elf(d.base_, size));
     if (!elf) {
@@ -57,6 +61,7 @@ Dump& Dump::operator=(Dump&& other) noexcept {
         format_ = other.format_;
         base_ = std::exchange(other.base_, nullptr);
         size_ = std::exchange(other.size_, 0);
+        fd_ = std::exchange(other.fd_, -1);
         segments_ = std::move(other.segments_);
         cpus_ = std::move(other.cpus_);
         warnings_ = std::move(other.warnings_);
@@ -70,7 +75,12 @@ Dump::~Dump() {
 }
 
 void Dump::release() {
-    if (base_ != nullptr) ::munmap(const_cast<std::uint8_t*>(base_), size_);
+    if (base_ != nullptr) {
+        unguard_mapping(base_);
+        ::munmap(const_cast<std::uint8_t*>(base_), size_);
+    }
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
     base_ = nullptr;
     segments_.clear();
 }
@@ -90,6 +100,13 @@ const Segment* Dump::find(std::uint64_t pa) const {
     return pa - s.pa < s.size ? &s : nullptr;
 }
 
+bool Dump::still_in_file(const std::uint8_t* p, std::size_t n) const {
+    struct stat st {};
+    if (fd_ < 0 || ::fstat(fd_, &st) != 0 || st.st_size < 0) return false;
+    const auto offset = static_cast<std::uint64_t>(p - base_);
+    return offset <= static_cast<std::uint64_t>(st.st_size) && n <= static_cast<std::uint64_t>(st.st_size) - offset;
+}
+
 bool Dump::read(std::uint64_t pa, void* out, std::size_t n) const {
     auto* dst = static_cast<std::uint8_t*>(out);
     while (n > 0) {  // may span adjacent segments
@@ -98,6 +115,7 @@ bool Dump::read(std::uint64_t pa, void* out, std::size_t n) const {
         const std::uint64_t offset = pa - s->pa;
         const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(n, s->size - offset));
         std::memcpy(dst, s->data + offset, chunk);
+        if (dump_shrunk.load(std::memory_order_relaxed) && !still_in_file(s->data + offset, chunk)) return false;
         dst += chunk;
         n -= chunk;
         pa += chunk;

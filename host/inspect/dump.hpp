@@ -56,6 +56,8 @@ public:
 
     /// Copies [pa, pa + n) into `out`; false (and `out` unspecified) unless every byte is in the dump.
     bool read(std::uint64_t pa, void* out, std::size_t n) const;
+    /// After a truncation of the file (dump_shrunk): whether [p, p + n) of the mapping is still backed by it.
+    bool still_in_file(const std::uint8_t* p, std::size_t n) const;
     /// The segment holding `pa`, or null.
     const Segment* find(std::uint64_t pa) const;
 
@@ -77,6 +79,7 @@ public:
 private:
     Dump() = default;
     void release();
+    int fd_ = -1;  ///< kept open for still_in_file()
 
     std::string path_;
     DumpFormat format_ = DumpFormat::raw;

@@ -6,6 +6,7 @@
 #include <pagewalk/memory.hpp>
 
 #include "inspect/dump.hpp"
+#include "inspect/shrink_guard.hpp"
 
 namespace pagewalk::host::inspect {
 
@@ -37,6 +38,8 @@ public:
         } else {
             std::memcpy(&out, p, 8);
         }
+        if (dump_shrunk.load(std::memory_order_relaxed)) [[unlikely]]  // the file was truncated under the mapping
+            return dump_->still_in_file(p, n);
         return true;
     }
 

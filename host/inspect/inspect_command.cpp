@@ -14,6 +14,7 @@
 #include "inspect/output.hpp"
 #include "inspect/registers.hpp"
 #include "inspect/translator.hpp"
+#include "util/escape.hpp"
 
 namespace pagewalk::host::inspect {
 namespace {
@@ -28,7 +29,7 @@ std::optional<std::uint64_t> parse_register(const std::string& text, const char*
     if (text.empty()) return std::nullopt;
     const auto v = parse_hex(text);
     if (!v) {
-        std::fprintf(stderr, "pagewalk inspect: %s: '%s' is not a hexadecimal value\n", name, text.c_str());
+        std::fprintf(stderr, "pagewalk inspect: %s: '%s' is not a hexadecimal value\n", name, printable(text).c_str());
         bad = true;
     }
     return v;
@@ -41,17 +42,17 @@ bool open_dump(const std::string& path, const std::string& format, const Registe
                                                       : DumpFormatChoice::automatic;
     auto dump = Dump::open(path, choice);
     if (!dump) {
-        std::fprintf(stderr, "pagewalk inspect: %s\n", dump.error().c_str());
+        std::fprintf(stderr, "pagewalk inspect: %s\n", printable(dump.error()).c_str());
         return false;
     }
     out.dump.emplace(std::move(*dump));
     if (!quiet) {
         for (const std::string& w : out.dump->warnings())
-            std::fprintf(stderr, "pagewalk inspect: warning: %s: %s\n", path.c_str(), w.c_str());
+            std::fprintf(stderr, "pagewalk inspect: warning: %s: %s\n", printable(path).c_str(), w.c_str());
     }
     auto resolved = resolve_context(*out.dump, regs);
     if (!resolved) {
-        std::fprintf(stderr, "pagewalk inspect: %s\n", resolved.error().c_str());
+        std::fprintf(stderr, "pagewalk inspect: %s\n", printable(resolved.error()).c_str());
         return false;
     }
     out.resolved = std::move(*resolved);

@@ -4,24 +4,14 @@
 #include <pagewalk/translate.hpp>
 
 #include "inspect/hex.hpp"
+#include "util/escape.hpp"
 
 namespace pagewalk::host::inspect {
 namespace {
 
 void json_string(std::string& out, std::string_view s) {
     out += '"';
-    for (const char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            out += "\\u00";
-            out += "0123456789abcdef"[(c >> 4) & 15];
-            out += "0123456789abcdef"[c & 15];
-        } else {
-            out += c;
-        }
-    }
+    append_json_string_body(out, s);
     out += '"';
 }
 
@@ -179,7 +169,7 @@ void Translator::invalid(std::string_view token, std::string& out) const {
         out += ",\"error\":\"not a hexadecimal address\"}\n";
         return;
     }
-    out += std::string(token) + " -> invalid: not a hexadecimal address\n";
+    out += printable(token) + " -> invalid: not a hexadecimal address\n";
 }
 
 }  // namespace pagewalk::host::inspect

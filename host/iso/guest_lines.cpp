@@ -47,12 +47,16 @@ std::vector<GuestLine> parse_program_lines(const std::string& console) {
     return out;
 }
 
+bool is_summary_line(const std::string& line) {
+    return line.rfind("pagewalk: ", 0) == 0 && line.find(" passed, ") != std::string::npos;
+}
+
 std::optional<std::string> find_summary_line(const std::string& console) {
     std::istringstream in(console);
     std::optional<std::string> found;
     for (std::string line; std::getline(in, line);) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.rfind("pagewalk: ", 0) == 0 && line.find(" passed, ") != std::string::npos) found = line;
+        if (is_summary_line(line)) found = line;
     }
     return found;
 }

@@ -24,6 +24,9 @@ inline constexpr std::size_t kNameWidth = 40;
 /// Every program line in `console` (other lines are skipped).
 std::vector<GuestLine> parse_program_lines(const std::string& console);
 
+/// Whether `line` is the guest's summary line ("pagewalk: N passed, N failed, N skipped (N programs)").
+bool is_summary_line(const std::string& line);
+
 /// The guest's summary line ("pagewalk: N passed, N failed, N skipped (N programs)"), if there is one.
 std::optional<std::string> find_summary_line(const std::string& console);
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <pagewalk/harness/framing.hpp>
 #include <pagewalk/harness/qr.hpp>
 #include <sstream>
 
@@ -18,6 +19,7 @@
 #include "iso/screenshot.hpp"
 #include "qemu/qemu_backend.hpp"
 #include "report/report.hpp"
+#include "util/file.hpp"
 
 namespace pagewalk::host::iso {
 namespace {
@@ -50,8 +52,9 @@ namespace {
 
 /// The checks of one boot's records and console text (`run`), whichever way they were obtained.
 IsoCheckResult check_run(const IsoPlan& plan, const RunResult& run, const check::BackendInfo& backend,
-                         const std::string& title, bool verbose) {
+                         const std::string& title, bool verbose, std::vector<std::string> stream_problems = {}) {
     IsoCheckResult out;
+    out.problems = std::move(stream_problems);
 
     // Every program, by its scenario id (the ISO's order is the id order).
     const std::vector<check::ProgramSlice> slices = check::split_programs(run);
@@ -255,22 +258,46 @@ IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bo
     run.backend = "serial";
     run.entry = "a capture of COM1";
     RecordCollector collector(run);
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    // A capture of the whole library is a few megabytes; 64 MiB is plenty, and /dev/zero is refused. A pipe or a
+    // serial device is accepted: the capture may come straight from one.
+    const Expected<std::string> text = read_capped(path, 64u << 20, FileKind::any);
+    if (!text) {
         IsoCheckResult out;
-        out.problems.push_back("cannot read " + path);
+        out.problems.push_back(text.error());
         out.agree = false;
-        out.report = "pagewalk iso --serial-log: cannot read " + path + "\n";
+        out.report = "pagewalk iso --serial-log: " + text.error() + "\n";
         return out;
     }
+    // One boot per capture: the guest's summary line and final record end it, and whatever follows (a second boot,
+    // a FAIL line) is refused rather than ignored; so is a record stream that breaks. NUL bytes before a line (line
+    // noise while the machine powers up) are dropped.
+    std::vector<std::string> stream_problems;
+    std::istringstream in(*text);
+    bool summary_seen = false;
+    std::size_t line_number = 0;
     for (std::string line; std::getline(in, line);) {
+        ++line_number;
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (!collector.add_line(line, 0)) break;
+        line.erase(0, std::min(line.find_first_not_of('\0'), line.size()));
+        const std::string where = path + ":" + std::to_string(line_number) + ": ";
+        const bool record = line.find(harness::kLinePrefix) != std::string::npos;
+        // The final record follows the summary line; after that, or any text after the summary, is another boot.
+        if ((collector.final_seen() || (summary_seen && !record)) && !line.empty()) {
+            stream_problems.push_back(
+                where + "a line after the guest's summary (a second boot or a later line): " + "one boot per capture");
+            break;
+        }
+        if (!collector.add_line(line, 0)) {
+            stream_problems.push_back(where + "the record stream breaks here: " + run.detail);
+            break;
+        }
+        summary_seen = summary_seen || is_summary_line(line);
     }
     collector.finish(false);
     IsoCheckResult out =
         check_run(plan, run, {"serial", "a physical machine or any other"},
-                  "pagewalk iso --serial-log: " + path + " (no backend deviations known: the SDM decides)", verbose);
+                  "pagewalk iso --serial-log: " + path + " (no backend deviations known: the SDM decides)", verbose,
+                  std::move(stream_problems));
     conclude(out);
     return out;
 }

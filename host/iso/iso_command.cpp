@@ -2,6 +2,7 @@
 #include "iso/iso_command.hpp"
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "iso/screenshot.hpp"
 #include "qemu/qemu_backend.hpp"
 #include "suite/suite.hpp"
+#include "util/interrupt.hpp"
 
 namespace pagewalk::host::iso {
 namespace {
@@ -77,7 +79,12 @@ int iso_command(const IsoCommandOptions& o) {
     if (!o.serial_log.empty()) {
         // A capture from a boot of the ISO: the same programs (the scenario files are compiled again, in the ISO's
         // order and with its scenario ids), checked from the log alone.
-        const IsoPlan plan = plan_iso(suite::scenario_files(o.files, o.scenario_dir), o.mode);
+        const Expected<std::vector<std::string>> files = suite::scenario_files(o.files, o.scenario_dir);
+        if (!files) {
+            std::cerr << "pagewalk iso: " << files.error() << "\n";
+            return 1;
+        }
+        const IsoPlan plan = plan_iso(files.value(), o.mode);
         for (const std::string& e : plan.errors) std::cerr << e << "\n";
         if (!plan.errors.empty()) return 1;
         const IsoCheckResult r = check_serial_log(plan, o.serial_log, o.verbose);
@@ -118,7 +125,12 @@ int iso_command(const IsoCommandOptions& o) {
             return 1;
         }
     }
-    const std::vector<std::string> files = suite::scenario_files(o.files, o.scenario_dir);
+    const Expected<std::vector<std::string>> listed = suite::scenario_files(o.files, o.scenario_dir);
+    if (!listed) {
+        std::cerr << "pagewalk iso: " << listed.error() << "\n";
+        return 1;
+    }
+    const std::vector<std::string>& files = listed.value();
     const IsoPlan plan = plan_iso(files, o.mode);
     for (const std::string& e : plan.errors) std::cerr << e << "\n";
     if (!plan.errors.empty()) {
@@ -129,9 +141,16 @@ int iso_command(const IsoCommandOptions& o) {
     b.output = o.output;
     b.guest_path = o.guest_path;
     b.work_dir = o.work_dir;
+    b.force = o.force;
     b.grub_timeout = o.grub_timeout;
     b.gfxmode = o.gfxmode;
     const Expected<IsoImage> image = build_iso(plan, b);
+    if (const int sig = interrupt::received(); sig != 0) {
+        std::error_code ec;
+        std::filesystem::remove(o.output, ec);  // grub-mkrescue was ended half way
+        std::cerr << "pagewalk iso: interrupted by signal " << sig << " (" << strsignal(sig) << "): no ISO made\n";
+        return interrupt::exit_status();
+    }
     if (!image) {
         std::cerr << "pagewalk iso: " << image.error() << "\n";
         return 1;
@@ -179,6 +198,11 @@ int iso_command(const IsoCommandOptions& o) {
     std::tie(c.screen_width, c.screen_height) = first_size(o.gfxmode);
     const IsoCheckResult r = check_iso(plan, c);
     std::cout << "\n" << r.report;
+    if (const int sig = interrupt::received(); sig != 0) {
+        std::cout << "pagewalk iso --check: interrupted by signal " << sig << " (" << strsignal(sig)
+                  << "): QEMU was ended, the check did not finish\n";
+        return interrupt::exit_status();
+    }
     return r.ok() ? 0 : 1;
 }
 

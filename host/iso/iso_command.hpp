@@ -19,6 +19,7 @@ struct IsoCommandOptions {
     std::string output = "pagewalk.iso";
     std::string guest_path;
     std::string work_dir;          ///< the tree grub-mkrescue packs; "" = OUTPUT.d
+    bool force = false;            ///< --force: empty work_dir even when pagewalk did not make it
     unsigned grub_timeout = 5;     ///< seconds before GRUB boots the default entry
     bool check = false;            ///< boot it under QEMU afterwards and check it
     std::string serial_log;        ///< instead of building: check this capture of COM1 from a boot of the ISO

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "util/file.hpp"
 #include "util/process.hpp"
 
 namespace pagewalk::host::iso {
@@ -19,20 +20,40 @@ constexpr const char* kGrubEfiModules = "/usr/lib/grub/x86_64-efi";
 Status write_file(const fs::path& path, const void* data, std::size_t size) {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out || !out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size)))
-        return Error{"cannot write " + path.string()};
-    return ok_status();
+    return write_whole_file(path.string(), data, size);
 }
 
 Status write_text(const fs::path& path, const std::string& text) {
     return write_file(path, text.data(), text.size());
 }
 
+/// The file that says pagewalk made a work tree: only such a tree (or an empty directory) is emptied without --force.
+constexpr const char* kTreeMarker = ".pagewalk-iso-tree";
+
+/// Empties `tree` for a new ISO, refusing a non-empty directory that pagewalk did not make (unless `force`).
+Status claim_tree(const std::string& tree, bool force) {
+    std::error_code ec;
+    const fs::file_status st = fs::symlink_status(tree, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) return Error{tree + ": " + ec.message()};
+    if (!fs::exists(st)) return ok_status();
+    if (!fs::is_directory(st))
+        return Error{tree + " exists and is not a directory: not removed (choose another --work-dir)"};
+    const bool empty = fs::is_empty(tree, ec);
+    if (ec) return Error{tree + ": " + ec.message()};
+    const bool ours = fs::is_regular_file(fs::symlink_status(fs::path(tree) / kTreeMarker, ec));
+    if (!empty && !ours && !force)
+        return Error{tree + " is not empty and was not made by pagewalk iso (no " + kTreeMarker +
+                     "): not removed; choose another --work-dir, or pass --force to empty it"};
+    fs::remove_all(tree, ec);
+    if (ec) return Error{"cannot empty " + tree + ": " + ec.message()};
+    return ok_status();
+}
+
 }  // namespace
 
 GrubPlatforms grub_platforms() {
-    return {fs::is_directory(kGrubBiosModules), fs::is_directory(kGrubEfiModules)};
+    std::error_code ec;
+    return {fs::is_directory(kGrubBiosModules, ec), fs::is_directory(kGrubEfiModules, ec)};
 }
 
 std::string describe(const GrubPlatforms& p) {
@@ -46,8 +67,9 @@ std::string iso_tools_missing() {
     std::string missing;
     if (find_program("grub-mkrescue").empty()) missing += " grub-mkrescue (grub-common)";
     if (find_program("xorriso").empty()) missing += " xorriso";
-    if (!fs::is_directory(kGrubBiosModules)) missing += std::string(" ") + kGrubBiosModules + " (grub-pc-bin)";
-    if (fs::is_directory(kGrubEfiModules) && find_program("mformat").empty())
+    std::error_code ec;
+    if (!fs::is_directory(kGrubBiosModules, ec)) missing += std::string(" ") + kGrubBiosModules + " (grub-pc-bin)";
+    if (fs::is_directory(kGrubEfiModules, ec) && find_program("mformat").empty())
         missing += " mformat (mtools: the UEFI boot image)";
     return missing.empty() ? "" : "missing:" + missing;
 }
@@ -58,10 +80,12 @@ Expected<IsoImage> build_iso(const IsoPlan& plan, const IsoBuildOptions& o) {
     IsoImage image;
     image.path = o.output;
     image.tree = o.work_dir.empty() ? o.output + ".d" : o.work_dir;
+    if (const Status s = claim_tree(image.tree, o.force); !s) return Error{s.error()};
     std::error_code ec;
-    fs::remove_all(image.tree, ec);
     fs::create_directories(fs::path(image.tree) / "boot" / "grub", ec);
     if (ec) return Error{"cannot create " + image.tree + ": " + ec.message()};
+    if (const Status s = write_text(fs::path(image.tree) / kTreeMarker, "made by pagewalk iso\n"); !s)
+        return Error{s.error()};
     const std::string guest_iso_path = "/boot/pagewalk-guest.elf";
     fs::copy_file(o.guest_path, fs::path(image.tree) / "boot" / "pagewalk-guest.elf",
                   fs::copy_options::overwrite_existing, ec);
@@ -78,7 +102,7 @@ Expected<IsoImage> build_iso(const IsoPlan& plan, const IsoBuildOptions& o) {
         const Status s = write_text(fs::path(image.tree) / name, text);
         if (!s) return Error{s.error()};
     }
-    fs::create_directories(fs::absolute(o.output).parent_path(), ec);
+    fs::create_directories(fs::absolute(o.output, ec).parent_path(), ec);
     const ProcessResult r = run_process({"grub-mkrescue", "-o", o.output, image.tree});
     if (r.exit_code != 0) return Error{"grub-mkrescue failed (exit " + std::to_string(r.exit_code) + "):\n" + r.output};
     image.platforms = grub_platforms();

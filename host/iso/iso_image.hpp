@@ -18,6 +18,7 @@ struct IsoBuildOptions {
     std::string output;            ///< the ISO file to write
     std::string guest_path;        ///< pagewalk-guest.elf
     std::string work_dir;          ///< the tree grub-mkrescue packs (emptied first); "" = OUTPUT.d next to the ISO
+    bool force = false;            ///< empty work_dir even when it is not empty and pagewalk did not make it
     unsigned grub_timeout = 5;     ///< seconds the GRUB menu waits before the "every scenario" entry
     std::string gfxmode = "auto";  ///< grub_config's
 };

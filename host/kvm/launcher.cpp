@@ -74,6 +74,10 @@ public:
         for (;;) {
             int err = 0;
             const bool ok = vcpu_.run(&err);
+            if (watchdog.interrupted()) {
+                stop(Outcome::interrupted, "pagewalk received a signal: the VM was stopped");
+                return;
+            }
             if (watchdog.fired()) {
                 stop(Outcome::timeout, "no exit after " + std::to_string(timeout_s) + " s (watchdog)");
                 return;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 #include "kvm/watchdog.hpp"
 
+#include <algorithm>
 #include <csignal>
+
+#include "util/interrupt.hpp"
 
 namespace pagewalk::host::kvm {
 namespace {
@@ -27,7 +30,16 @@ Watchdog::Watchdog(Vcpu& vcpu, double seconds) : vcpu_(vcpu), target_(pthread_se
         std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
     thread_ = std::thread([this, deadline] {
         std::unique_lock lock(mutex_);
-        if (cv_.wait_until(lock, deadline, [this] { return stop_; })) return;
+        // Wakes every 20 ms to notice a SIGINT/SIGTERM/SIGHUP (the handler only sets a flag).
+        for (;;) {
+            const auto slice = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(20));
+            if (cv_.wait_until(lock, slice, [this] { return stop_; })) return;
+            if (interrupt::received() != 0) {
+                interrupted_ = true;
+                break;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) break;
+        }
         fired_ = true;
         vcpu_.request_immediate_exit();
         // Kick until the run loop stops us: one signal could land just before KVM_RUN is entered.

@@ -15,6 +15,7 @@ namespace pagewalk::host::kvm {
 
 /// While alive, a timer thread waits `seconds`; on expiry it sets kvm_run.immediate_exit and signals the vCPU
 /// thread (SIGUSR1, whose handler does nothing) until KVM_RUN returns EINTR. `fired()` then tells the run loop.
+/// A SIGINT/SIGTERM/SIGHUP to pagewalk fires it early (`interrupted()`).
 class Watchdog {
 public:
     Watchdog(Vcpu& vcpu, double seconds);
@@ -22,6 +23,8 @@ public:
     Watchdog& operator=(const Watchdog&) = delete;
     ~Watchdog();
     [[nodiscard]] bool fired() const { return fired_.load(); }
+    /// It fired because pagewalk received SIGINT, SIGTERM or SIGHUP, not at the deadline.
+    [[nodiscard]] bool interrupted() const { return interrupted_.load(); }
 
 private:
     Vcpu& vcpu_;
@@ -30,6 +33,7 @@ private:
     std::condition_variable cv_;
     bool stop_ = false;
     std::atomic<bool> fired_{false};
+    std::atomic<bool> interrupted_{false};
     std::thread thread_;
 };
 

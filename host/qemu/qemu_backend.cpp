@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +22,9 @@
 #include "qemu/qmp_client.hpp"
 #include "util/fd.hpp"
 #include "util/file.hpp"
+#include "util/interrupt.hpp"
+#include "util/private_dir.hpp"
+#include "util/process.hpp"
 
 namespace pagewalk::host::qemu {
 namespace {
@@ -32,9 +34,12 @@ std::string qemu_binary() {
     return env != nullptr && *env != 0 ? env : "qemu-system-x86_64";
 }
 
-/// Spawns argv with stdout and stderr on pipes, stdin on /dev/null (or on a pipe whose write end goes to `*in`).
-/// Returns the pid or -1.
-pid_t spawn(const std::vector<std::string>& args, Fd& out, Fd& err, Fd* in = nullptr) {
+/// The descriptor number guest RAM has in QEMU (`mem-path=/proc/self/fd/3`).
+constexpr int kGuestRamFd = 3;
+
+/// Spawns argv with stdout and stderr on pipes, stdin on /dev/null (or on a pipe whose write end goes to `*in`),
+/// and `ram_fd` (when >= 0) as descriptor kGuestRamFd. Returns the pid or -1.
+pid_t spawn(const std::vector<std::string>& args, Fd& out, Fd& err, Fd* in = nullptr, int ram_fd = -1) {
     int i[2] = {-1, -1};
     if (in != nullptr && pipe2(i, O_CLOEXEC) != 0) return -1;
     int o[2], e[2];
@@ -47,12 +52,19 @@ pid_t spawn(const std::vector<std::string>& args, Fd& out, Fd& err, Fd* in = nul
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    const pid_t parent = getpid();
     const pid_t pid = fork();
     if (pid == 0) {
+        supervise_child(parent);
         const int devnull = in != nullptr ? i[0] : open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
         dup2(o[1], 1);
         dup2(e[1], 2);
+        // Every other descriptor is close-on-exec; dup2 gives the copy without the flag.
+        if (ram_fd == kGuestRamFd)
+            fcntl(ram_fd, F_SETFD, 0);
+        else if (ram_fd >= 0)
+            dup2(ram_fd, kGuestRamFd);
         execvp(argv[0], argv.data());
         _exit(127);
     }
@@ -83,26 +95,25 @@ std::string log_tail(const std::string& path, std::size_t max_lines) {
     return out;
 }
 
-/// Guest RAM in a file both QEMU (memory-backend-file, share=on) and the host map: the host reads guest-physical
-/// memory while the guest waits in the serial handshake. Below 4 GiB, QEMU's pc machine puts RAM offset = GPA.
+/// Guest RAM in an anonymous memory file (memfd_create) both QEMU and the host map: QEMU inherits the descriptor
+/// and maps it as `memory-backend-file,mem-path=/proc/self/fd/3,share=on`, the host reads guest-physical memory
+/// while the guest waits in the serial handshake. No name in any shared directory; it goes with its last user.
+/// Below 4 GiB, QEMU's pc machine puts RAM offset = GPA.
 class SharedRam {
 public:
-    SharedRam(const std::string& path, std::uint64_t size) : path_(path), size_(size) {
-        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0) return;
-        if (::ftruncate(fd, static_cast<off_t>(size)) == 0) {
-            void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-            if (p != MAP_FAILED) base_ = static_cast<const std::uint8_t*>(p);
-        }
-        ::close(fd);
+    explicit SharedRam(std::uint64_t size) : size_(size) {
+        fd_ = Fd(::memfd_create("pagewalk-guest-ram", MFD_CLOEXEC));
+        if (!fd_.valid() || ::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) return;
+        void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd_.get(), 0);
+        if (p != MAP_FAILED) base_ = static_cast<const std::uint8_t*>(p);
     }
     SharedRam(const SharedRam&) = delete;
     SharedRam& operator=(const SharedRam&) = delete;
     ~SharedRam() {
         if (base_ != nullptr) ::munmap(const_cast<std::uint8_t*>(base_), size_);
-        ::unlink(path_.c_str());
     }
     [[nodiscard]] bool ok() const { return base_ != nullptr; }
+    [[nodiscard]] int fd() const { return fd_.get(); }
     bool read(std::uint64_t pa, void* out, std::size_t n) const {
         if (base_ == nullptr || pa > size_ || n > size_ - pa) return false;
         std::memcpy(out, base_ + pa, n);
@@ -110,7 +121,7 @@ public:
     }
 
 private:
-    std::string path_;
+    Fd fd_;
     std::uint64_t size_;
     const std::uint8_t* base_ = nullptr;
 };
@@ -134,10 +145,10 @@ public:
         return regs;
     }
     std::optional<std::optional<std::uint64_t>> translate(std::uint64_t) override { return std::nullopt; }
+    bool has_registers() const override { return had_qmp_; }
     const char* source() const override {
         return qmp_ != nullptr ? "QEMU's registers (info registers) over its shared RAM"
-               : had_qmp_      ? "guest-reported registers over QEMU's shared RAM (QEMU's monitor stopped answering)"
-                               : "guest-reported registers over QEMU's shared RAM (no QMP connection)";
+                               : "QEMU's shared RAM; QEMU's monitor stopped answering: no registers";
     }
 
 private:
@@ -187,7 +198,6 @@ void take_screenshot(QmpClient* qmp, const std::string& path, RunResult& result)
 }  // namespace
 
 RunResult boot_qemu(const BootOptions& options) {
-    static std::atomic<unsigned> counter{0};
     RunResult result;
     result.backend = "qemu";
     result.entry = "multiboot1 32-bit entry (QEMU -kernel)";
@@ -196,8 +206,12 @@ RunResult boot_qemu(const BootOptions& options) {
         result.detail = "cannot read " + image;
         return result;
     }
-    const std::string reset_log =
-        "/tmp/pagewalk-qemu-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".log";
+    const auto dir = run_dir();
+    if (!dir) {
+        result.detail = dir.error();
+        return result;
+    }
+    const std::string reset_log = dir.value()->unique_path("qemu", ".log");
     std::vector<std::string> args = {qemu_binary(), "-accel", "tcg", "-cpu",
                                      options.qemu_cpu.empty() ? std::string("max") : options.qemu_cpu, "-m",
                                      std::to_string(options.memory_bytes >> 20), "-nodefaults", "-display", "none",
@@ -238,23 +252,21 @@ RunResult boot_qemu(const BootOptions& options) {
     }
     std::unique_ptr<SharedRam> ram;
     if (options.qemu_live) {
-        const std::string path = "/dev/shm/pagewalk-ram-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-        ram = std::make_unique<SharedRam>(path, options.memory_bytes);
+        ram = std::make_unique<SharedRam>(options.memory_bytes);
         if (!ram->ok()) {
-            result.detail = "cannot create the shared guest RAM file " + path;
+            result.detail = std::string("cannot create the shared guest RAM (memfd_create): ") + std::strerror(errno);
             return result;
         }
         args.insert(args.end(), {"-object",
                                  "memory-backend-file,id=pwram,size=" + std::to_string(options.memory_bytes) +
-                                     ",mem-path=" + path + ",share=on",
+                                     ",mem-path=/proc/self/fd/" + std::to_string(kGuestRamFd) + ",share=on",
                                  "-machine", "pc,memory-backend=pwram"});
     }
-    const std::string qmp_path =
-        "/tmp/pagewalk-qmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".sock";
+    const std::string qmp_path = dir.value()->unique_path("qmp", ".sock");
     args.insert(args.end(), {"-qmp", "unix:" + qmp_path + ",server=on,wait=off"});
     const Stopwatch clock;
     Fd out, err, in;
-    const pid_t pid = spawn(args, out, err, options.qemu_live ? &in : nullptr);
+    const pid_t pid = spawn(args, out, err, options.qemu_live ? &in : nullptr, ram ? ram->fd() : -1);
     if (pid < 0) {
         result.detail = "cannot start " + args[0] + ": " + std::strerror(errno);
         return result;
@@ -265,6 +277,23 @@ RunResult boot_qemu(const BootOptions& options) {
     if (auto client = QmpClient::connect(qmp_path, std::min(options.timeout_s, 5.0))) {
         qmp.emplace(std::move(*client));
         qmp->set_timeout(5);
+    } else if (options.qemu_live) {
+        // The live walk needs the vCPU's own registers: without QEMU's monitor it would only echo the guest.
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        ::unlink(qmp_path.c_str());
+        // The watchdog's time ran out while QEMU was starting: that is a timeout, like any other.
+        const bool out_of_time = clock.ms() >= options.timeout_s * 1000.0;
+        result.outcome = out_of_time ? Outcome::timeout : Outcome::launch_error;
+        result.detail = out_of_time ? "QEMU killed after " + std::to_string(options.timeout_s) +
+                                          " s, before its monitor (QMP) answered"
+                                    : client.error() + ": the live walk needs the vCPU's registers from QEMU's monitor";
+        char buf[4096];  // QEMU is gone: what it said on stderr is the reason (e.g. it could not load the guest)
+        std::string said;
+        for (ssize_t n; said.size() < 16384 && (n = read(err.get(), buf, sizeof buf)) > 0;)
+            said.append(buf, static_cast<std::size_t>(n));
+        if (!said.empty()) result.console += "[qemu stderr] " + said;
+        return result;
     } else {
         result.console += "[pagewalk] " + client.error() + ": no registers from QEMU's monitor\n";
     }
@@ -273,7 +302,7 @@ RunResult boot_qemu(const BootOptions& options) {
     result.setup_ms = clock.ms();
     RecordCollector collector(result);
     std::string pending, errors;
-    bool timed_out = false, killed_for_garbage = false, screenshot_taken = false;
+    bool timed_out = false, killed_for_garbage = false, screenshot_taken = false, interrupted = false;
     bool out_open = true, err_open = true;
     while (out_open || err_open) {
         const double left_ms = options.timeout_s * 1000.0 - clock.ms();
@@ -283,10 +312,15 @@ RunResult boot_qemu(const BootOptions& options) {
         }
         // Once the VM stopped, only what is already in the pipes is read (no waiting), then QEMU goes.
         const bool stopped = !shutdown_reason.empty();
-        pollfd fds[3] = {{out_open ? out.get() : -1, POLLIN, 0},
+        pollfd fds[4] = {{out_open ? out.get() : -1, POLLIN, 0},
                          {err_open ? err.get() : -1, POLLIN, 0},
-                         {qmp && !stopped ? qmp->fd() : -1, POLLIN, 0}};
-        const int r = poll(fds, 3, stopped ? 0 : static_cast<int>(left_ms) + 1);
+                         {qmp && !stopped ? qmp->fd() : -1, POLLIN, 0},
+                         {interrupt::wake_fd(), POLLIN, 0}};
+        const int r = poll(fds, 4, stopped ? 0 : static_cast<int>(left_ms) + 1);
+        if (interrupt::received() != 0) {
+            interrupted = true;
+            break;
+        }
         if (r < 0 && errno == EINTR) continue;
         if (r < 0 || (r == 0 && stopped)) break;
         if (fds[2].revents != 0) {
@@ -342,20 +376,25 @@ RunResult boot_qemu(const BootOptions& options) {
     }
     // A paused (triple fault) or hung guest: its registers, from QEMU's monitor, before QEMU goes.
     std::string monitor_registers;
-    if (qmp && (timed_out || !shutdown_reason.empty())) {
+    if (qmp && !interrupted && (timed_out || !shutdown_reason.empty())) {
         qmp->set_timeout(2);
         if (auto text = qmp->hmp("info registers")) monitor_registers = register_dump_for_report(*text);
     }
-    if (timed_out || killed_for_garbage || screenshot_taken || !shutdown_reason.empty()) kill(pid, SIGKILL);
+    if (timed_out || killed_for_garbage || screenshot_taken || interrupted || !shutdown_reason.empty())
+        kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
-    if (options.qemu_live) ::unlink(qmp_path.c_str());
+    ::unlink(qmp_path.c_str());
     result.total_ms = clock.ms();
     if (!pending.empty() && !killed_for_garbage) collector.add_line(pending, clock.ms());
     if (!errors.empty()) result.console += "[qemu stderr] " + errors;
 
     bool hard = false;
-    if (timed_out) {
+    if (interrupted) {
+        result.outcome = Outcome::interrupted;
+        result.detail = "QEMU ended: pagewalk received signal " + std::to_string(interrupt::received());
+        hard = true;
+    } else if (timed_out) {
         result.outcome = Outcome::timeout;
         result.detail = "QEMU killed after " + std::to_string(options.timeout_s) + " s";
         result.registers = monitor_registers;

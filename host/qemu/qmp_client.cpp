@@ -11,6 +11,8 @@
 #include <thread>
 #include <utility>
 
+#include "util/interrupt.hpp"
+
 namespace pagewalk::host::qemu {
 
 using nlohmann::json;
@@ -36,6 +38,7 @@ Expected<QmpClient> QmpClient::connect(const std::string& socket_path, double ti
         const int err = errno;
         const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         // QEMU creates the socket early in its start-up; until then connect() finds no file or no listener.
+        if (interrupt::received() != 0) return Error{"interrupted while connecting to QMP"};
         if ((err != ENOENT && err != ECONNREFUSED) || waited > timeout_s)
             return Error{"cannot connect to QMP at " + socket_path + ": " + std::strerror(err)};
         std::this_thread::sleep_for(std::chrono::milliseconds(5));

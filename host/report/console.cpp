@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "report/report.hpp"
+#include "util/escape.hpp"
+#include "util/file.hpp"
 
 namespace pagewalk::host::report {
 
@@ -39,7 +41,7 @@ std::string summary_line(const Totals& t) {
 namespace {
 
 std::string title(const check::JobResult& r) {
-    std::string s = r.scenario;
+    std::string s = printable(r.scenario);
     if (r.mode) s += " [" + std::string(to_string(*r.mode)) + ", " + r.backend + "]";
     return s;
 }
@@ -64,7 +66,7 @@ void findings(std::ostringstream& o, const check::JobResult& r, bool notes) {
 void result_lines(std::ostringstream& o, const check::JobResult& r, bool verbose) {
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.0f ms", r.ms);
-    o << check::to_string(r.eval.verdict) << "  " << title(r) << "  (" << r.file << ", " << ms << ")";
+    o << check::to_string(r.eval.verdict) << "  " << title(r) << "  (" << printable(r.file) << ", " << ms << ")";
     if (r.eval.verdict == check::Verdict::skip) o << ": " << r.eval.reason;
     o << "\n";
     if (r.eval.verdict != check::Verdict::skip) {
@@ -148,10 +150,8 @@ std::string console_report(const std::vector<check::JobResult>& results, double 
 }
 
 bool write_text_file(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    if (out) out << text;
-    if (!out) {
-        std::cerr << "pagewalk: cannot write " << path << "\n";
+    if (const Status s = write_whole_file(path, text.data(), text.size()); !s) {
+        std::cerr << "pagewalk: " << s.error() << "\n";
         return false;
     }
     return true;

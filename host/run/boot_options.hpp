@@ -28,6 +28,9 @@ public:
     virtual bool read_physical(std::uint64_t pa, void* out, std::size_t n) = 0;
     /// The vCPU's control registers (KVM_GET_SREGS; QEMU's `info registers`); nullopt where the backend cannot tell.
     virtual std::optional<LiveRegisters> registers() = 0;
+    /// Whether registers() is meant to answer: then nullopt is a failure to read them, never a reason to trust the
+    /// guest's own report instead.
+    virtual bool has_registers() const { return true; }
     /// KVM_TRANSLATE: the guest-physical address of `va` under the vCPU's paging, or nullopt (invalid / none).
     /// Its "writeable" answer is always 1 here, so only the address means something.
     virtual std::optional<std::optional<std::uint64_t>> translate(std::uint64_t va) = 0;

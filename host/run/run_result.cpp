@@ -35,6 +35,8 @@ std::string_view to_string(Outcome o) {
             return "launch error";
         case Outcome::unexpected_exit:
             return "unexpected VM exit";
+        case Outcome::interrupted:
+            return "interrupted (signal)";
     }
     return "?";
 }

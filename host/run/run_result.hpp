@@ -25,6 +25,7 @@ enum class Outcome {
     timeout,          ///< the watchdog stopped it
     launch_error,     ///< could not even start (no /dev/kvm, bad ELF, no QEMU…)
     unexpected_exit,  ///< any other VM exit
+    interrupted,      ///< pagewalk received SIGINT, SIGTERM or SIGHUP and ended the run
 };
 std::string_view to_string(Outcome o);
 

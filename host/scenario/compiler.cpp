@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <pagewalk/context.hpp>
 #include <pagewalk/entry.hpp>
 #include <pagewalk/register_writes.hpp>
 #include <pagewalk/tlb_model.hpp>
@@ -119,6 +120,16 @@ private:
             return 0;
         }
         return l;
+    }
+
+    /// An absolute physical range must exist: no wrap past 2^64, nothing at or above 2^MAXPHYADDR (the CPU's, or
+    /// the architectural 52 bits when the scenario does not fix it). Reserved address bits are an `edit`'s business.
+    void check_physical_range(const StepSpec& st, std::uint64_t pa, std::uint64_t bytes) {
+        const unsigned bits = pagewalk::clamped_maxphyaddr(p_.maxphyaddr == 0 ? 52 : p_.maxphyaddr);
+        if (pa + bytes < pa || pa + bytes > (1ull << bits))
+            error(st.pos, key(st, "pa"),
+                  "[" + hex(pa) + ", +" + hex(bytes) + ") runs past MAXPHYADDR (" + std::to_string(bits) +
+                      " bits): no such physical address (set reserved address bits with an edit step)");
     }
 
     void use_frames(std::uint64_t first, std::uint64_t count) {
@@ -278,6 +289,12 @@ private:
                 } else {
                     h.pa = st.pa.value_or(0) + st.offset;
                     if (h.pa & 7) error(st.pos, key(st, "pa"), "must be 8-byte aligned");
+                    if (h.pa < kGuestOwnMemoryEnd)
+                        error(st.pos, key(st, "pa"),
+                              hex(h.pa) + " lies in the guest's own memory below " + hex(kGuestOwnMemoryEnd) +
+                                  " (its code, boot data, page tables and data area): poke from there up, or a "
+                                  "data frame (frame = N)");
+                    check_physical_range(st, h.pa, 8);
                 }
                 h.a = st.value.value_or(0);
                 break;
@@ -410,6 +427,7 @@ private:
         } else {
             h.pa = st.pa.value_or(0);
             if (h.pa & 0xfff) error(st.pos, key(st, "pa"), "must be 4 KiB-aligned");
+            check_physical_range(st, h.pa, st.size);
             forget_pages(st.va, st.size);
             for (std::uint64_t o = 0; o < st.size && o < (64ull << 20); o += 4096)
                 targets_[st.va + o] = {h.pa + o, false};
@@ -714,7 +732,10 @@ private:
         }
         steps.insert(steps.end(), body.begin(), body.end());
         if (steps.size() > harness::kMaxProgramSteps) {
-            error({s_.file, 1, 1}, "step", "more than " + std::to_string(harness::kMaxProgramSteps) + " steps");
+            error({s_.file, 1, 1}, "step",
+                  std::to_string(steps.size()) + " program steps (the file's " + std::to_string(body.size()) + " and " +
+                      std::to_string(steps.size() - body.size()) + " that tag data frames): a program has at most " +
+                      std::to_string(harness::kMaxProgramSteps));
             return;
         }
         harness::ProgramHeader hdr{};

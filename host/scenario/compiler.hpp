@@ -20,6 +20,9 @@ namespace pagewalk::host::scenario {
 
 /// Linear addresses below this are the guest's own identity map; scenario addresses must lie above.
 inline constexpr std::uint64_t kGuestIdentityEnd = 1ull << 30;
+/// Physical memory below this is the guest's own (code, boot data, its page tables and data area; see
+/// guest/runner/layout.hpp): a poke by absolute address must lie above.
+inline constexpr std::uint64_t kGuestOwnMemoryEnd = 32ull << 20;
 /// The default value a write step stores: "Writ" and the step id.
 constexpr std::uint64_t default_write_value(std::uint32_t step_id) {
     return 0x5772'6974'0000'0000ull | step_id;

@@ -4,12 +4,13 @@
 #include <string>
 
 #include "scenario/scenario.hpp"
+#include "util/escape.hpp"
 
 namespace pagewalk::host::scenario {
 
 std::string Diagnostic::to_string() const {
     // Appends one piece at a time (g++ 12 -O3 warns falsely about chained operator+ here: -Wrestrict).
-    std::string s = pos.file.empty() ? std::string("<scenario>") : pos.file;
+    std::string s = pos.file.empty() ? std::string("<scenario>") : printable(pos.file);
     if (pos.line > 0) {
         s.append(":").append(std::to_string(pos.line));
         s.append(":").append(std::to_string(pos.column));

@@ -2,11 +2,15 @@
 #include "scenario/parser.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <pagewalk/access.hpp>
 #include <sstream>
 
 #include "scenario/toml_values.hpp"
+#include "util/file.hpp"
 
 namespace pagewalk::host::scenario {
 namespace {
@@ -404,7 +408,9 @@ private:
                 if (auto v = r_.ranged(*f, key + ".frame", 0, harness::kMaxDataFrames - 1))
                     e.frames.push_back(static_cast<std::uint32_t>(*v));
             if (const auto* f = t->get("frames")) {
-                if (const auto* a = f->as_array()) {
+                if (const auto* a = f->as_array(); a != nullptr && a->empty()) {
+                    r_.error(*f, key + ".frames", "an empty list expects nothing: give at least one frame");
+                } else if (a != nullptr) {
                     for (std::size_t i = 0; i < a->size(); ++i)
                         if (auto v = r_.ranged((*a)[i], key + ".frames", 0, harness::kMaxDataFrames - 1))
                             e.frames.push_back(static_cast<std::uint32_t>(*v));
@@ -417,7 +423,13 @@ private:
         e.kind = Expectation::Kind::fault;
         for (const char* k : {"value", "frame", "frames", "entry", "of"})
             if (const auto* x = t->get(k)) r_.error(*x, key + "." + k, "only an ok access has this");
-        if (auto v = r_.vector(*t->get("fault"), key + ".fault")) e.vector = *v;
+        if (auto v = r_.vector(*t->get("fault"), key + ".fault")) {
+            e.vector = *v;
+            // A memory access raises #PF or #GP(0) (non-canonical, or a PAE PDPTE load): anything else could
+            // never be checked against the walker's prediction.
+            if (e.vector != pagewalk::vector::page_fault && e.vector != pagewalk::vector::general_protection)
+                r_.error(*t->get("fault"), key + ".fault", "an access raises only #PF or #GP here");
+        }
         if (const auto* c = t->get("error")) e.error_code = r_.error_code(*c, key + ".error");
         if (const auto* c = t->get("cr2")) e.cr2 = r_.u64(*c, key + ".cr2");
         return e;
@@ -444,16 +456,19 @@ ParseResult parse_scenario_text(std::string_view text, const std::string& file) 
     return out;
 }
 
+namespace {
+constexpr std::uint64_t kMaxScenarioBytes = 1u << 20;
+}  // namespace
+
 ParseResult parse_scenario_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    // A scenario is a few kilobytes; 1 MiB is plenty, and /dev/zero or a FIFO that never ends is refused.
+    const Expected<std::string> text = read_capped(path, kMaxScenarioBytes);
+    if (!text) {
         ParseResult out;
-        out.errors.emplace_back(SourcePos{path, 0, 0}, "", "cannot read the file");
+        out.errors.emplace_back(SourcePos{path, 0, 0}, "", text.error());
         return out;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_scenario_text(text.str(), path);
+    return parse_scenario_text(*text, path);
 }
 
 }  // namespace pagewalk::host::scenario

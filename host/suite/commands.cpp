@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 
@@ -18,8 +21,49 @@
 #include "suite/backend_plan.hpp"
 #include "suite/selection.hpp"
 #include "util/file.hpp"
+#include "util/interrupt.hpp"
 
 namespace pagewalk::host::suite {
+namespace {
+
+/// The TAP and JUnit files asked for; false when one could not be written (the reason is on stderr).
+/// Writes the TAP and JUnit reports asked for, and says where each went.
+bool write_reports(const ReportOptions& reports, const std::vector<JobResult>& results, double wall) {
+    bool ok = true;
+    auto write = [&](const std::string& path, const std::string& text, const char* what) {
+        if (path.empty()) return;
+        const bool written = report::write_text_file(path, text);
+        if (written) std::cerr << "pagewalk run: " << what << " report written to " << path << "\n";
+        ok = written && ok;
+    };
+    write(reports.tap, report::tap_report(results), "TAP");
+    write(reports.junit, report::junit_report(results, wall), "JUnit");
+    return ok;
+}
+
+struct ResourceCount {
+    std::size_t fds = 0, mappings = 0, threads = 0, children = 0;
+};
+
+/// This process's open descriptors, memory mappings, threads and child processes, from /proc/self.
+ResourceCount count_resources() {
+    ResourceCount c;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+        ++c.fds;
+    std::ifstream maps("/proc/self/maps");
+    for (std::string line; std::getline(maps, line);) ++c.mappings;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/task", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        ++c.threads;
+        std::ifstream children(it->path() / "children");
+        for (std::string pid; children >> pid;) ++c.children;
+    }
+    return c;
+}
+
+}  // namespace
 
 namespace {
 
@@ -124,9 +168,25 @@ int run_command(const RunOptions& requested, const ReportOptions& reports) {
             return 1;
         }
     }
+    // PAGEWALK_RESOURCE_REPORT=1: descriptors, mappings, threads and children before and after (the load test).
+    const bool resource_report = std::getenv("PAGEWALK_RESOURCE_REPORT") != nullptr;
+    const ResourceCount before = resource_report ? count_resources() : ResourceCount{};
     const Stopwatch clock;
     const std::vector<JobResult> results = run_suite(options);
     const double wall = clock.ms();
+    if (resource_report) {
+        const ResourceCount after = count_resources();
+        std::cerr << "pagewalk resources: fds " << before.fds << " -> " << after.fds << ", mappings " << before.mappings
+                  << " -> " << after.mappings << ", threads " << before.threads << " -> " << after.threads
+                  << ", children " << before.children << " -> " << after.children << "\n";
+    }
+    if (const int sig = interrupt::received(); sig != 0) {
+        std::cout << report::console_report(results, wall, reports.verbose);
+        std::cout << "pagewalk run: interrupted by signal " << sig << " (" << strsignal(sig) << "): " << results.size()
+                  << " runs finished, the rest did not run\n";
+        write_reports(reports, results, wall);
+        return interrupt::exit_status();
+    }
     if (results.empty()) {
         std::cerr << "pagewalk run: no scenarios (looked in " << options.scenario_dir << ")\n";
         return 1;
@@ -135,14 +195,7 @@ int run_command(const RunOptions& requested, const ReportOptions& reports) {
                                 : report::console_report(results, wall, reports.verbose));
     bool ok = true;
     if (!reports.logs.empty()) ok = write_logs(reports.logs, results) && ok;
-    auto write = [&](const std::string& path, const std::string& text, const char* what) {
-        if (path.empty()) return;
-        const bool written = report::write_text_file(path, text);
-        if (written) std::cerr << "pagewalk run: " << what << " report written to " << path << "\n";
-        ok = written && ok;
-    };
-    write(reports.tap, report::tap_report(results), "TAP");
-    write(reports.junit, report::junit_report(results, wall), "JUnit");
+    ok = write_reports(reports, results, wall) && ok;
     return report::totals(results).failed == 0 && ok ? 0 : 1;
 }
 
@@ -153,7 +206,12 @@ int list_command(const RunOptions& requested) {
     const BackendCaps caps = probe_backends(options.backend != "qemu", options.backend != "kvm");
     int status = 0;
     std::size_t runs = 0;
-    for (const std::string& f : scenario_files(options.files, options.scenario_dir)) {
+    const Expected<std::vector<std::string>> files = scenario_files(options.files, options.scenario_dir);
+    if (!files) {
+        std::cerr << "pagewalk list: " << files.error() << "\n";
+        return 1;
+    }
+    for (const std::string& f : files.value()) {
         const scenario::ParseResult p = scenario::parse_scenario_file(f);
         if (!p.ok()) {
             for (const auto& e : p.errors) std::cout << e.to_string() << "\n";
@@ -206,12 +264,9 @@ int compile_command(const std::string& file, const std::string& mode_name, const
     const scenario::CompileResult c = scenario::compile(parsed.scenario, *mode);
     for (const auto& e : c.errors) std::cerr << e.to_string() << "\n";
     if (!c.ok()) return 1;
-    std::FILE* out = std::fopen(output.c_str(), "wb");
-    const bool ok =
-        out != nullptr && std::fwrite(c.program.bytes.data(), 1, c.program.bytes.size(), out) == c.program.bytes.size();
-    if (out != nullptr) std::fclose(out);
-    if (!ok) std::cerr << "pagewalk compile: cannot write " << output << "\n";
-    return ok ? 0 : 1;
+    const Status written = write_whole_file(output, c.program.bytes.data(), c.program.bytes.size());
+    if (!written) std::cerr << "pagewalk compile: " << written.error() << "\n";
+    return written ? 0 : 1;
 }
 
 }  // namespace pagewalk::host::suite

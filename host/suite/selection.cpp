@@ -8,22 +8,28 @@
 
 #include "scenario/compiler.hpp"
 #include "scenario/parser.hpp"
+#include "suite/suite.hpp"
 
 namespace pagewalk::host::suite {
 namespace {
 
 namespace fs = std::filesystem;
 
-/// The sorted *.toml files of `dir`; empty (and `ok` false) when it is not a readable directory.
-std::vector<std::string> toml_files(const std::string& dir, bool& ok) {
-    std::vector<std::string> out;
+/// The sorted *.toml files of `dir` (scenario_files: a symlink loop or a dangling link is kept, so that reading it
+/// says why); empty, with `why` saying what is wrong, when it is not a readable directory.
+std::vector<std::string> toml_files(const std::string& dir, std::string& why) {
     std::error_code ec;
-    ok = fs::is_directory(dir, ec);
-    if (!ok) return out;
-    for (const auto& e : fs::directory_iterator(dir, ec))
-        if (e.is_regular_file() && e.path().extension() == ".toml") out.push_back(e.path().string());
-    std::sort(out.begin(), out.end());
-    return out;
+    if (!fs::is_directory(dir, ec)) {
+        why = dir + ": " + (ec ? ec.message() : std::string("not a directory"));
+        return {};
+    }
+    Expected<std::vector<std::string>> files = scenario_files({}, dir);
+    if (!files) {
+        why = files.error();
+        return {};
+    }
+    why.clear();
+    return std::move(files.value());
 }
 
 /// One scenario of the library: its file, name and tags (a file that does not parse answers to its stem only).
@@ -73,17 +79,18 @@ Selection select_scenarios(const std::vector<std::string>& args, const std::vect
     auto add = [&](const std::string& f) {
         if (std::find(sel.files.begin(), sel.files.end(), f) == sel.files.end()) sel.files.push_back(f);
     };
-    bool dir_ok = false;
-    const std::vector<std::string> dir_files = toml_files(dir, dir_ok);
+    std::string dir_problem;
+    const std::vector<std::string> dir_files = toml_files(dir, dir_problem);
+    const bool dir_ok = dir_problem.empty();
     if (args.empty() && tags.empty()) {
-        if (!dir_ok) sel.error = "--scenarios " + dir + ": not a directory";
+        if (!dir_ok) sel.error = "--scenarios " + dir_problem;
         sel.files = dir_files;
         return sel;
     }
     std::vector<Entry> lib;  // parsed only when a name, glob or tag needs it
     auto need_library = [&]() -> bool {
         if (!dir_ok) {
-            sel.error = "--scenarios " + dir + ": not a directory (scenario names, globs and tags are looked up there)";
+            sel.error = "--scenarios " + dir_problem + " (scenario names, globs and tags are looked up there)";
             return false;
         }
         if (lib.empty()) lib = library(dir_files);
@@ -92,8 +99,8 @@ Selection select_scenarios(const std::vector<std::string>& args, const std::vect
     for (const std::string& a : args) {
         std::error_code ec;
         if (fs::is_directory(a, ec)) {
-            bool ok = false;
-            const auto files = toml_files(a, ok);
+            std::string problem;
+            const auto files = toml_files(a, problem);
             if (files.empty()) {
                 sel.error = a + ": no *.toml scenario files in this directory";
                 return sel;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 #include "suite/suite.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -19,6 +22,8 @@
 #include "scenario/parser.hpp"
 #include "suite/backend_plan.hpp"
 #include "util/file.hpp"
+#include "util/interrupt.hpp"
+#include "util/private_dir.hpp"
 
 namespace pagewalk::host::suite {
 namespace {
@@ -39,19 +44,29 @@ std::uint64_t memory_for(const scenario::Scenario& s, const scenario::Program& p
     return std::max<std::uint64_t>(std::uint64_t{s.memory_mib} * mib, (need + mib - 1) & ~(mib - 1));
 }
 
-/// A private temporary file holding `bytes`; removed by the destructor.
+/// A file in the run's private directory holding `bytes`; removed by the destructor.
 class TempFile {
 public:
     explicit TempFile(const std::vector<std::uint8_t>& bytes) {
-        char name[] = "/tmp/pagewalk-program-XXXXXX";
-        const int fd = ::mkstemp(name);
-        if (fd < 0) return;
+        const auto dir = run_dir();
+        if (!dir) {
+            error_ = dir.error();
+            return;
+        }
+        const std::string name = dir.value()->unique_path("program", ".bin");
+        const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            error_ = "cannot create " + name + ": " + std::strerror(errno);
+            return;
+        }
         const auto n = ::write(fd, bytes.data(), bytes.size());
-        ::close(fd);
-        if (n == static_cast<ssize_t>(bytes.size()))
+        const bool closed = ::close(fd) == 0;
+        if (n == static_cast<ssize_t>(bytes.size()) && closed)
             path_ = name;
-        else
-            ::unlink(name);
+        else {
+            error_ = "cannot write " + name;
+            ::unlink(name.c_str());
+        }
     }
     TempFile(const TempFile&) = delete;
     TempFile& operator=(const TempFile&) = delete;
@@ -59,9 +74,10 @@ public:
         if (!path_.empty()) ::unlink(path_.c_str());
     }
     [[nodiscard]] const std::string& path() const { return path_; }
+    [[nodiscard]] const std::string& error() const { return error_; }
 
 private:
-    std::string path_;
+    std::string path_, error_;
 };
 
 /// The guest image's BootHeader::program_modes: which paging modes it has a runner for. All ones when the image
@@ -111,7 +127,7 @@ check::Evaluation run_on(const RunOptions& o, const BackendCaps& caps, const Job
     auto* header = reinterpret_cast<harness::ProgramHeader*>(c.program.bytes.data());
     header->vouched_features = vouched & header->features;
     TempFile module(c.program.bytes);
-    if (module.path().empty()) return failed_eval("cannot write the program to a temporary file");
+    if (module.path().empty()) return failed_eval("cannot write the program file: " + module.error());
     BootOptions b;
     b.guest_path = o.guest_path;
     b.module_path = module.path();
@@ -120,12 +136,14 @@ check::Evaluation run_on(const RunOptions& o, const BackendCaps& caps, const Job
     b.memory_bytes = memory_for(s, c.program);
     b.qemu_cpu = s.qemu_cpu.empty() ? "max" : s.qemu_cpu;
     b.qemu_live = co.serial_handshake;
+    // The live walk needs guest memory while the guest waits: KVM's own, or QEMU's shared RAM (not with --no-live).
+    const bool walk_live = backend == "kvm" || b.qemu_live;
     check::LiveChecker live(vouched);
-    b.on_record = [&](const harness::DecodedRecord& r, LiveGuest& g) { live.on_record(r, g); };
+    if (walk_live) b.on_record = [&](const harness::DecodedRecord& r, LiveGuest& g) { live.on_record(r, g); };
     const RunResult run = backend == "kvm" ? kvm::boot_kvm(b) : qemu::boot_qemu(b);
     log += "--- " + backend + " run ---\n" + format_result(run, true);
     check::BackendInfo info{backend, backend == "kvm" ? caps.kvm_version : caps.qemu.version};
-    return check::evaluate(c.program, run, &live, info);
+    return check::evaluate(c.program, run, walk_live ? &live : nullptr, info);
 }
 
 JobResult run_job(const RunOptions& o, const BackendCaps& caps, std::uint32_t guest_modes, const Job& job,
@@ -170,19 +188,30 @@ JobResult run_job(const RunOptions& o, const BackendCaps& caps, std::uint32_t gu
 
 }  // namespace
 
-std::vector<std::string> scenario_files(const std::vector<std::string>& files, const std::string& dir) {
+Expected<std::vector<std::string>> scenario_files(const std::vector<std::string>& files, const std::string& dir) {
     if (!files.empty()) return files;
     std::vector<std::string> out;
     std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-        if (e.is_regular_file() && e.path().extension() == ".toml") out.push_back(e.path().string());
+    std::filesystem::directory_iterator it(dir, ec);
+    for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        if (it->path().extension() != ".toml") continue;
+        // An entry whose type cannot be told (a symlink loop, a dangling link) is kept: reading it says why.
+        std::error_code type_ec;
+        if (it->is_regular_file(type_ec) || type_ec) out.push_back(it->path().string());
+    }
+    if (ec) return Error{dir + ": " + ec.message()};
     std::sort(out.begin(), out.end());
     return out;
 }
 
 std::vector<JobResult> run_suite(const RunOptions& o) {
     std::vector<Job> jobs;
-    for (const std::string& f : scenario_files(o.files, o.scenario_dir)) {
+    const Expected<std::vector<std::string>> files = scenario_files(o.files, o.scenario_dir);
+    if (!files) {
+        const scenario::Diagnostic why(scenario::SourcePos{o.scenario_dir, 0, 0}, "", files.error());
+        jobs.push_back({nullptr, o.scenario_dir, std::nullopt, {why}});
+    }
+    for (const std::string& f : files ? files.value() : std::vector<std::string>{}) {
         scenario::ParseResult p = scenario::parse_scenario_file(f);
         if (!p.ok()) {
             jobs.push_back({nullptr, f, std::nullopt, p.errors});
@@ -200,17 +229,20 @@ std::vector<JobResult> run_suite(const RunOptions& o) {
     report::Progress progress(jobs.size(), o.progress);
     std::atomic<std::size_t> next{0};
     std::mutex lock;
+    std::vector<char> finished(jobs.size(), 0);
     auto worker = [&] {
-        for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+        for (std::size_t i; interrupt::received() == 0 && (i = next.fetch_add(1)) < jobs.size();) {
             {
                 std::lock_guard g(lock);
                 progress.started(jobs[i].scenario ? jobs[i].scenario->name : jobs[i].file,
                                  jobs[i].mode ? to_string(*jobs[i].mode) : "");
             }
             JobResult r = run_job(o, caps, guest_modes, jobs[i], static_cast<std::uint32_t>(i + 1));
+            if (interrupt::received() != 0) return;  // cut short: not a result
             std::lock_guard g(lock);
             progress.finished(r.eval.verdict);
             results[i] = std::move(r);
+            finished[i] = 1;
         }
     };
     const unsigned n = std::max(1u, std::min<unsigned>(o.jobs, static_cast<unsigned>(jobs.size())));
@@ -219,6 +251,12 @@ std::vector<JobResult> run_suite(const RunOptions& o) {
     worker();
     for (auto& t : threads) t.join();
     progress.done();
+    if (interrupt::received() != 0) {  // what finished, in order; the rest never ran or was cut short
+        std::vector<JobResult> done;
+        for (std::size_t i = 0; i < results.size(); ++i)
+            if (finished[i] != 0) done.push_back(std::move(results[i]));
+        return done;
+    }
     return results;
 }
 

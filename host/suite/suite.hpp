@@ -10,6 +10,7 @@
 
 #include "check/job_result.hpp"
 #include "scenario/scenario.hpp"
+#include "util/expected.hpp"
 
 namespace pagewalk::host::suite {
 
@@ -34,10 +35,12 @@ struct RunOptions {
 using check::JobResult;
 
 /// Scenario files: `files` as given, or the sorted *.toml files of `dir`.
-std::vector<std::string> scenario_files(const std::vector<std::string>& files, const std::string& dir);
+/// An error names the directory when it cannot be listed.
+Expected<std::vector<std::string>> scenario_files(const std::vector<std::string>& files, const std::string& dir);
 
 /// Runs everything (`jobs` VMs at a time, the progress line on stderr); results in a stable order (file, then
-/// mode), whatever order the runs finished in.
+/// mode), whatever order the runs finished in. After a SIGINT/SIGTERM/SIGHUP (util/interrupt.hpp) no job starts,
+/// running VMs are ended, and only the runs that finished are returned.
 std::vector<JobResult> run_suite(const RunOptions& options);
 
 }  // namespace pagewalk::host::suite

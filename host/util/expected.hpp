@@ -26,6 +26,7 @@ public:
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
     T& operator*() { return value(); }
+    const T& operator*() const { return value(); }
     [[nodiscard]] const std::string& error() const { return std::get<1>(v_).message; }
 
 private:

@@ -4,8 +4,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -13,18 +11,25 @@
 
 namespace pagewalk::host {
 
-/// Reads a whole file (capped at `max_bytes`).
-inline Expected<std::vector<std::uint8_t>> read_file(const std::string& path, std::uint64_t max_bytes = 1ull << 30) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) return Error{"cannot open " + path};
-    const auto size = static_cast<std::uint64_t>(in.tellg());
-    if (size > max_bytes) return Error{path + " is larger than " + std::to_string(max_bytes) + " bytes"};
-    std::vector<std::uint8_t> data(size);
-    in.seekg(0);
-    if (size > 0 && !in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(size)))
-        return Error{"cannot read " + path};
-    return data;
+/// What read_capped() accepts besides regular files.
+enum class FileKind : std::uint8_t { regular_only, any };
+
+/// Reads a whole file, refusing more than `max_bytes` (so /dev/zero or an endless stream is an error naming the
+/// file, not a process that grows until it is killed) and, with regular_only, anything but a regular file (a FIFO
+/// nobody writes to would block forever).
+Expected<std::string> read_capped(const std::string& path, std::uint64_t max_bytes,
+                                  FileKind kind = FileKind::regular_only);
+
+/// The same as bytes: a regular file of at most `max_bytes` (64 MiB by default).
+inline Expected<std::vector<std::uint8_t>> read_file(const std::string& path, std::uint64_t max_bytes = 64ull << 20) {
+    auto text = read_capped(path, max_bytes);
+    if (!text) return Error{text.error()};
+    return std::vector<std::uint8_t>(text->begin(), text->end());
 }
+
+/// Writes `size` bytes to `path` (created 0644 or truncated), checking every write and the close: a full disk,
+/// /dev/full or a quota is an error naming the file, never a silently short file.
+Status write_whole_file(const std::string& path, const void* data, std::size_t size);
 
 /// Milliseconds since construction.
 class Stopwatch {

@@ -2,13 +2,25 @@
 #include "util/process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 
+#include "util/interrupt.hpp"
+
 namespace pagewalk::host {
+
+void supervise_child(pid_t parent) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) _exit(127);  // the parent died before prctl
+}
 
 ProcessResult run_process(const std::vector<std::string>& argv, bool capture_stderr) {
     ProcessResult r;
@@ -18,8 +30,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, bool capture_std
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    const pid_t parent = getpid();
     const pid_t pid = fork();
     if (pid == 0) {
+        supervise_child(parent);
         const int devnull = open("/dev/null", O_RDWR);
         dup2(devnull, 0);
         dup2(out[1], 1);
@@ -33,10 +47,24 @@ ProcessResult run_process(const std::vector<std::string>& argv, bool capture_std
         return r;
     }
     char buf[4096];
-    for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) r.output.append(buf, static_cast<std::size_t>(n));
+    bool interrupted = false;
+    for (;;) {
+        pollfd fds[2] = {{out[0], POLLIN, 0}, {interrupt::wake_fd(), POLLIN, 0}};
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
+        if (interrupt::received() != 0) {
+            interrupted = true;
+            break;
+        }
+        if (fds[0].revents == 0) continue;
+        const ssize_t n = read(out[0], buf, sizeof buf);
+        if (n <= 0) break;
+        r.output.append(buf, static_cast<std::size_t>(n));
+    }
     close(out[0]);
+    if (interrupted) kill(-pid, SIGKILL);  // its process group: grub-mkrescue's own children too
     int status = 0;
     waitpid(pid, &status, 0);
+    if (interrupted) return r;
     if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
     return r;
 }

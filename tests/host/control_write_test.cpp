@@ -213,6 +213,8 @@ public:
         return true;
     }
     std::optional<LiveRegisters> registers() override { return vcpu; }
+    bool has_registers() const override { return vcpu.has_value() || vcpu_fails; }
+    bool vcpu_fails = false;  ///< registers() is meant to answer but cannot
     std::optional<std::optional<std::uint64_t>> translate(std::uint64_t) override { return std::nullopt; }
     const char* source() const override { return "fake"; }
 };
@@ -309,6 +311,15 @@ TEST(LiveCheck, TheVcpusRegistersDecideAndADifferenceFromTheGuestsAccountFails) 
     EXPECT_NE(other.findings()[0].message.find("differ from what the guest read"), std::string::npos);
     EXPECT_NE(other.findings()[1].message.find("the host's walk of the live tables (kind)"), std::string::npos)
         << other.findings()[1].message;
+
+    g.vcpu.reset();  // the backend has registers but cannot read them now: a failure, not the guest's account
+    g.vcpu_fails = true;
+    check::LiveChecker unread;
+    unread.on_record(decoded(hello, h::RecordType::hello), g);
+    unread.on_record(decoded(a, h::RecordType::announce), g);
+    ASSERT_EQ(unread.findings().size(), 1u);
+    EXPECT_NE(unread.findings()[0].message.find("cannot read the vCPU's control registers"), std::string::npos)
+        << unread.findings()[0].message;
 }
 
 TEST(SelftestCheck, ExceptionsMustComeFromTheWorldAsked) {

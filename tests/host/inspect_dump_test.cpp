@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // The inspector's dump reader: format detection, bounds, and every way an ELF core can be broken.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <random>
@@ -60,6 +61,26 @@ TEST(InspectDump, RawImageIsFlatPhysicalMemory) {
     EXPECT_EQ(v, expected);
     EXPECT_FALSE(d->read(0x2ffc, &v, 8)) << "a read running past the end fails";
     EXPECT_FALSE(d->read(~std::uint64_t{0} - 3, &v, 8));
+}
+
+TEST(InspectDump, AFileTruncatedWhileMappedGivesMemoryErrorsNotSigbus) {
+    // 4-level tables at 8 MiB map 0x400000000 → 0x100000; the file then shrinks to 1 MiB + 4 KiB under the
+    // mapping (another process truncates it): entries past the new end are unreadable, the rest still reads.
+    TempDir dir;
+    Guest g(PagingMode::long4);
+    ASSERT_TRUE(g.map(0x4'0000'0000, 0x100000, 0x1000));
+    auto d = Dump::open(write_file(dir.file("dump"), g.ram()));
+    ASSERT_TRUE(d) << d.error();
+    host::inspect::DumpMemory mem(*d);
+    EXPECT_TRUE(translate(g.ctx(), mem, 0x4'0000'0000, Access::read()).mapping());
+    ASSERT_EQ(::truncate(dir.file("dump").c_str(), 0x101000), 0);
+    const TranslateResult after = translate(g.ctx(), mem, 0x4'0000'0000, Access::read());
+    ASSERT_TRUE(after.memory_error());
+    EXPECT_EQ(after.memory_error()->pa, g.ctx().registers().cr3 & ~0xfffull);
+    std::uint64_t v = 0;
+    EXPECT_FALSE(d->read(0x200000, &v, 8));
+    EXPECT_FALSE(d->read(0x100ffc, &v, 8)) << "half of it is past the new end";
+    EXPECT_TRUE(d->read(0x100ff8, &v, 8));
 }
 
 TEST(InspectDump, ElfGapsAreUnreadableNotZero) {

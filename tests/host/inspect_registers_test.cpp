@@ -2,6 +2,8 @@
 // The inspector's paging context: from QEMU's CPU-state note, from the command line, and what it refuses.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "inspect/dump.hpp"
 #include "inspect/registers.hpp"
 #include "inspect/translator.hpp"
@@ -129,6 +131,34 @@ TEST(InspectRegisters, ImpossibleRegistersAreRejected) {
     auto wide = resolve_context(*d, wide_cr3);
     ASSERT_FALSE(wide);
     EXPECT_NE(wide.error().find("CR3 has bits set"), std::string::npos) << wide.error();
+
+    // The same rule in every mode: 4/5-level CR3 bits above MAXPHYADDR (here the permissive 52) are refused too.
+    for (const PagingMode m : {PagingMode::long4, PagingMode::long5}) {
+        RegisterOptions high_cr3;
+        high_cr3.mode = m;
+        high_cr3.cr3 = 0xffff'ffff'ffff'f123ull;
+        auto high = resolve_context(*d, high_cr3);
+        ASSERT_FALSE(high) << to_string(m);
+        EXPECT_NE(high.error().find("CR3 has bits set"), std::string::npos) << high.error();
+    }
+
+    // Registers no CPU can hold: all ones, reserved bits of CR0/CR4/EFER, NW without CD.
+    RegisterOptions ones;
+    ones.cr0 = ones.cr4 = ones.efer = ~std::uint64_t{0};
+    auto all_ones = resolve_context(*d, ones);
+    ASSERT_FALSE(all_ones);
+    EXPECT_NE(all_ones.error().find("reserved bit"), std::string::npos) << all_ones.error();
+    for (const auto& [cr0v, cr4v, eferv] :
+         {std::tuple{cr0::pe | cr0::pg | bits::bit(32), cr4::pae, efer::lme | efer::lma},
+          std::tuple{cr0::pe | cr0::pg, cr4::pae | bits::bit(40), efer::lme | efer::lma},
+          std::tuple{cr0::pe | cr0::pg, cr4::pae, efer::lme | efer::lma | bits::bit(9)},
+          std::tuple{cr0::pe | cr0::pg | cr0::nw, cr4::pae, efer::lme | efer::lma}}) {
+        RegisterOptions o;
+        o.cr0 = cr0v;
+        o.cr4 = cr4v;
+        o.efer = eferv;
+        EXPECT_FALSE(resolve_context(*d, o)) << std::hex << cr0v << " " << cr4v << " " << eferv;
+    }
 
     RegisterOptions cpu;
     cpu.cpu = 3;

@@ -316,7 +316,7 @@ TEST(ScenarioCompilerTlb, WritesThroughARecursiveSlotAndPokesChangeTranslations)
     const Scenario flushed = parse_ok(
         with_modes("[\"4level\"]", kMap + slot + write_pte + "[[step]]\nop = \"invlpg\"\nva = 0x4000_0000\n" + read));
     EXPECT_TRUE(compile(flushed, PagingMode::long4).ok());
-    const std::string poke = "[[step]]\nop = \"poke\"\npa = 0x20_0000\nvalue = 0\n";
+    const std::string poke = "[[step]]\nop = \"poke\"\npa = 0x400_0000\nvalue = 0\n";
     EXPECT_EQ(compile_error(with_modes("[\"4level\"]", kMap + poke + read), PagingMode::long4).key, "step[3]");
     const std::string poke_data = "[[step]]\nop = \"poke\"\nframe = 1\nvalue = 0\n";
     const Scenario data = parse_ok(with_modes("[\"4level\"]", kMap + poke_data + read));

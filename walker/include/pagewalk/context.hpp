@@ -38,6 +38,8 @@ enum class ContextError : std::uint8_t {
     unsupported_pku,            // CR4.PKE without PKU
     bad_maxphyaddr,             // MAXPHYADDR outside 32..52
     cr3_reserved_bits,          // CR3 holds bits at or above MAXPHYADDR (MOV CR3 would #GP)
+    control_reserved_bits,      // CR0, CR4 or EFER has a reserved bit set (the write would #GP)
+    nw_without_cd,              // CR0.NW = 1 with CR0.CD = 0 (MOV to CR0 would #GP)
 };
 
 constexpr const char* to_string(ContextError e) {
@@ -72,6 +74,10 @@ constexpr const char* to_string(ContextError e) {
             return "MAXPHYADDR is outside 32..52";
         case ContextError::cr3_reserved_bits:
             return "CR3 has bits set at or above MAXPHYADDR";
+        case ContextError::control_reserved_bits:
+            return "CR0, CR4 or EFER has a reserved bit set";
+        case ContextError::nw_without_cd:
+            return "CR0.NW is set without CR0.CD";
     }
     return "?";
 }
@@ -231,6 +237,9 @@ private:
 
     static constexpr ContextError validate(const ControlRegisters& r, const CpuFeatures& f, PagingMode mode) {
         if (f.maxphyaddr < 32 || f.maxphyaddr > 52) return ContextError::bad_maxphyaddr;
+        if ((r.cr0 & cr0::reserved) != 0 || (r.cr4 & cr4::reserved) != 0 || (r.efer & efer::reserved) != 0)
+            return ContextError::control_reserved_bits;
+        if ((r.cr0 & cr0::nw) != 0 && (r.cr0 & cr0::cd) == 0) return ContextError::nw_without_cd;
         if ((r.efer & efer::lma) != 0) {
             if (!f.long_mode) return ContextError::unsupported_long_mode;
             if ((r.cr0 & cr0::pg) == 0) return ContextError::long_mode_without_paging;
@@ -245,10 +254,10 @@ private:
         if ((r.cr4 & cr4::smep) != 0 && !f.smep) return ContextError::unsupported_smep;
         if ((r.cr4 & cr4::smap) != 0 && !f.smap) return ContextError::unsupported_smap;
         if ((r.cr4 & cr4::pke) != 0 && !f.pku) return ContextError::unsupported_pku;
-        // SDM §4.5.2 / §4.4.1 / §4.3: MOV CR3 rejects address bits at or above MAXPHYADDR (in legacy modes
-        // CR3 is 32 bits wide).
+        // SDM §4.5.2 / §4.4.1 / §4.3: MOV CR3 rejects address bits at or above MAXPHYADDR — in 4/5-level paging
+        // up to bit 63 (CR3 never holds bit 63; LAM's bits 62:61 are not modelled), in legacy modes CR3 is 32 bits.
         const bool long_mode = mode == PagingMode::long4 || mode == PagingMode::long5;
-        const std::uint64_t cr3_reserved = long_mode ? bits::range_or_empty(51, f.maxphyaddr) : bits::mask(63, 32);
+        const std::uint64_t cr3_reserved = long_mode ? bits::range_or_empty(63, f.maxphyaddr) : bits::mask(63, 32);
         static_assert(cr3::root_long == bits::mask(51, 12));
         if (mode != PagingMode::disabled && (r.cr3 & cr3_reserved) != 0) return ContextError::cr3_reserved_bits;
         return ContextError::none;

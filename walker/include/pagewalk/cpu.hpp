@@ -20,6 +20,8 @@ inline constexpr std::uint64_t wp = bits::bit(16);  // write protect: supervisor
 inline constexpr std::uint64_t nw = bits::bit(29);  // not write-through
 inline constexpr std::uint64_t cd = bits::bit(30);  // cache disable
 inline constexpr std::uint64_t pg = bits::bit(31);  // paging
+// SDM Vol. 3A §2.5: bits 63:32 are reserved (MOV to CR0 with one set is #GP(0)); so is NW = 1 with CD = 0.
+inline constexpr std::uint64_t reserved = bits::mask(63, 32);
 }  // namespace cr0
 
 /// CR3 fields (SDM Vol. 3A §4.3 Table 4-3, §4.4.1 Table 4-7, §4.5.2 Tables 4-12 and 4-13).
@@ -37,14 +39,15 @@ inline constexpr std::uint64_t no_flush = bits::bit(63);
 
 /// CR4 bits (SDM Vol. 3A §2.5).
 namespace cr4 {
-inline constexpr std::uint64_t pse = bits::bit(4);     // 4 MiB pages in 32-bit paging
-inline constexpr std::uint64_t pae = bits::bit(5);     // PAE / required for long mode
-inline constexpr std::uint64_t pge = bits::bit(7);     // global pages
-inline constexpr std::uint64_t la57 = bits::bit(12);   // 5-level paging
-inline constexpr std::uint64_t pcide = bits::bit(17);  // process-context identifiers
-inline constexpr std::uint64_t smep = bits::bit(20);   // supervisor-mode execution prevention
-inline constexpr std::uint64_t smap = bits::bit(21);   // supervisor-mode access prevention
-inline constexpr std::uint64_t pke = bits::bit(22);    // protection keys for user-mode pages
+inline constexpr std::uint64_t pse = bits::bit(4);             // 4 MiB pages in 32-bit paging
+inline constexpr std::uint64_t pae = bits::bit(5);             // PAE / required for long mode
+inline constexpr std::uint64_t pge = bits::bit(7);             // global pages
+inline constexpr std::uint64_t la57 = bits::bit(12);           // 5-level paging
+inline constexpr std::uint64_t pcide = bits::bit(17);          // process-context identifiers
+inline constexpr std::uint64_t smep = bits::bit(20);           // supervisor-mode execution prevention
+inline constexpr std::uint64_t smap = bits::bit(21);           // supervisor-mode access prevention
+inline constexpr std::uint64_t pke = bits::bit(22);            // protection keys for user-mode pages
+inline constexpr std::uint64_t reserved = bits::mask(63, 32);  // SDM Vol. 3A §2.5: MOV to CR4 with one set is #GP(0)
 }  // namespace cr4
 
 /// IA32_EFER bits (SDM Vol. 3A §2.2.1, MSR C000_0080H).
@@ -52,6 +55,8 @@ namespace efer {
 inline constexpr std::uint64_t lme = bits::bit(8);   // long mode enable
 inline constexpr std::uint64_t lma = bits::bit(10);  // long mode active (set by the CPU)
 inline constexpr std::uint64_t nxe = bits::bit(11);  // execute-disable bit enable
+// Reserved on Intel (SDM Vol. 3A §2.2.1, Table 2-1) and AMD (APM Vol. 2 §3.1.7) alike: WRMSR with one set is #GP.
+inline constexpr std::uint64_t reserved = bits::mask(63, 32) | bits::mask(7, 1) | bits::bit(9);
 }  // namespace efer
 
 /// EFLAGS.AC (bit 18): lets explicit supervisor accesses reach user pages under SMAP (SDM §4.6.1).
