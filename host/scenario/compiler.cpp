@@ -35,7 +35,7 @@ public:
         p_.scenario = &s_;
         p_.mode = mode_;
         p_.scenario_id = opt_.scenario_id;
-        p_.controls = mode_controls(s_.controls, mode_);
+        p_.controls = mode_controls(s_.controls, mode_, s_.pse_explicit);
         p_.features = required_features(s_, mode_);
         const CpuCondition cpu = cpu_condition(s_.qemu_cpu);
         const SourcePos top{s_.file, 1, 1};
@@ -241,8 +241,8 @@ private:
                 if (check_va(st, 1, false)) h.level = static_cast<std::uint8_t>(level(st));
                 break;
             case StepOp::set_control:
-                h.a = mode_controls(st.control_set, mode_);
-                h.b = mode_controls(st.control_clear, mode_);
+                h.a = mode_controls(st.control_set, mode_, true);  // a step's pse is written out: kept in every mode
+                h.b = mode_controls(st.control_clear, mode_, true);
                 if (h.a & ctl::nxe) nxe_ = true;
                 if (h.b & ctl::nxe) nxe_ = false;
                 {
@@ -615,7 +615,7 @@ private:
     }
     /// Every translation that can exist — those of the ranges mapped so far — may be stale.
     void every_translation_changed() {
-        for (const Mapped& m : mapped_) changed(m.lo, m.hi, global_now(true), 4096);
+        for (const Mapped& m : mapped_) changed(m.lo, m.hi, global_now(true), m.page_size);
         for (const SlotRegion& r : slots_) changed(r.lo, r.hi, false, 4096);
     }
 

@@ -16,8 +16,8 @@ bool applies(const StepSpec& st, PagingMode m) {
     return st.modes.empty() || std::find(st.modes.begin(), st.modes.end(), m) != st.modes.end();
 }
 
-std::uint32_t mode_controls(std::uint32_t c, PagingMode m) {
-    if (m != PagingMode::legacy32) c &= ~ctl::pse;
+std::uint32_t mode_controls(std::uint32_t c, PagingMode m, bool keep_pse) {
+    if (m != PagingMode::legacy32 && !keep_pse) c &= ~ctl::pse;
     if (m != PagingMode::long4 && m != PagingMode::long5) c &= ~ctl::pcide;  // PCIDs exist in IA-32e mode only
     if (m == PagingMode::legacy32) c &= ~ctl::nxe;
     return c;
@@ -36,12 +36,12 @@ std::uint32_t control_features(std::uint32_t c) {
 }
 
 std::uint32_t required_features(const Scenario& s, PagingMode mode) {
-    std::uint32_t f = s.features | control_features(mode_controls(s.controls, mode));
+    std::uint32_t f = s.features | control_features(mode_controls(s.controls, mode, s.pse_explicit));
     if (mode == PagingMode::long5) f |= feat::la57;
     if (s.pkru) f |= feat::pku;
     for (const StepSpec& st : s.steps) {
         if (!applies(st, mode)) continue;
-        if (st.op == StepOp::set_control) f |= control_features(mode_controls(st.control_set, mode));
+        if (st.op == StepOp::set_control) f |= control_features(mode_controls(st.control_set, mode, true));
         if (st.op == StepOp::set_control && st.pkru) f |= feat::pku;
         if (st.op == StepOp::map && st.sizes == 4) f |= feat::page1gb;
         if (st.op == StepOp::map && mode == PagingMode::legacy32 && st.sizes == 2) f |= feat::pse;

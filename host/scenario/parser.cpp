@@ -98,6 +98,7 @@ public:
             if (const auto* t = n->as_table()) {
                 std::uint32_t clear = 0;
                 controls(*t, "control", s.controls, clear, s.pkru);
+                if (const auto* pse = t->get("pse"); pse != nullptr && pse->value_or(false)) s.pse_explicit = true;
                 s.controls &= ~clear;
             } else {
                 r_.error(*n, "control", "expected a table ([control] with wp = true …)");

@@ -115,6 +115,9 @@ struct Scenario {
     std::uint32_t features = 0;  ///< declared; the compiler adds what controls and steps imply
     std::string qemu_cpu;        ///< QEMU -cpu value; empty = "max"
     std::uint32_t controls = 0;  ///< harness::control bits on at start
+    /// `[control] pse = true` written out: kept in PAE and 4/5-level paging too (where PS ignores it, SDM §4.4, §4.5);
+    /// the default PSE = 1 applies to 32-bit paging only.
+    bool pse_explicit = false;
     std::optional<std::uint32_t> pkru;
     std::optional<std::uint32_t> data_frames;
     std::uint32_t table_frames = 64;

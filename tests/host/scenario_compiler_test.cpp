@@ -431,3 +431,11 @@ TEST(ScenarioCompilerTlb, RefusesPcidOperationsThatFault) {
     EXPECT_EQ(compile_error(with_modes("[\"pae\"]", kMap + "[[step]]\nop = \"load_cr3\"\n"), PagingMode::pae).key,
               "step[2].op");
 }
+
+TEST(ScenarioCompiler, Cr4PseWrittenOutIsKeptOutside32BitPagingTheDefaultIsNot) {
+    const Scenario by_default = parse_ok(with_modes("[\"pae\", \"32bit\"]", kMap));
+    EXPECT_EQ(compile(by_default, PagingMode::pae).program.controls & h::control::pse, 0u);
+    EXPECT_NE(compile(by_default, PagingMode::legacy32).program.controls & h::control::pse, 0u);
+    const Scenario written = parse_ok(with_modes("[\"pae\"]", kMap, "[control]\npse = true\n"));
+    EXPECT_NE(compile(written, PagingMode::pae).program.controls & h::control::pse, 0u);
+}
