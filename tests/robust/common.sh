@@ -6,7 +6,15 @@ PAGEWALK="$1"
 GUEST="$2"
 SOURCE_DIR="$3"
 SCRATCH="$(mktemp -d)"
-trap 'rm -rf "$SCRATCH"' EXIT
+# Names a test plants outside SCRATCH (in /tmp and /dev/shm) are listed in $SCRATCH/planted and removed at exit,
+# whether the test passed or failed.
+cleanup() {
+    if [[ -s "$SCRATCH/planted" ]]; then
+        xargs -d '\n' rm -f <"$SCRATCH/planted" || true
+    fi
+    rm -rf "$SCRATCH"
+}
+trap cleanup EXIT
 
 fail() {
     echo "FAILED: $*" >&2

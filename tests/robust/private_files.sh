@@ -19,6 +19,8 @@ IMPOSTOR_LOG="$SCRATCH/impostor.log"
     pid=$BASHPID  # exec keeps the pid: the names below are the ones this run would have used
     echo "$pid" >"$SCRATCH/run.pid"
     for n in 0 1 2 3 4 5; do
+        printf '%s\n' "/dev/shm/pagewalk-ram-$pid-$n" "/tmp/pagewalk-qemu-$pid-$n.log" \
+            "/tmp/pagewalk-qmp-$pid-$n.sock.planted" "/tmp/pagewalk-qmp-$pid-$n.sock" >>"$SCRATCH/planted"
         ln -s "$VICTIM" "/dev/shm/pagewalk-ram-$pid-$n"
         ln -s "$VICTIM" "/tmp/pagewalk-qemu-$pid-$n.log"
         : >"/tmp/pagewalk-qmp-$pid-$n.sock.planted"
@@ -50,9 +52,6 @@ planted="$(entries_of_pid "$run_pid" | grep -v '\.sock$')"
 for f in $planted; do
     [[ "$f" == *.planted || "$(readlink "$f")" == "$VICTIM" ]] || fail "$f is not what was planted"
 done
-# shellcheck disable=SC2086
-rm -f $planted
-find /tmp -maxdepth 1 -name "pagewalk-qmp-$run_pid-*.sock" -delete
 [[ "$rc" == 0 ]] || fail "the run did not pass (exit $rc)"
 [[ "$(cat "$VICTIM")" == "precious" ]] || fail "the planted symlink's target was written"
 [[ ! -s "$IMPOSTOR_LOG" ]] || fail "pagewalk talked to the impostor: $(cat "$IMPOSTOR_LOG")"
