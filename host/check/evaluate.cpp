@@ -170,9 +170,7 @@ private:
     /// A disagreement about an exception: a known deviation of this backend, or a failure.
     void disagree(std::uint32_t step, const char* check, std::uint8_t vector, std::uint32_t error,
                   const AccessRecord& a, const std::string& message) {
-        Disagreement d;
-        d.backend = backend_.name;
-        d.backend_version = backend_.version;
+        Disagreement d = disagreement();
         d.expected_vector = vector;
         d.expected_error = error;
         d.observed_exception = a.outcome != 0;
@@ -182,18 +180,31 @@ private:
         d.ac = (a.access_flags & harness::access_flag::ac) != 0;
         d.implicit = (a.access_flags & harness::access_flag::implicit) != 0;
         d.fault_causes = a.prediction.kind == 1 ? a.prediction.causes : 0;
-        d.mode = static_cast<std::uint8_t>(mode_);
         if (a.prediction.kind == 1 && a.chain_count > 0 && a.chain_count <= 5) {
             d.fault_level = a.prediction.level;
             d.fault_entry = a.chain_before[a.chain_count - 1];  // the walk stopped at its last entry
         }
+        known_or_fail(d, step, check, message, format_chain(a, mode_));
+    }
+
+    /// A disagreement with this run's backend and mode filled in.
+    Disagreement disagreement() const {
+        Disagreement d;
+        d.backend = backend_.name;
+        d.backend_version = backend_.version;
+        d.mode = static_cast<std::uint8_t>(mode_);
+        return d;
+    }
+    /// `d` is a known deviation of this backend (counted apart, with its id) or a failure.
+    void known_or_fail(const Disagreement& d, std::uint32_t step, const char* check, const std::string& message,
+                       std::string detail) {
         if (const auto k = match_known_deviation(d)) {
             add(Finding::Severity::known_deviation, step, check,
-                message + " — backend deviation (known: " + k->id + "): " + k->rule, format_chain(a, mode_));
+                message + " — backend deviation (known: " + k->id + "): " + k->rule, std::move(detail));
             out_.findings.back().deviation_id = k->id;
             return;
         }
-        fail(step, check, message, format_chain(a, mode_));
+        fail(step, check, message, std::move(detail));
     }
 
     std::uint64_t cr2_of(std::uint64_t va) const { return shape(mode_).fault_address(va); }
@@ -385,20 +396,12 @@ private:
         if (wrong.empty()) return;
         const std::string message = level_name(mode_, e.level) + " @" + hex(e.entry_pa) + " = " + hex(e.value) + " (" +
                                     entry_flags(e.value) + "): unexpected" + wrong;
-        Disagreement dis;
-        dis.backend = backend_.name;
-        dis.backend_version = backend_.version;
-        dis.mode = static_cast<std::uint8_t>(mode_);
+        Disagreement dis = disagreement();
         dis.entry_read = true;
         dis.entry_level = e.level;
         dis.entry_unexpected = unexpected;
         dis.entry_value = e.value;
-        if (const auto k = match_known_deviation(dis)) {
-            add(Finding::Severity::known_deviation, s.id, "expectation",
-                message + " — backend deviation (known: " + k->id + "): " + k->rule, "");
-            return;
-        }
-        fail(s.id, "expectation", message);
+        known_or_fail(dis, s.id, "expectation", message, "");
     }
 
     const scenario::Program& p_;
