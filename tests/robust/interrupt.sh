@@ -92,12 +92,14 @@ if command -v grub-mkrescue >/dev/null && command -v xorriso >/dev/null; then
     "$PAGEWALK" iso --check --grub-timeout 0 --guest "$GUEST" --scenarios "$SOURCE_DIR/scenarios" \
         -o "$SCRATCH/iso/pagewalk.iso" >"$SCRATCH/iso.out" 2>&1 &
     pid=$!
-    # The ISO is built first (grub-mkrescue), then QEMU boots it: interrupt once QEMU is there.
+    # The ISO is built first (grub-mkrescue), then QEMU boots it: interrupt once QEMU is there. Match the
+    # booting QEMU by its -cdrom: `qemu-system-x86_64 --version` (the probe) is a child too, but gone at once.
+    kids=""
     for _ in $(seq 600); do
-        pgrep -P "$pid" -f qemu-system >/dev/null && break
+        kids="$(pgrep -P "$pid" -f 'qemu-system.*-cdrom' || true)"
+        [[ -n "$kids" ]] && break
         sleep 0.05
     done
-    kids="$(pgrep -P "$pid" || true)"
     [[ -n "$kids" ]] || fail "iso --check: QEMU never started"
     kill -INT "$pid"
     rc=0
