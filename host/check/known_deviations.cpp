@@ -61,6 +61,11 @@ bool pse36_above_maxphyaddr(const Disagreement& d) {
            (d.fault_entry & Pde4M::address_high_field::mask) != 0 && !d.observed_exception;
 }
 
+/// A read that only a page fault made fresh returned the data of the frame the page was mapped to before.
+bool keeps_translation_after_fault(const Disagreement& d) {
+    return d.read_after_fault_invalidation && d.value_from_earlier_frame && !d.observed_exception;
+}
+
 }  // namespace
 
 const std::vector<KnownDeviation>& known_deviations() {
@@ -109,6 +114,15 @@ const std::vector<KnownDeviation>& known_deviations() {
          "scenarios/reserved-pse36-above-maxphyaddr.toml step 6 (-cpu max,phys-bits=36, PDE bit 17 = PA bit 36) "
          "reads without a fault",
          pse36_above_maxphyaddr},
+        {"qemu-pf-keeps-stale-translation", "qemu", "QEMU emulator version 7.2",
+         "SDM Vol. 3A §4.10.4.1: a page fault invalidates the TLB entries for the faulting linear address (current "
+         "PCID), so that the fault does not recur from a stale entry; the next access of that page uses the paging "
+         "structures in memory",
+         "QEMU 7.2 TCG (accel/tcg/cputlb.c) keeps its TLB's read entry when a write to the same page faults (the "
+         "#PF comes from a fresh walk, the cached entry is not removed): scenarios/page-fault-invalidates-the-page."
+         "toml step 5 reads the tag of frame 0 (the page's frame before the un-flushed remap) after step 4's write "
+         "#PF, in all four modes; KVM (kvm_pvm) reads frame 1",
+         keeps_translation_after_fault},
     };
     return list;
 }

@@ -39,6 +39,9 @@ struct Disagreement {
     std::uint8_t entry_level = 0;        ///< level of the entry read (1 = PTE … 5 = PML5E)
     std::uint64_t entry_unexpected = 0;  ///< the bits that differ from the expectation (A = bit 5, D = bit 6)
     std::uint64_t entry_value = 0;       ///< the entry as read
+    // A read whose data was wrong rather than an exception.
+    bool read_after_fault_invalidation = false;  ///< only a #PF invalidated the page's change (SDM §4.10.4.1)
+    bool value_from_earlier_frame = false;       ///< the data is that of a frame an earlier access reached
 };
 
 /// A documented deviation.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <pagewalk/access.hpp>
 #include <pagewalk/context.hpp>
 #include <pagewalk/entry.hpp>
 #include <pagewalk/register_writes.hpp>
@@ -12,6 +13,7 @@
 #include "scenario/cpu_condition.hpp"
 #include "scenario/mode_rules.hpp"
 #include "scenario/recursive_slot.hpp"
+#include "scenario/tlb_with_fault_record.hpp"
 
 namespace pagewalk::host::scenario {
 namespace {
@@ -551,6 +553,13 @@ private:
             error(st.pos, key(st),
                   "an earlier step changed this address's translation without a flush: the CPU may still use the "
                   "old one (SDM Vol. 3A §4.10.4). Flush first, or say stale = true and accept both outcomes");
+        if (st.kind == harness::AccessKind::read && !st.implicit && tlb_.fresh_only_by_page_fault(st.va, st.va + 7))
+            p_.fresh_by_page_fault.insert(st.id);
+        // A #PF invalidates the faulting page's translations (SDM Vol. 3A §4.10.4.1). Only an asserted #PF counts:
+        // if the CPU does not fault, this step fails and nothing after it is trusted.
+        if (st.expect && st.expect->kind == Expectation::Kind::fault && st.expect->vector == vector::page_fault &&
+            shape(mode_).is_address(st.va))
+            tlb_.page_fault(st.expect->cr2.value_or(st.va));
         if (st.expect && (st.expect->value || !st.expect->frames.empty() || st.expect->table_entry) &&
             (st.kind != harness::AccessKind::read || st.implicit))
             error(st.expect->pos, key(st, "expect"), "only a read has a value to expect (value, frame, frames, entry)");
@@ -773,7 +782,7 @@ private:
     const CompileOptions& opt_;
     CompileResult& out_;
     Program& p_;
-    TlbModel tlb_;                          ///< which translations may be stale (SDM Vol. 3A §4.10, walker/)
+    TlbWithFaultRecord tlb_;                ///< which translations may be stale (SDM Vol. 3A §4.10, walker/)
     std::uint64_t pdpte_reserved_[4] = {};  ///< PAE: reserved bits edits may have set in each PDPTE
     bool pdpte_absent_[4] = {};
     bool pdpte_unknown_ = false;  ///< PAE: a poke may have written any PDPTE

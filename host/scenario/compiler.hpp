@@ -55,6 +55,8 @@ struct Program {
     std::uint32_t step_count = 0;                    ///< scenario steps in the program (tag steps not counted)
     /// By step id: where the `of` of an `entry`/`of` expectation is mapped (the host checks a leaf's address).
     std::map<std::uint32_t, PageTarget> table_entry_pages;
+    /// Reads of pages whose earlier change only a #PF invalidated (SDM Vol. 3A §4.10.4.1), by step id.
+    std::set<std::uint32_t> fresh_by_page_fault;
     std::vector<std::uint8_t> bytes;  ///< the encoded program (harness/program.hpp)
 };
 
