@@ -27,8 +27,11 @@ struct Evaluation {
     Verdict verdict = Verdict::pass;
     std::string reason;  ///< skip: why; fail: the first failure in one line
     std::vector<Finding> findings;
-    unsigned accesses = 0;           ///< access records checked
-    unsigned live_checked = 0;       ///< accesses walked from outside while the guest waited
+    unsigned accesses = 0;      ///< access records checked
+    unsigned live_checked = 0;  ///< accesses walked from outside while the guest waited
+    /// stale = true accesses (SDM Vol. 3A §4.10.4 allows the old translation or the new): those whose outcome (and
+    /// value read) agreed with the tables in memory, and those that showed an older translation.
+    unsigned stale_as_tables = 0, stale_older = 0;
     std::string live_source;         ///< where the live walk got registers ("KVM_GET_SREGS + KVM_TRANSLATE", …)
     std::uint8_t guest_verdict = 0;  ///< the guest's own verdict (harness::ProgramVerdict), 0: none received
     bool guest_agrees = true;        ///< the guest's judgements match the host's findings (check/guest_verdict.hpp)

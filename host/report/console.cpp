@@ -145,6 +145,12 @@ std::string console_report(const std::vector<check::JobResult>& results, double 
     }
     if (t.known > 0)
         o << "; " << t.known << " known backend deviation" << (t.known == 1 ? "" : "s") << " (counted apart)";
+    std::size_t stale_as_tables = 0, stale_older = 0;
+    for (const auto& r : results) stale_as_tables += r.eval.stale_as_tables, stale_older += r.eval.stale_older;
+    if (stale_as_tables + stale_older > 0)  // SDM Vol. 3A §4.10.4 allows both: counted, never judged
+        o << "\n"
+          << stale_as_tables + stale_older << " stale accesses (either translation allowed): " << stale_as_tables
+          << " agreed with the tables in memory, " << stale_older << " used an older translation";
     o << "\n" << summary_line(t) << "\n";
     return o.str();
 }

@@ -325,6 +325,27 @@ private:
         return h;
     }
 
+    void encode_frames(const StepSpec& st, const Expectation& x, harness::StepExpect& e) {
+        if (x.frames.size() > harness::kMaxExpectFrames) {
+            error(x.pos, key(st, "expect"),
+                  "at most " + std::to_string(harness::kMaxExpectFrames) + " frames (the program format)");
+            return;
+        }
+        e.frame_count = static_cast<std::uint8_t>(x.frames.size());
+        for (std::size_t i = 0; i < x.frames.size(); ++i) e.frames[i] = x.frames[i];
+    }
+    static void encode_fault(const Expectation& x, harness::StepExpect& e) {
+        e.vector = x.vector;
+        if (x.error_code) {
+            e.flags |= harness::expect_flag::error_code;
+            e.error_code = *x.error_code;
+        }
+        if (x.cr2) {
+            e.flags |= harness::expect_flag::cr2;
+            e.value = *x.cr2;
+        }
+    }
+
     /// The step's expectation as the guest judges it (harness/step_expect.hpp): the fields the host's evaluator
     /// reads from the same StepSpec (check/evaluate.cpp, check/control_write.cpp).
     harness::StepExpect expectation(const StepSpec& st) {
@@ -343,25 +364,21 @@ private:
                     e.flags |= harness::expect_flag::value;
                     e.value = *x.value;
                 }
-                if (x.frames.size() > harness::kMaxExpectFrames) {
-                    error(x.pos, key(st, "expect"),
-                          "at most " + std::to_string(harness::kMaxExpectFrames) + " frames (the program format)");
-                    break;
-                }
-                e.frame_count = static_cast<std::uint8_t>(x.frames.size());
-                for (std::size_t i = 0; i < x.frames.size(); ++i) e.frames[i] = x.frames[i];
+                encode_frames(st, x, e);
                 break;
             case Expectation::Kind::fault:
                 e.kind = static_cast<std::uint8_t>(harness::ExpectKind::fault);
-                e.vector = x.vector;
-                if (x.error_code) {
-                    e.flags |= harness::expect_flag::error_code;
-                    e.error_code = *x.error_code;
-                }
-                if (x.cr2) {
-                    e.flags |= harness::expect_flag::cr2;
-                    e.value = *x.cr2;
-                }
+                encode_fault(x, e);
+                break;
+            case Expectation::Kind::ok_or_fault:
+                // Exact outcomes are the rule; two are possible only while the TLB may hold either translation.
+                if (!st.stale)
+                    error(x.pos, key(st, "expect"),
+                          "ok_or_fault is for a stale access (stale = true): otherwise only one outcome is possible "
+                          "(SDM Vol. 3A §4.10.4) — expect it, or \"model\"");
+                e.kind = static_cast<std::uint8_t>(harness::ExpectKind::ok_or_fault);
+                encode_frames(st, x, e);
+                encode_fault(x, e);
                 break;
             case Expectation::Kind::model:
                 e.kind = static_cast<std::uint8_t>(harness::ExpectKind::model);

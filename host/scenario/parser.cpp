@@ -385,13 +385,18 @@ private:
             r_.error(n, key, "only access steps, read_entry and reload_cr3 have expectations");
             return std::nullopt;
         }
-        r_.check_keys(*t, key, {"ok", "value", "frame", "frames", "fault", "error", "cr2", "entry", "of"});
+        r_.check_keys(*t, key,
+                      {"ok", "value", "frame", "frames", "fault", "ok_or_fault", "error", "cr2", "entry", "of"});
         const bool fault = t->get("fault") != nullptr;
         const bool ok = t->get("ok") != nullptr;
-        if (fault == ok) {
-            r_.error(n, key, "give exactly one of ok = true and fault = \"PF\" (or \"GP\" …)");
+        const bool either = t->get("ok_or_fault") != nullptr;
+        if (int{fault} + int{ok} + int{either} != 1) {
+            r_.error(n, key,
+                     "give exactly one of ok = true, fault = \"PF\" (or \"GP\" …) and ok_or_fault = \"PF\" (a "
+                     "stale access)");
             return std::nullopt;
         }
+        if (either) return ok_or_fault(*t, key, e);
         if (ok) {
             e.kind = Expectation::Kind::ok;
             if (auto b = r_.boolean(*t->get("ok"), key + ".ok"); b && !*b)
@@ -405,35 +410,56 @@ private:
                 e.table_entry = entry_of(*t, key, "entry", false);
             }
             if (const auto* v = t->get("value")) e.value = r_.u64(*v, key + ".value");
-            if (const auto* f = t->get("frame"))
-                if (auto v = r_.ranged(*f, key + ".frame", 0, harness::kMaxDataFrames - 1))
-                    e.frames.push_back(static_cast<std::uint32_t>(*v));
-            if (const auto* f = t->get("frames")) {
-                if (const auto* a = f->as_array(); a != nullptr && a->empty()) {
-                    r_.error(*f, key + ".frames", "an empty list expects nothing: give at least one frame");
-                } else if (a != nullptr) {
-                    for (std::size_t i = 0; i < a->size(); ++i)
-                        if (auto v = r_.ranged((*a)[i], key + ".frames", 0, harness::kMaxDataFrames - 1))
-                            e.frames.push_back(static_cast<std::uint32_t>(*v));
-                } else {
-                    r_.error(*f, key + ".frames", "expected an array of frame numbers");
-                }
-            }
+            frames(*t, key, e);
             return e;
         }
         e.kind = Expectation::Kind::fault;
         for (const char* k : {"value", "frame", "frames", "entry", "of"})
             if (const auto* x = t->get(k)) r_.error(*x, key + "." + k, "only an ok access has this");
-        if (auto v = r_.vector(*t->get("fault"), key + ".fault")) {
+        fault_fields(*t, key, "fault", e);
+        return e;
+    }
+
+    /// `ok_or_fault = "PF"`: the fault's fields, and the frames a completed read may return.
+    std::optional<Expectation> ok_or_fault(const toml::table& t, const std::string& key, Expectation& e) {
+        e.kind = Expectation::Kind::ok_or_fault;
+        for (const char* k : {"ok", "value", "entry", "of"})
+            if (const auto* x = t.get(k))
+                r_.error(*x, key + "." + k, "ok_or_fault takes error, cr2, and frame or frames (what a read returns)");
+        frames(t, key, e);
+        fault_fields(t, key, "ok_or_fault", e);
+        return e;
+    }
+
+    /// The vector (in `field`), error code and CR2 of a fault expectation.
+    void fault_fields(const toml::table& t, const std::string& key, const char* field, Expectation& e) {
+        if (auto v = r_.vector(*t.get(field), key + "." + field)) {
             e.vector = *v;
             // A memory access raises #PF or #GP(0) (non-canonical, or a PAE PDPTE load): anything else could
             // never be checked against the walker's prediction.
             if (e.vector != pagewalk::vector::page_fault && e.vector != pagewalk::vector::general_protection)
-                r_.error(*t->get("fault"), key + ".fault", "an access raises only #PF or #GP here");
+                r_.error(*t.get(field), key + "." + field, "an access raises only #PF or #GP here");
         }
-        if (const auto* c = t->get("error")) e.error_code = r_.error_code(*c, key + ".error");
-        if (const auto* c = t->get("cr2")) e.cr2 = r_.u64(*c, key + ".cr2");
-        return e;
+        if (const auto* c = t.get("error")) e.error_code = r_.error_code(*c, key + ".error");
+        if (const auto* c = t.get("cr2")) e.cr2 = r_.u64(*c, key + ".cr2");
+    }
+
+    /// `frame = N` or `frames = [N, M]`.
+    void frames(const toml::table& t, const std::string& key, Expectation& e) {
+        if (const auto* f = t.get("frame"))
+            if (auto v = r_.ranged(*f, key + ".frame", 0, harness::kMaxDataFrames - 1))
+                e.frames.push_back(static_cast<std::uint32_t>(*v));
+        if (const auto* f = t.get("frames")) {
+            if (const auto* a = f->as_array(); a != nullptr && a->empty()) {
+                r_.error(*f, key + ".frames", "an empty list expects nothing: give at least one frame");
+            } else if (a != nullptr) {
+                for (std::size_t i = 0; i < a->size(); ++i)
+                    if (auto v = r_.ranged((*a)[i], key + ".frames", 0, harness::kMaxDataFrames - 1))
+                        e.frames.push_back(static_cast<std::uint32_t>(*v));
+            } else {
+                r_.error(*f, key + ".frames", "expected an array of frame numbers");
+            }
+        }
     }
 
     TomlReader r_;

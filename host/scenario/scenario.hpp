@@ -58,6 +58,9 @@ struct Expectation {
         fault,  ///< an exception: vector, error code, CR2
         model,  ///< whatever the walker predicts (the prediction check still runs)
         entry,  ///< read_entry: A and/or D bits
+        /// a stale access: completes (a read: from one of `frames`, when given) or raises the fault (vector,
+        /// error code, CR2) — whichever translation the TLB used (SDM Vol. 3A §4.10.4)
+        ok_or_fault,
     } kind = Kind::model;
     std::optional<std::uint64_t> value;       ///< ok: exact value read
     std::vector<std::uint32_t> frames;        ///< ok: the byte read lies in one of these data frames

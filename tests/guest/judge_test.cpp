@@ -394,3 +394,14 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
     }
     EXPECT_EQ(compared, 9u * 400u);
 }
+
+TEST(GuestJudge, OkOrFaultAcceptsEitherOutcomeButOnlyTheNamedFault) {
+    h::StepExpect e = expect_fault(14, 0x3);
+    e.kind = static_cast<std::uint8_t>(h::ExpectKind::ok_or_fault);
+    e.flags |= h::expect_flag::stale;
+    EXPECT_EQ(judge(read_ok(), e).failed, 0);                           // the old translation: completed
+    EXPECT_EQ(judge(page_fault(0x3, 0x3), e).failed, 0);                // the new one: the named #PF
+    EXPECT_EQ(judge(page_fault(0x3, 0x1), e).failed, gc::expectation);  // another error code
+    e.frame_count = 1;  // a completed read must return what frame 0 holds
+    EXPECT_EQ(judge(read_ok(), e).failed, gc::expectation);
+}

@@ -439,3 +439,24 @@ TEST(ScenarioCompiler, Cr4PseWrittenOutIsKeptOutside32BitPagingTheDefaultIsNot) 
     const Scenario written = parse_ok(with_modes("[\"pae\"]", kMap, "[control]\npse = true\n"));
     EXPECT_NE(compile(written, PagingMode::pae).program.controls & h::control::pse, 0u);
 }
+
+TEST(ScenarioCompiler, OkOrFaultOnlyForAStaleAccess) {
+    const std::string remap =
+        "[[step]]\nop = \"protect\"\nva = 0x4000_0000\nsize = \"4K\"\nrights = \"r\"\nflush = false\n";
+    const std::string write =
+        "[[step]]\nop = \"write\"\nva = 0x4000_0008\nexpect = { ok_or_fault = \"PF\", error = 3 }\n";
+    // Without stale = true one outcome is exact: refused.
+    const Diagnostic d = compile_error(with_modes("[\"4level\"]", kMap + write), PagingMode::long4);
+    EXPECT_EQ(d.key, "step[2].expect");
+    EXPECT_NE(d.message.find("ok_or_fault is for a stale access"), std::string::npos);
+    // Stale: both outcomes, encoded for the guest with the fault's error code.
+    const Scenario s = parse_ok(with_modes("[\"4level\"]", kMap + remap +
+                                                               "[[step]]\nop = \"write\"\nva = 0x4000_0008\nstale = "
+                                                               "true\nexpect = { ok_or_fault = \"PF\", error = 3 }\n"));
+    const CompileResult r = compile(s, PagingMode::long4);
+    ASSERT_TRUE(r.ok());
+    const h::Step last = steps_of(r.program).back();
+    EXPECT_EQ(last.expect.kind, static_cast<std::uint8_t>(h::ExpectKind::ok_or_fault));
+    EXPECT_EQ(last.expect.error_code, 3u);
+    EXPECT_NE(last.expect.flags & h::expect_flag::stale, 0);
+}

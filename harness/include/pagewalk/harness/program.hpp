@@ -27,8 +27,8 @@ namespace pagewalk::harness {
 
 inline constexpr std::uint32_t kProgramMagic = 0x47505750;  // bytes "PWPG"
 /// 1: the first format; 2: StepExpect in every step (88 bytes), CPU conditions (absent features, MAXPHYADDR);
-/// 3: PCIDs (control::pcide, load_cr3, invpcid, feature::invpcid).
-inline constexpr std::uint16_t kProgramVersion = 3;
+/// 3: PCIDs (control::pcide, load_cr3, invpcid, feature::invpcid); 4: ExpectKind::ok_or_fault.
+inline constexpr std::uint16_t kProgramVersion = 4;
 inline constexpr std::uint32_t kMaxProgramSteps = 4096;
 inline constexpr std::uint32_t kMaxScenarioName = 48;  ///< bytes of the name, NUL-padded (not necessarily terminated)
 /// Frames of scenario data the guest will set aside (64 MiB): bounds the guest's allocation and fill work.

@@ -23,8 +23,12 @@ enum class ExpectKind : std::uint8_t {
     /// PML5E) that maps linear address `value` — a read through a recursive slot (in 32-bit paging, where entries
     /// are 4 bytes, the low 4 bytes of the 8 read).
     table_entry = 5,
+    /// access, stale only: the TLB may answer with either of two translations, one that allows the access and one
+    /// that faults (SDM Vol. 3A §4.10.4): it completes (a read: returning what one of the frames holds, when
+    /// given) or raises this exception (error code and CR2 as for `fault`).
+    ok_or_fault = 6,
 };
-inline constexpr std::uint8_t kMaxExpectKind = 5;
+inline constexpr std::uint8_t kMaxExpectKind = 6;
 inline constexpr std::uint8_t kMaxExpectFrames = 4;
 
 /// StepExpect flags.
@@ -88,6 +92,10 @@ constexpr bool expect_fields_ok(const StepExpect& e, bool access, bool reload_cr
         case ExpectKind::entry:
             return read_entry && (e.flags & ~(expect_flag::accessed | expect_flag::dirty)) == 0 &&
                    (e.value & ~std::uint64_t{0x60}) == 0 && e.frame_count == 0 && e.vector == 0;
+        case ExpectKind::ok_or_fault:
+            return access && (e.flags & expect_flag::stale) != 0 &&
+                   (e.flags & ~(expect_flag::error_code | expect_flag::cr2 | expect_flag::stale)) == 0 &&
+                   ((e.flags & expect_flag::cr2) != 0 || e.value == 0);
         case ExpectKind::table_entry:
             return access && (e.flags & ~expect_flag::stale) == 0 && e.frame_count == 0 && e.error_code == 0 &&
                    e.vector >= 1 && e.vector <= 5;
