@@ -15,13 +15,9 @@
 #include <thread>
 #include <vector>
 
+#include "backend/backend.hpp"
 #include "inspect/inspect_command.hpp"
 #include "iso/iso_command.hpp"
-#include "kvm/kvm.hpp"
-#include "kvm/launcher.hpp"
-#include "kvm/probe.hpp"
-#include "qemu/qemu_backend.hpp"
-#include "run/probe_report.hpp"
 #include "run/selftest_check.hpp"
 #include "scenario/scenario.hpp"
 #include "suite/commands.hpp"
@@ -132,7 +128,8 @@ int pagewalk_main(int argc, char** argv) {
     std::string backend = "kvm", guest = default_guest(), module, test = "selftest", extra, entry = "auto";
     double timeout = 10.0;
     unsigned memory_mib = 64;
-    boot->add_option("--backend", backend, "kvm or qemu")->check(CLI::IsMember({"kvm", "qemu"}));
+    boot->add_option("--backend", backend, "kvm or qemu")
+        ->check(CLI::IsMember(pagewalk::host::backend_option_names(false)));
     boot->add_option("--guest", guest, kGuestHelp);
     boot->add_option("--module", module, "multiboot module (scenario program) to pass");
     std::string iso;
@@ -165,7 +162,7 @@ int pagewalk_main(int argc, char** argv) {
     run_options.guest_path = default_guest();
     run_options.jobs = std::max(1u, std::thread::hardware_concurrency());
     pagewalk::host::suite::ReportOptions reports;
-    std::string run_mode;
+    std::string run_mode, run_backend(pagewalk::host::BackendRequest{}.name());
     bool no_live = false;
     auto* run = app.add_subcommand("run", "run scenarios (default: the whole library) and check every access");
     auto* list = app.add_subcommand("list", "list the scenarios and where each mode would run");
@@ -175,8 +172,8 @@ int pagewalk_main(int argc, char** argv) {
         cmd->add_option("--tag", run_options.tags, "scenarios with this tag or needed CPU feature (pku, smap, …)")
             ->allow_extra_args(false);  // `--tag pku nx-fetch`: nx-fetch is a scenario, not a second tag
         cmd->add_option("--scenarios", run_options.scenario_dir, kScenariosHelp);
-        cmd->add_option("--backend", run_options.backend, "auto (KVM when it can, else QEMU), kvm or qemu")
-            ->check(CLI::IsMember({"auto", "kvm", "qemu"}))
+        cmd->add_option("--backend", run_backend, "auto (KVM when it can, else QEMU), kvm or qemu")
+            ->check(CLI::IsMember(pagewalk::host::backend_option_names(true)))
             ->capture_default_str();
         cmd->add_option("--mode", run_mode, "only this paging mode: 32bit, pae, 4level, 5level")
             ->check(CLI::IsMember({"32bit", "pae", "4level", "5level"}));
@@ -277,6 +274,7 @@ int pagewalk_main(int argc, char** argv) {
     if (app.got_subcommand("run") || app.got_subcommand("iso") || app.got_subcommand("boot"))
         pagewalk::host::interrupt::install();
     if (!run_mode.empty()) run_options.mode = pagewalk::paging_mode_from_name(run_mode.c_str());
+    run_options.backend = pagewalk::host::parse_backend_request(run_backend).value();
     run_options.qemu_live = !no_live;
     run_options.progress = !reports.quiet;
     if (app.got_subcommand("run")) return pagewalk::host::suite::run_command(run_options, reports);
@@ -290,7 +288,7 @@ int pagewalk_main(int argc, char** argv) {
         return pagewalk::host::suite::compile_command(compile_file, compile_mode, compile_out);
 
     if (app.got_subcommand("probe")) {
-        std::cout << pagewalk::host::probe_report();
+        std::cout << pagewalk::host::backend::probe_report();
         return 0;
     }
     if (test == "program" && module.empty()) {
@@ -307,36 +305,17 @@ int pagewalk_main(int argc, char** argv) {
     o.entry = entry == "32"   ? pagewalk::host::EntryChoice::multiboot32
               : entry == "64" ? pagewalk::host::EntryChoice::direct64
                               : pagewalk::host::EntryChoice::automatic;
+    const pagewalk::host::BackendKind kind = pagewalk::host::parse_backend(backend).value();
     if (skip_missing) {
-        if (backend == "kvm") {
-            auto kvm = pagewalk::host::kvm::KvmSystem::open();
-            if (!kvm) {
-                std::cout << "SKIP: kvm unavailable: " << kvm.error() << "\n";
-                return kSkip;
-            }
-            if (o.entry == pagewalk::host::EntryChoice::multiboot32 &&
-                !pagewalk::host::kvm::kvm_can_enter_32bit(*kvm)) {
-                std::cout << "SKIP: this KVM cannot run the multiboot 32-bit entry (see `pagewalk probe`)\n";
-                return kSkip;
-            }
-            // The protected-mode self-tests need the 32-bit entry and 32-bit / PAE paging (kvm_pvm: neither paging).
-            if (test == "selftest32" || test == "selftest-pae") {
-                const auto caps = pagewalk::host::kvm::probe_kvm(*kvm);
-                const char* row = test == "selftest32" ? "paging32" : "pae";
-                if (!caps.can_enter_32bit() || !caps.has(row)) {
-                    const auto* c = caps.find(row);
-                    std::cout << "SKIP: this KVM cannot run " << row << " paging from the 32-bit entry"
-                              << (c != nullptr ? " (" + c->reason + ")" : std::string()) << "\n";
-                    return kSkip;
-                }
-            }
-        } else if (const auto q = pagewalk::host::qemu::probe_qemu(); !q.found) {
-            std::cout << "SKIP: qemu unavailable: " << q.reason << "\n";
+        const auto paging = test == "selftest32"     ? std::optional{pagewalk::PagingMode::legacy32}
+                            : test == "selftest-pae" ? std::optional{pagewalk::PagingMode::pae}
+                                                     : std::nullopt;
+        if (const std::string why = pagewalk::host::backend::boot_unavailable(kind, o, paging); !why.empty()) {
+            std::cout << "SKIP: " << why << "\n";
             return kSkip;
         }
     }
-    pagewalk::host::RunResult r =
-        backend == "qemu" ? pagewalk::host::qemu::boot_qemu(o) : pagewalk::host::kvm::boot_kvm(o);
+    pagewalk::host::RunResult r = pagewalk::host::backend::boot(kind, o);
     const bool selftest = test == "selftest" || test == "selftest32" || test == "selftest-pae";
     if (selftest && r.passed()) {
         if (const std::string why = pagewalk::host::check_selftest(r, test == "selftest" ? 64 : 32); !why.empty()) {
