@@ -117,7 +117,8 @@ public:
     }
 
 private:
-    std::string backend_ = "kvm", guest_, module_, iso_, test_ = "selftest", extra_, entry_ = "auto";
+    std::string backend_{backend_name(BackendKind::kvm)}, guest_, module_, iso_, test_ = "selftest", extra_,
+                                                                                 entry_ = "auto";
     double timeout_ = 10.0;
     unsigned memory_mib_ = 64;
     bool verbose_ = false;
