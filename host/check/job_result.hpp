@@ -16,7 +16,8 @@ struct JobResult {
     std::string scenario;  ///< name (the file's stem when it did not parse)
     std::string rule;
     std::optional<PagingMode> mode;
-    std::string backend;  ///< "kvm", "qemu", or "-" (not run)
+    std::string
+        backend;  ///< backend_name() of the backend that ran it (iso/: "qemu-iso", "serial-iso"), or "-" (not run)
     Evaluation eval;
     double ms = 0;        ///< wall time of the run (compile + boot + checks)
     std::string run_log;  ///< what the backend reported: outcome, registers, every record (for the log file)

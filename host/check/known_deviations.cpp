@@ -70,26 +70,26 @@ bool keeps_translation_after_fault(const Disagreement& d) {
 
 const std::vector<KnownDeviation>& known_deviations() {
     static const std::vector<KnownDeviation> list = {
-        {"qemu-rsvd-without-p", "qemu", "QEMU emulator version 7.2",
+        {"qemu-rsvd-without-p", BackendKind::qemu, "QEMU emulator version 7.2",
          "SDM Vol. 3A §4.7: RSVD = 1 only with P = 1 (a reserved bit is checked only in a present entry)",
          "QEMU 7.2 TCG (target/i386/tcg/sysemu/excp_helper.c) raises #PF with error code 0x8/0xa for a reserved bit "
          "where hardware gives 0x9/0xb; seen by scenarios/reserved-bit-*.toml and the first probe of this host",
          rsvd_without_p},
-        {"qemu-smap-implicit-ac", "qemu", "QEMU emulator version 7.2",
+        {"qemu-smap-implicit-ac", BackendKind::qemu, "QEMU emulator version 7.2",
          "SDM Vol. 3A §4.6.1: with CR4.SMAP = 1, an implicit supervisor-mode access (e.g. a GDT/LDT descriptor read) "
          "may not reach a user-mode address whatever EFLAGS.AC is",
          "QEMU 7.2 TCG loads descriptors through cpu_mmu_index_kernel(), which drops SMAP when CPL < 3 and AC = 1: "
          "scenarios/smap-ac-implicit.toml step 5 reads the LDT descriptor from a user page without #PF (then #GP "
          "0x4 for the descriptor itself); KVM (kvm_pvm) raises the #PF",
          smap_implicit_ac},
-        {"qemu-amd-pml4e-bit8", "qemu", "QEMU emulator version 7.2",
+        {"qemu-amd-pml4e-bit8", BackendKind::qemu, "QEMU emulator version 7.2",
          "AMD APM Vol. 2 §5.3 (long-mode PML5E/PML4E formats: bits 8:7 MBZ; the SDM, Vol. 3A §4.5.4, leaves bit 8 "
          "ignored): with an AMD vendor, bit 8 of a present PML4E or PML5E is reserved — #PF with P|RSVD",
          "QEMU 7.2 TCG -cpu max reports AuthenticAMD but its walker (target/i386/tcg/sysemu/excp_helper.c) checks "
          "only PS and the address bits of a PML4E/PML5E: scenarios/reserved-bit8-pml4e-amd.toml step 3 reads "
          "through a PML4E with bit 8 set without a fault; KVM (kvm_pvm, AMD host) raises #PF 0x9",
          amd_top_bit8},
-        {"qemu-pae-pdpte-accessed", "qemu", "QEMU emulator version 7.2",
+        {"qemu-pae-pdpte-accessed", BackendKind::qemu, "QEMU emulator version 7.2",
          "SDM Vol. 3A §4.4.1 (Table 4-8: bits 2:1 and 8:5 of a PAE PDPTE are reserved; the PDPTEs are loaded into "
          "registers, the processor does not write them): a PDPTE load finding bit 5 set raises #GP(0)",
          "QEMU 7.2 TCG walks PAE paging through the PDPT in memory and sets bit 5 of the PDPTE it used (as if it were "
@@ -98,7 +98,7 @@ const std::vector<KnownDeviation>& known_deviations() {
          "with that reserved bit set, and QEMU, which checks no PDPTE at a load (qemu-pae-pdpte-no-gp), completes it; "
          "a read_entry of the PDPTE expecting A = 0 reads bit 5 set",
          pae_pdpte_accessed_bit},
-        {"qemu-pae-pdpte-no-gp", "qemu", "QEMU emulator version 7.2",
+        {"qemu-pae-pdpte-no-gp", BackendKind::qemu, "QEMU emulator version 7.2",
          "SDM Vol. 3A §4.4.1: in PAE paging, MOV to CR3 (and MOV to CR0/CR4 changing CR0.CD/NW/PG, CR4.PAE/PGE/PSE/"
          "SMEP) loads the four PDPTE registers and raises #GP(0) if a present PDPTE has a reserved bit set",
          "QEMU 7.2 TCG's MOV to CR3 (cpu_x86_update_cr3, target/i386/helper.c) only stores CR3 and flushes its TLB — "
@@ -106,7 +106,7 @@ const std::vector<KnownDeviation>& known_deviations() {
          "reserved bits are set in the PDPT\"); its walker reads the PDPTE at every walk and then faults with "
          "#PF RSVD instead: scenarios/pae-pdpte-reserved-gp.toml step 4 completes where the SDM says #GP(0)",
          pae_pdpte_no_gp},
-        {"qemu-pse36-above-maxphyaddr", "qemu", "QEMU emulator version 7.2",
+        {"qemu-pse36-above-maxphyaddr", BackendKind::qemu, "QEMU emulator version 7.2",
          "SDM Vol. 3A §4.3 (Table 4-4: a 4-MByte PDE's bits 20:13 hold PA bits 39:32; those at or above MAXPHYADDR "
          "are reserved, as is bit 21): such a PDE faults with #PF P|RSVD",
          "QEMU 7.2 TCG (target/i386/tcg/sysemu/excp_helper.c, 32-bit PSE branch) reserves only bit 21 of a 4 MiB "
@@ -129,7 +129,7 @@ const std::vector<KnownDeviation>& known_deviations() {
 
 std::optional<KnownDeviation> match_known_deviation(const Disagreement& d) {
     for (const KnownDeviation& k : known_deviations()) {
-        if (d.backend != k.backend) continue;
+        if (d.backend != backend_name(k.backend)) continue;
         if (d.backend_version.rfind(k.version_prefix, 0) != 0) continue;
         if (k.matches(d)) return k;
     }

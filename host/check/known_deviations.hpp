@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/kind.hpp"
+
 namespace pagewalk::host::check {
 
 /// One disagreement about an exception, as the matcher sees it.
@@ -47,7 +49,7 @@ struct Disagreement {
 /// A documented deviation.
 struct KnownDeviation {
     const char* id;              ///< short name, e.g. "qemu-rsvd-without-p"
-    const char* backend;         ///< "kvm" or "qemu"
+    BackendKind backend;         ///< where it was seen (its backend_name() is Disagreement::backend)
     const char* version_prefix;  ///< matches backend_version's start ("" = any version)
     const char* rule;            ///< the SDM rule it breaks
     const char* evidence;        ///< where it was seen / the upstream report

@@ -64,8 +64,9 @@ bool open_dump(const std::string& path, const std::string& format, const Registe
 
 }  // namespace
 
-InspectCommand::InspectCommand(CLI::App& app) {
-    inspect_ = app.add_subcommand("inspect", "translate addresses and list mappings from a guest memory dump");
+InspectCommand::InspectCommand(CLI::App& app)
+    : Command(app, "inspect", "translate addresses and list mappings from a guest memory dump") {
+    inspect_ = &subcommand();
     inspect_->require_subcommand(1);
     translate_ = inspect_->add_subcommand(
         "translate", "translate linear addresses: physical address, page size and rights, or the fault");
@@ -106,10 +107,6 @@ void InspectCommand::add_common(CLI::App& sub, Common& c) {
     sub.add_flag("--raw-pdptes", c.raw_pdptes,
                  "PAE: PDPTEs exactly as in memory (default: bit 5, which QEMU's TCG sets, is ignored)");
     sub.add_flag("-q,--quiet", c.quiet, "no notes or warnings on stderr");
-}
-
-bool InspectCommand::selected() const {
-    return inspect_->parsed();
 }
 
 int InspectCommand::run() {

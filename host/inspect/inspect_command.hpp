@@ -14,17 +14,15 @@
 #include <string>
 #include <vector>
 
+#include "cli/command.hpp"
+
 namespace pagewalk::host::inspect {
 
 /// Registers `inspect` on an app; after parsing, `selected()` says whether it was chosen and `run()` does it.
-class InspectCommand {
+class InspectCommand final : public cli::Command {
 public:
     explicit InspectCommand(CLI::App& app);
-    InspectCommand(const InspectCommand&) = delete;
-    InspectCommand& operator=(const InspectCommand&) = delete;
-
-    bool selected() const;
-    int run();
+    int run() override;
 
 private:
     /// Options both subcommands take.

@@ -11,13 +11,13 @@
 #include <pagewalk/harness/qr.hpp>
 #include <sstream>
 
+#include "backend/backend.hpp"
 #include "check/evaluate.hpp"
 #include "check/guest_verdict.hpp"
 #include "check/program_stream.hpp"
 #include "iso/guest_lines.hpp"
 #include "iso/run_summary.hpp"
 #include "iso/screenshot.hpp"
-#include "qemu/qemu_backend.hpp"
 #include "report/report.hpp"
 #include "util/file.hpp"
 
@@ -230,7 +230,7 @@ std::string find_uefi_firmware() {
 }
 
 IsoCheckResult check_iso(const IsoPlan& plan, const IsoCheckOptions& o) {
-    const qemu::QemuInfo q = qemu::probe_qemu();
+    const backend::BackendStatus q = backend::status(kIsoCheckBackend);
     BootOptions b;
     b.iso_path = o.iso;
     if (o.firmware == Firmware::uefi) b.uefi_firmware = find_uefi_firmware();
@@ -241,9 +241,9 @@ IsoCheckResult check_iso(const IsoPlan& plan, const IsoCheckOptions& o) {
     b.screen_width = o.screen_width;
     b.screen_height = o.screen_height;
     if (!o.screenshot.empty()) std::filesystem::remove(o.screenshot);  // never check an old one
-    const RunResult run = qemu::boot_qemu(b);
+    const RunResult run = backend::boot(kIsoCheckBackend, b);
     IsoCheckResult out =
-        check_run(plan, run, {"qemu", q.version},
+        check_run(plan, run, {std::string(backend_name(kIsoCheckBackend)), q.version},
                   "pagewalk iso --check: " + o.iso + " under qemu-system-x86_64 -cpu " + o.qemu_cpu + " -m " +
                       std::to_string(b.memory_bytes >> 20) + " (" + q.version + "), " +
                       (b.uefi_firmware.empty() ? std::string("BIOS (SeaBIOS)") : "UEFI (" + b.uefi_firmware + ")"),

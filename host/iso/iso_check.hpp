@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/kind.hpp"
 #include "iso/iso_plan.hpp"
 #include "suite/suite.hpp"
 
@@ -48,6 +49,9 @@ struct IsoCheckResult {
 
 /// Boots `plan`'s ISO and checks it.
 IsoCheckResult check_iso(const IsoPlan& plan, const IsoCheckOptions& options);
+
+/// The backend check_iso boots the ISO on: firmware, GRUB and the guest need a whole PC, which only QEMU is.
+inline constexpr BackendKind kIsoCheckBackend = BackendKind::qemu;
 
 /// Checks a capture of COM1 from a boot of `plan`'s ISO (a physical machine's serial cable, `-serial file:`): the
 /// same checks, with no backend deviations known (the guest's CPU is whatever it was).

@@ -9,12 +9,12 @@
 #include <regex>
 #include <sstream>
 
+#include "backend/backend.hpp"
 #include "iso/iso_check.hpp"
 #include "iso/iso_image.hpp"
 #include "iso/iso_plan.hpp"
 #include "iso/run_summary.hpp"
 #include "iso/screenshot.hpp"
-#include "qemu/qemu_backend.hpp"
 #include "suite/suite.hpp"
 #include "util/interrupt.hpp"
 
@@ -101,8 +101,8 @@ int iso_command(const IsoCommandOptions& o) {
         return 1;
     }
     if (o.check && o.skip_if_unavailable) {
-        if (const qemu::QemuInfo q = qemu::probe_qemu(); !q.found) {
-            std::cout << "SKIP: qemu unavailable: " << q.reason << "\n";
+        if (const std::string why = backend::boot_unavailable(kIsoCheckBackend, {}, std::nullopt); !why.empty()) {
+            std::cout << "SKIP: " << why << "\n";
             return kSkip;
         }
     }

@@ -8,6 +8,7 @@
 #include <pagewalk/harness/boot_header.hpp>
 #include <pagewalk/harness/ports.hpp>
 
+#include "backend/kind.hpp"
 #include "kvm/elf_loader.hpp"
 #include "kvm/entry_state.hpp"
 #include "kvm/kvm.hpp"
@@ -206,7 +207,7 @@ RunResult launch_error(RunResult r, std::string why) {
 
 RunResult boot_kvm(const BootOptions& options) {
     RunResult result;
-    result.backend = "kvm";
+    result.backend = backend_name(BackendKind::kvm);
     auto kvm = shared_kvm();
     if (!kvm) return launch_error(result, kvm.error());
     auto file = read_file(options.guest_path);

@@ -133,6 +133,22 @@ void enforcement_row(KvmCapabilities& caps, const std::string& name, bool cpuid,
 
 }  // namespace
 
+const char* paging_row(PagingMode mode) {
+    switch (mode) {
+        case PagingMode::legacy32:
+            return "paging32";
+        case PagingMode::pae:
+            return "pae";
+        case PagingMode::long4:
+            return "long64";
+        case PagingMode::long5:
+            return "la57";
+        case PagingMode::disabled:
+            break;
+    }
+    return nullptr;
+}
+
 const Capability* KvmCapabilities::find(const std::string& name) const {
     for (const auto& c : rows)
         if (c.name == name) return &c;

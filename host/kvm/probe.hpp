@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <pagewalk/mode.hpp>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct KvmCapabilities {
     /// The 32-bit multiboot entry works here iff protected mode runs and the guest can enter long mode itself.
     [[nodiscard]] bool can_enter_32bit() const { return has("pm32") && has("long_from32"); }
 };
+
+/// The probe row that says whether `mode` runs ("paging32", "pae", "long64", "la57"); nullptr for disabled paging.
+const char* paging_row(PagingMode mode);
 
 /// Runs every probe (a dozen tiny VMs, a few milliseconds). Never throws; failures become rows with reasons.
 KvmCapabilities probe_kvm(const std::shared_ptr<KvmSystem>& kvm);

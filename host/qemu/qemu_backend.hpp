@@ -18,6 +18,9 @@ struct QemuInfo {
 };
 QemuInfo probe_qemu();
 
+/// QEMU's section of `pagewalk probe`: the binary and its version, or why it cannot be used.
+std::string capability_report();
+
 /// Runs `qemu-system-x86_64 -accel tcg -cpu max -kernel GUEST [-initrd MODULE] -append CMDLINE -serial stdio
 /// -device isa-debug-exit …`, decodes each "@PW" line with the shared decoder, kills QEMU at the timeout, and
 /// maps its exit status: (status << 1) | 1 from isa-debug-exit, 0 = reset (triple fault under -no-reboot).

@@ -37,7 +37,7 @@ struct ReceivedRecord {
 
 /// Everything a run produced; printable by format_result().
 struct RunResult {
-    std::string backend;  ///< "kvm" or "qemu"
+    std::string backend;  ///< backend_name() of the backend that ran it; "serial" for a COM1 capture
     std::string entry;    ///< entry path used ("multiboot1 (32-bit)", "direct64")
     Outcome outcome = Outcome::launch_error;
     std::string detail;  ///< why, in words, for anything but passed

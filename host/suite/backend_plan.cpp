@@ -1,63 +1,41 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 #include "suite/backend_plan.hpp"
 
-#include <sys/utsname.h>
-
 #include <pagewalk/harness/program.hpp>
 
 #include "kvm/kvm.hpp"
 
 namespace pagewalk::host::suite {
 
-BackendCaps probe_backends(bool want_kvm, bool want_qemu) {
+BackendCaps probe_backends(const BackendRequest& request) {
     BackendCaps caps;
-    if (want_kvm) {
-        auto kvm = kvm::KvmSystem::open();
-        if (kvm) {
+    for (BackendKind kind : kAllBackends)
+        caps.status[static_cast<std::size_t>(kind)] =
+            request.allows(kind) ? backend::status(kind) : backend::BackendStatus{"not requested", ""};
+    if (caps.of(BackendKind::kvm).available()) {
+        if (auto kvm = kvm::KvmSystem::open())
             caps.kvm = kvm::probe_kvm(*kvm);
-        } else {
-            caps.kvm_unavailable = kvm.error();
-        }
-        utsname u{};
-        if (uname(&u) == 0) caps.kvm_version = std::string(u.sysname) + " " + u.release;
-    } else {
-        caps.kvm_unavailable = "not requested";
-    }
-    if (want_qemu) {
-        caps.qemu = qemu::probe_qemu();
-    } else {
-        caps.qemu.reason = "not requested";
+        else
+            caps.status[static_cast<std::size_t>(BackendKind::kvm)].unavailable = kvm.error();
     }
     return caps;
 }
 
-std::string kvm_fallback_notice(const BackendCaps& caps, const std::string& requested, std::size_t runs) {
-    if (requested != "auto" || caps.kvm || caps.kvm_unavailable == "not requested") return {};
-    std::string s = "pagewalk: KVM is not used: " + caps.kvm_unavailable + "\n";
-    s += caps.qemu.found ? "  so all " + std::to_string(runs) + " scenario runs go to QEMU (TCG, slower) instead\n"
-                         : "  and QEMU is unavailable too (" + caps.qemu.reason + "): every run is skipped\n";
+std::string kvm_fallback_notice(const BackendCaps& caps, const BackendRequest& requested, std::size_t runs) {
+    if (!requested.automatic() || caps.kvm) return {};
+    const backend::BackendStatus& qemu = caps.of(BackendKind::qemu);
+    std::string s = "pagewalk: KVM is not used: " + caps.of(BackendKind::kvm).unavailable + "\n";
+    s += qemu.available() ? "  so all " + std::to_string(runs) + " scenario runs go to QEMU (TCG, slower) instead\n"
+                          : "  and QEMU is unavailable too (" + qemu.unavailable + "): every run is skipped\n";
     return s;
 }
 
 bool kvm_supports(const kvm::KvmCapabilities& caps, PagingMode mode, std::uint32_t features, std::string* why) {
     // Probe rows (kvm/probe.cpp) for each paging mode and feature; features CPUID alone decides are not rows.
-    const char* mode_row = nullptr;
-    switch (mode) {
-        case PagingMode::legacy32:
-            mode_row = "paging32";
-            break;
-        case PagingMode::pae:
-            mode_row = "pae";
-            break;
-        case PagingMode::long4:
-            mode_row = "long64";
-            break;
-        case PagingMode::long5:
-            mode_row = "la57";
-            break;
-        case PagingMode::disabled:  // a scenario always pages; the parser rejects "disabled"
-            if (why != nullptr) *why = "a scenario needs a paging mode";
-            return false;
+    const char* mode_row = kvm::paging_row(mode);
+    if (mode_row == nullptr) {  // a scenario always pages; the parser rejects "disabled"
+        if (why != nullptr) *why = "a scenario needs a paging mode";
+        return false;
     }
     auto lacks = [&](const char* row, const std::string& what) {
         const kvm::Capability* c = caps.find(row);
@@ -81,26 +59,26 @@ bool kvm_supports(const kvm::KvmCapabilities& caps, PagingMode mode, std::uint32
     return true;
 }
 
-BackendChoice choose_backend(const BackendCaps& caps, const std::string& requested, const scenario::Scenario& s,
+BackendChoice choose_backend(const BackendCaps& caps, const BackendRequest& requested, const scenario::Scenario& s,
                              PagingMode mode, std::uint32_t features) {
     BackendChoice c;
     std::string kvm_why;
     bool kvm_ok = false;
     if (!caps.kvm) {
-        kvm_why = "KVM unavailable: " + caps.kvm_unavailable;
+        kvm_why = "KVM unavailable: " + caps.of(BackendKind::kvm).unavailable;
     } else if (!s.qemu_cpu.empty()) {
         kvm_why = "the scenario asks for QEMU CPU model '" + s.qemu_cpu + "' (KVM here cannot narrow CPU features)";
     } else {
         kvm_ok = kvm_supports(*caps.kvm, mode, features, &kvm_why);
     }
-    const bool qemu_ok = caps.qemu.found;
-    const std::string qemu_why = "QEMU unavailable: " + caps.qemu.reason;
-    if (requested == "kvm" || (requested == "auto" && kvm_ok)) {
+    const bool qemu_ok = caps.of(BackendKind::qemu).available();
+    const std::string qemu_why = "QEMU unavailable: " + caps.of(BackendKind::qemu).unavailable;
+    if (requested.only == BackendKind::kvm || (requested.automatic() && kvm_ok)) {
         if (!kvm_ok) {
             c.reason = kvm_why;
             return c;
         }
-        c.backend = "kvm";
+        c.backend = BackendKind::kvm;
         // The probe saw these enforced although CPUID may hide them (kvm_pvm: SMEP, SMAP).
         for (const auto& [bit, row] : {std::pair{harness::feature::smep, "smep"}, {harness::feature::smap, "smap"}})
             if (caps.kvm->has(row)) c.vouched |= bit;
@@ -108,10 +86,10 @@ BackendChoice choose_backend(const BackendCaps& caps, const std::string& request
         return c;
     }
     if (!qemu_ok) {
-        c.reason = requested == "qemu" ? qemu_why : kvm_why + "; " + qemu_why;
+        c.reason = requested.only == BackendKind::qemu ? qemu_why : kvm_why + "; " + qemu_why;
         return c;
     }
-    c.backend = "qemu";
+    c.backend = BackendKind::qemu;
     c.reason = kvm_why;
     return c;
 }

@@ -13,8 +13,6 @@
 #include <iostream>
 #include <optional>
 
-#include "kvm/kvm.hpp"
-#include "qemu/qemu_backend.hpp"
 #include "report/report.hpp"
 #include "scenario/compiler.hpp"
 #include "scenario/parser.hpp"
@@ -151,19 +149,13 @@ int run_command(const RunOptions& requested, const ReportOptions& reports) {
     }
     // An explicitly requested backend that cannot run at all is an error (or a ctest SKIP when asked for), never a
     // run whose every scenario is skipped.
-    if (options.backend != "auto") {
-        std::string unavailable;
-        if (options.backend == "kvm") {
-            if (auto kvm = kvm::KvmSystem::open(); !kvm) unavailable = kvm.error();
-        } else if (const auto q = qemu::probe_qemu(); !q.found) {
-            unavailable = q.reason;
-        }
-        if (!unavailable.empty()) {
+    if (options.backend.only) {
+        if (const std::string unavailable = backend::status(*options.backend.only).unavailable; !unavailable.empty()) {
             if (options.skip_if_unavailable) {
-                std::cout << "SKIP: " << options.backend << " unavailable: " << unavailable << "\n";
+                std::cout << "SKIP: " << options.backend.name() << " unavailable: " << unavailable << "\n";
                 return 77;
             }
-            std::cerr << "pagewalk run: --backend " << options.backend << " cannot run: " << unavailable
+            std::cerr << "pagewalk run: --backend " << options.backend.name() << " cannot run: " << unavailable
                       << "\n  (--backend auto uses whichever backend can run each scenario)\n";
             return 1;
         }
@@ -203,7 +195,7 @@ int list_command(const RunOptions& requested) {
     const std::optional<RunOptions> resolved = resolve(requested, "list");
     if (!resolved) return kUsageError;
     const RunOptions& options = *resolved;
-    const BackendCaps caps = probe_backends(options.backend != "qemu", options.backend != "kvm");
+    const BackendCaps caps = probe_backends(options.backend);
     int status = 0;
     std::size_t runs = 0;
     const Expected<std::vector<std::string>> files = scenario_files(options.files, options.scenario_dir);
@@ -232,10 +224,11 @@ int list_command(const RunOptions& requested) {
             const BackendChoice c = choose_backend(caps, options.backend, s, m, features);
             ++runs;
             std::cout << "    " << to_string(m) << ": ";
-            if (c.backend.empty())
+            if (!c.backend)
                 std::cout << "SKIP (" << c.reason << ")";
             else
-                std::cout << c.backend << (c.backend == "qemu" && !s.qemu_cpu.empty() ? " -cpu " + s.qemu_cpu : "");
+                std::cout << backend_name(*c.backend)
+                          << (c.backend == BackendKind::qemu && !s.qemu_cpu.empty() ? " -cpu " + s.qemu_cpu : "");
             const std::string names = scenario::feature_names(features);
             std::cout << (names.empty() ? "" : "; needs " + names) << "\n";
         }

@@ -14,9 +14,8 @@
 #include <mutex>
 #include <thread>
 
+#include "backend/backend.hpp"
 #include "kvm/elf_loader.hpp"
-#include "kvm/launcher.hpp"
-#include "qemu/qemu_backend.hpp"
 #include "report/progress.hpp"
 #include "scenario/compiler.hpp"
 #include "scenario/parser.hpp"
@@ -111,12 +110,12 @@ check::Evaluation skipped(std::string why) {
 }
 
 /// Compiles, boots and checks one job on one backend.
-check::Evaluation run_on(const RunOptions& o, const BackendCaps& caps, const Job& job, const std::string& backend,
+check::Evaluation run_on(const RunOptions& o, const BackendCaps& caps, const Job& job, BackendKind backend,
                          std::uint32_t vouched, std::uint32_t id, std::string& log) {
     const scenario::Scenario& s = *job.scenario;
     scenario::CompileOptions co;
     co.scenario_id = id;
-    co.serial_handshake = backend == "qemu" && o.qemu_live;
+    co.serial_handshake = backend == BackendKind::qemu && o.qemu_live;
     scenario::CompileResult c = scenario::compile(s, *job.mode, co);
     if (!c.ok()) {
         std::string detail;
@@ -137,12 +136,13 @@ check::Evaluation run_on(const RunOptions& o, const BackendCaps& caps, const Job
     b.qemu_cpu = s.qemu_cpu.empty() ? "max" : s.qemu_cpu;
     b.qemu_live = co.serial_handshake;
     // The live walk needs guest memory while the guest waits: KVM's own, or QEMU's shared RAM (not with --no-live).
-    const bool walk_live = backend == "kvm" || b.qemu_live;
+    const bool walk_live = backend == BackendKind::kvm || b.qemu_live;
     check::LiveChecker live(vouched);
     if (walk_live) b.on_record = [&](const harness::DecodedRecord& r, LiveGuest& g) { live.on_record(r, g); };
-    const RunResult run = backend == "kvm" ? kvm::boot_kvm(b) : qemu::boot_qemu(b);
-    log += "--- " + backend + " run ---\n" + format_result(run, true);
-    check::BackendInfo info{backend, backend == "kvm" ? caps.kvm_version : caps.qemu.version};
+    const RunResult run = backend::boot(backend, b);
+    const std::string name(backend_name(backend));
+    log += "--- " + name + " run ---\n" + format_result(run, true);
+    check::BackendInfo info{name, caps.of(backend).version};
     return check::evaluate(c.program, run, walk_live ? &live : nullptr, info);
 }
 
@@ -170,17 +170,18 @@ JobResult run_job(const RunOptions& o, const BackendCaps& caps, std::uint32_t gu
     }
     const std::uint32_t features = scenario::required_features(s, *job.mode);
     const BackendChoice choice = choose_backend(caps, o.backend, s, *job.mode, features);
-    if (choice.backend.empty()) {
+    if (!choice.backend) {
         r.eval = skipped(choice.reason);
         r.ms = clock.ms();
         return r;
     }
-    r.backend = choice.backend;
-    r.eval = run_on(o, caps, job, choice.backend, choice.vouched, id, r.run_log);
+    r.backend = backend_name(*choice.backend);
+    r.eval = run_on(o, caps, job, *choice.backend, choice.vouched, id, r.run_log);
     // The guest's CPUID may lack what the KVM probe saw: under auto, QEMU gets its chance.
-    if (o.backend == "auto" && r.backend == "kvm" && r.eval.verdict == check::Verdict::skip && caps.qemu.found) {
-        r.backend = "qemu";
-        r.eval = run_on(o, caps, job, "qemu", 0, id, r.run_log);
+    if (o.backend.automatic() && choice.backend == BackendKind::kvm && r.eval.verdict == check::Verdict::skip &&
+        caps.of(BackendKind::qemu).available()) {
+        r.backend = backend_name(BackendKind::qemu);
+        r.eval = run_on(o, caps, job, BackendKind::qemu, 0, id, r.run_log);
     }
     r.ms = clock.ms();
     return r;
@@ -221,8 +222,7 @@ std::vector<JobResult> run_suite(const RunOptions& o) {
         for (PagingMode m : s->modes)
             if (!o.mode || *o.mode == m) jobs.push_back({s, f, m, {}});
     }
-    const bool need_kvm = o.backend != "qemu", need_qemu = o.backend != "kvm";
-    const BackendCaps caps = probe_backends(need_kvm, need_qemu);
+    const BackendCaps caps = probe_backends(o.backend);
     std::cerr << kvm_fallback_notice(caps, o.backend, jobs.size());
     const std::uint32_t guest_modes = guest_program_modes(o.guest_path);
     std::vector<JobResult> results(jobs.size());

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/kind.hpp"
 #include "check/job_result.hpp"
 #include "scenario/scenario.hpp"
 #include "util/expected.hpp"
@@ -21,7 +22,7 @@ struct RunOptions {
     std::vector<std::string> selectors;
     std::vector<std::string> tags;  ///< --tag
     std::string scenario_dir;
-    std::string backend = "auto";  ///< auto, kvm or qemu
+    BackendRequest backend;  ///< --backend: auto (the default), kvm or qemu
     std::optional<PagingMode> mode;
     unsigned jobs = 1;
     double timeout_s = 10.0;
