@@ -196,50 +196,59 @@ constexpr AccessCounts access_counts(const Controls& k) {
 
 }  // namespace detail
 
-/// The counts of block `state` (one control state) of `mode` in `space`, from the rules' factors.
-constexpr Counts block_counts(const Matrix& m, std::uint64_t state) {
+/// The counts of segment `s` of block `state` (one control state) of `m`, from the rules' factors.
+constexpr Counts segment_counts(const Matrix& m, std::uint64_t state, unsigned s) {
     Counts out;
-    const PagingMode mode = m.mode();
-    const BlockLayout& block = m.block();
-    out.total = block.size;
+    const Segment& seg = m.block().segment[s];
+    out.total = seg.size;
     const auto add = [&](Rule r, std::uint64_t n) { out.removed[static_cast<unsigned>(r)] += n; };
     const Controls k = m.controls(state);
     if (detail::pkru_without_pke(k)) {
-        add(Rule::pkru_without_pke, block.size);
+        add(Rule::pkru_without_pke, seg.size);
+        return out;
+    }
+    if (detail::four_mib_without_pse(m.mode(), seg.leaf_level, k)) {
+        add(Rule::four_mib_without_pse, seg.size);
         return out;
     }
     const detail::AccessCounts access = detail::access_counts(k);
-    for (unsigned s = 0; s < block.count; ++s) {
-        const Segment& seg = block.segment[s];
-        if (detail::four_mib_without_pse(mode, seg.leaf_level, k)) {
-            add(Rule::four_mib_without_pse, seg.size);
-            continue;
+    std::uint64_t kept = 0;  // combinations of the digits before the access that no rule removes
+    if (seg.family == Family::reserved) {
+        const std::uint32_t cases = reserved_case_count(m.mode(), m.space(), seg.leaf_level);
+        for (std::uint32_t i = 0; i < cases; ++i) {
+            if (detail::xd_reserved_with_nxe(reserved_case(m.placements_of(seg.leaf_level), m.space(), i), k))
+                add(Rule::xd_reserved_with_nxe, access.total);
+            else
+                ++kept;
         }
-        std::uint64_t kept = 0;  // combinations of the digits before the access that no rule removes
-        if (seg.family == Family::reserved) {
-            const std::uint32_t cases = reserved_case_count(mode, m.space(), seg.leaf_level);
-            for (std::uint32_t i = 0; i < cases; ++i) {
-                if (detail::xd_reserved_with_nxe(reserved_case(m.placements_of(seg.leaf_level), m.space(), i), k))
-                    add(Rule::xd_reserved_with_nxe, access.total);
-                else
-                    ++kept;
-            }
-        } else {
-            const detail::ChainCounts chain = detail::chain_counts(seg.digits);
-            std::uint64_t keys = 1;
-            for (unsigned i = 0; i < seg.digits.count; ++i) {
-                const Digit d = seg.digits.dims[i].digit;
-                if (d == Digit::leaf_key || d == Digit::table_key) keys *= seg.digits.dims[i].radix;
-            }
-            const std::uint64_t legal_keys = k.pke ? keys : 1;
-            add(Rule::below_not_present, (chain.total - chain.no_flags_below) * keys * access.total);
-            add(Rule::not_present_flags, (chain.no_flags_below - chain.legal) * keys * access.total);
-            add(Rule::keys_without_pke, chain.legal * (keys - legal_keys) * access.total);
-            kept = chain.legal * legal_keys;
+    } else {
+        const detail::ChainCounts chain = detail::chain_counts(seg.digits);
+        std::uint64_t keys = 1;
+        for (unsigned i = 0; i < seg.digits.count; ++i) {
+            const Digit d = seg.digits.dims[i].digit;
+            if (d == Digit::leaf_key || d == Digit::table_key) keys *= seg.digits.dims[i].radix;
         }
-        for (unsigned r = 0; r < kRules; ++r) out.removed[r] += kept * access.removed[r];
-        out.legal += kept * access.legal;
+        const std::uint64_t legal_keys = k.pke ? keys : 1;
+        add(Rule::below_not_present, (chain.total - chain.no_flags_below) * keys * access.total);
+        add(Rule::not_present_flags, (chain.no_flags_below - chain.legal) * keys * access.total);
+        add(Rule::keys_without_pke, chain.legal * (keys - legal_keys) * access.total);
+        kept = chain.legal * legal_keys;
     }
+    for (unsigned r = 0; r < kRules; ++r) out.removed[r] += kept * access.removed[r];
+    out.legal = kept * access.legal;
+    return out;
+}
+
+constexpr void accumulate(Counts& into, const Counts& part) {
+    into.total += part.total;
+    into.legal += part.legal;
+    for (unsigned r = 0; r < kRules; ++r) into.removed[r] += part.removed[r];
+}
+
+/// The counts of block `state` of `m`: the sum of its segments'.
+constexpr Counts block_counts(const Matrix& m, std::uint64_t state) {
+    Counts out;
+    for (unsigned s = 0; s < m.block().count; ++s) accumulate(out, segment_counts(m, state, s));
     return out;
 }
 
@@ -247,12 +256,7 @@ constexpr Counts block_counts(const Matrix& m, std::uint64_t state) {
 constexpr Counts counts(PagingMode mode, Space space) {
     Counts out;
     const Matrix m(mode, space);
-    for (std::uint64_t state = 0; state < m.states(); ++state) {
-        const Counts b = block_counts(m, state);
-        out.total += b.total;
-        out.legal += b.legal;
-        for (unsigned r = 0; r < kRules; ++r) out.removed[r] += b.removed[r];
-    }
+    for (std::uint64_t state = 0; state < m.states(); ++state) accumulate(out, block_counts(m, state));
     return out;
 }
 
