@@ -20,6 +20,7 @@
 #include "kvm/kvm.hpp"
 #include "kvm/launcher.hpp"
 #include "kvm/probe.hpp"
+#include "matrix/matrix_command.hpp"
 #include "qemu/qemu_backend.hpp"
 #include "run/probe_report.hpp"
 #include "run/selftest_check.hpp"
@@ -264,6 +265,7 @@ int pagewalk_main(int argc, char** argv) {
                       "exit 77 (ctest SKIP) with the reason when GRUB/xorriso (or, with --check, QEMU) are missing");
 
     pagewalk::host::inspect::InspectCommand inspect(app);  // `inspect translate`, `inspect maps`
+    pagewalk::host::matrix::MatrixCommand matrix(app);     // `matrix --list-dimensions`
 
     try {
         app.parse(argc, argv);
@@ -272,6 +274,7 @@ int pagewalk_main(int argc, char** argv) {
         return app.exit(e) == 0 ? 0 : pagewalk::host::suite::kUsageError;
     }
     if (inspect.selected()) return inspect.run();
+    if (matrix.selected()) return matrix.run();
 
     // run, iso and boot end their VMs and remove their files on SIGINT/SIGTERM/SIGHUP (exit 128 + signal).
     if (app.got_subcommand("run") || app.got_subcommand("iso") || app.got_subcommand("boot"))
