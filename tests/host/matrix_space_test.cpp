@@ -447,3 +447,33 @@ TEST(MatrixSpace, TranslateOnDecodedCombinationsYieldsEveryFaultClass) {
     EXPECT_GT(reserved_present, 0u);
     EXPECT_GT(not_applicable, 0u);  // e.g. AMD bit 8 on the Intel CPU, PS without 1 GiB pages on the AMD one
 }
+
+// PKRU gives the leaf's key the control state's AD/WD and denies the decoy key of table entries outright, so that a
+// walk taking a table entry's key instead of the leaf's faults with PK.
+TEST(MatrixSpace, PkruDeniesTheDecoyKeyOfTableEntries) {
+    const Matrix m(PagingMode::long4, Space::standard);
+    std::uint64_t state = 0;  // the first block with CR4.PKE = 1 and PKRU allowing the leaf's key
+    while (!(m.controls(state).pke && !m.controls(state).pkru_ad && !m.controls(state).pkru_wd)) ++state;
+    std::uint64_t i = block_range(PagingMode::long4, Space::standard, state).begin;
+    for (;; ++i) {
+        const Combination c = m.decode(i);
+        if (c.table_key == kDecoyKey && c.leaf_key == kLeafKey && c.access.cpl == 3 && !c.access.implicit &&
+            c.access.type == AccessType::read && legality(m, c) == Rule::legal)
+            break;
+    }
+    const Combination c = m.decode(i);
+    ASSERT_EQ(c.family, Family::rights);
+    Layout layout{};
+    layout.table_pa[4] = 0x1000;
+    const WalkerInputs in = walker_inputs(c, CpuFeatures{}, layout);
+    ASSERT_EQ(in.status, Applicability::applies);
+    const Rights user_page{true, true, true};
+    EXPECT_TRUE(check_access(in.context, user_page, kLeafKey, in.access).allowed());
+    const AccessCheck decoy = check_access(in.context, user_page, kDecoyKey, in.access);
+    EXPECT_EQ(decoy.causes, fault_cause::pkey);
+    // AD of the leaf's key follows the control state.
+    Combination denied = c;
+    denied.controls.pkru_ad = true;
+    EXPECT_FALSE(
+        check_access(in.context, user_page, kLeafKey, walker_inputs(denied, CpuFeatures{}, layout).access).allowed());
+}
