@@ -142,29 +142,38 @@ TEST(MatrixSpace, ClosedFormCountsEqualThePredicateOnEveryIndex) {
     const Matrix m32(PagingMode::legacy32, Space::standard);
     expect_same_counts(counts(PagingMode::legacy32, Space::standard), brute_force(m32, {0, m32.count()}), "32bit");
 
-    const Matrix pae(PagingMode::pae, Space::full);
+    const Matrix pae(PagingMode::pae, Space::standard);
     for (std::uint64_t state : {0u, 1u}) {  // EFER.NXE is the fastest control digit of PAE
-        expect_same_counts(block_counts(pae, state), brute_force(pae, block_range(PagingMode::pae, Space::full, state)),
-                           "pae block");
+        expect_same_counts(block_counts(pae, state),
+                           brute_force(pae, block_range(PagingMode::pae, Space::standard, state)), "pae block");
     }
-    // 4-level: the 1 GiB segments (rights and reserved) of blocks with PKE 0 and 1, and with PKRU set but PKE 0.
+    // 4-level: the 1 GiB rights segment with PKE 1 and with PKE 0 (keys), and every reserved segment of blocks with
+    // NXE 0/1 and PKRU set without PKE.
     const Matrix l4(PagingMode::long4, Space::standard);
     std::set<Rule> seen;
-    for (std::uint64_t state = 0; state < l4.states(); state += 5) {
-        const Controls k = l4.controls(state);
-        if (!(k.smap && (state % 3 == 0 || !k.pke))) continue;
+    const auto state_where = [&](bool nxe, bool pke, bool ad) {
+        std::uint64_t state = 0;
+        for (;; ++state) {
+            const Controls k = l4.controls(state);
+            if (k.smap && k.nxe == nxe && k.pke == pke && k.pkru_ad == ad && !k.pkru_wd) return state;
+        }
+    };
+    const auto check_segments = [&](std::uint64_t state, bool rights) {
         std::uint64_t begin = state * l4.block().size;
         for (unsigned s = 0; s < l4.block().count; ++s) {
             const Segment& seg = l4.block().segment[s];
-            if (seg.leaf_level == 3) {
+            if (seg.family == Family::reserved || (rights && seg.leaf_level == 3)) {
                 const Counts brute = brute_force(l4, {begin, begin + seg.size});
-                expect_same_counts(segment_counts(l4, state, s), brute, "4level 1 GiB segment");
+                expect_same_counts(segment_counts(l4, state, s), brute, "4level segment");
                 for (unsigned r = 1; r < kRules; ++r)
                     if (brute.removed[r] != 0) seen.insert(static_cast<Rule>(r));
             }
             begin += seg.size;
         }
-    }
+    };
+    check_segments(state_where(true, true, false), true);
+    check_segments(state_where(false, false, false), true);
+    check_segments(state_where(true, false, true), false);
     for (Rule r : {Rule::pkru_without_pke, Rule::below_not_present, Rule::not_present_flags, Rule::keys_without_pke,
                    Rule::implicit_fetch, Rule::implicit_at_cpl0, Rule::ac_without_effect, Rule::xd_reserved_with_nxe})
         EXPECT_TRUE(seen.count(r)) << rule_info(r).name;
