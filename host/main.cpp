@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk: the command line. `run` runs the scenario library and checks it; `list` lists it; `compile` writes one
 // program; `probe` prints what each backend can do; `boot` runs the guest once and prints its records (a debugging
-// command); `iso` builds the bootable ISO; `inspect` reads guest memory dumps. Each command is an object of its own
+// command); `iso` builds the bootable ISO; `inspect` reads guest memory dumps; `matrix` the access matrix. Each command is an object of its own
 // (cli/command.hpp): it registers its subcommand and options, and runs when chosen. Exit status: 0 only when the
 // command succeeded / nothing failed.
 #include <signal.h>
@@ -13,6 +13,7 @@
 
 #include "cli/commands.hpp"
 #include "inspect/inspect_command.hpp"
+#include "matrix/matrix_command.hpp"
 #include "suite/commands.hpp"
 
 #ifndef PAGEWALK_VERSION
@@ -39,6 +40,7 @@ int pagewalk_main(int argc, char** argv) {
         cli::make_compile_command(app),
         cli::make_iso_command(app),
         std::make_unique<inspect::InspectCommand>(app),  // `inspect translate`, `inspect maps`
+        std::make_unique<matrix::MatrixCommand>(app),    // `matrix --list-dimensions`
     };
 
     try {

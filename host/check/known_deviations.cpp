@@ -114,7 +114,7 @@ const std::vector<KnownDeviation>& known_deviations() {
          "scenarios/reserved-pse36-above-maxphyaddr.toml step 6 (-cpu max,phys-bits=36, PDE bit 17 = PA bit 36) "
          "reads without a fault",
          pse36_above_maxphyaddr},
-        {"qemu-pf-keeps-stale-translation", "qemu", "QEMU emulator version 7.2",
+        {"qemu-pf-keeps-stale-translation", BackendKind::qemu, "QEMU emulator version 7.2",
          "SDM Vol. 3A §4.10.4.1: a page fault invalidates the TLB entries for the faulting linear address (current "
          "PCID), so that the fault does not recur from a stale entry; the next access of that page uses the paging "
          "structures in memory",
