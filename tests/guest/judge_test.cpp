@@ -300,7 +300,7 @@ size = "4K"
 rights = "rw"
 [[step]]
 op = "%OP%"
-va = 0x4000_0008
+va = %VA%
 %EXTRA%
 expect = %EXPECT%
 )";
@@ -317,6 +317,7 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
         const char* op;
         const char* extra;
         const char* expect;
+        std::uint64_t va = 0x4000'0008;
     };
     const Form forms[] = {
         {"read", "", "\"ok\""},
@@ -328,13 +329,21 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
         {"read", "", "\"model\""},
         {"read", "stale = true", "{ ok = true, frames = [0, 1] }"},
         {"implicit", "", "\"ok\""},
+        // Widths, and accesses across a page boundary (a walk and a prediction per page).
+        {"read", "size = 4", "{ ok = true, value = 0x8c3 }"},
+        {"read", "size = 2", "{ ok = true, frames = [0, 1] }"},
+        {"write", "", "{ fault = \"PF\", error = \"W\", cr2 = 0x4000_1000 }", 0x4000'0ffc},
+        {"read", "size = 2", "\"ok\"", 0x4000'0fff},
+        {"write", "size = 4", "\"model\"", 0x4000'0ffe},
+        {"read", "", "{ fault = \"PF\", error = 3 }", 0x4000'0ff9},
     };
     std::mt19937_64 rng(20240611);
     auto pick = [&](std::initializer_list<std::uint64_t> v) { return *(v.begin() + rng() % v.size()); };
     unsigned compared = 0;
     for (const Form& form : forms) {
         const std::string text =
-            replace(replace(replace(kOne, "%OP%", form.op), "%EXTRA%", form.extra), "%EXPECT%", form.expect);
+            replace(replace(replace(replace(kOne, "%OP%", form.op), "%EXTRA%", form.extra), "%EXPECT%", form.expect),
+                    "%VA%", std::to_string(form.va));
         auto parsed = scenario::parse_scenario_text(text, "random.toml");
         ASSERT_TRUE(parsed.ok()) << parsed.errors.front().to_string();
         const scenario::Scenario s = parsed.scenario;
@@ -344,9 +353,11 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
         const h::Step* step = h::program_steps(compiled.program.bytes.data());
         while (step->op != static_cast<std::uint16_t>(h::StepOp::access)) ++step;
         for (int round = 0; round < 400; ++round) {
-            h::AccessRecord a = read_ok(0x4000'0008, pick({0x8c3, 0x108c3, 0x1234}));
+            h::AccessRecord a = read_ok(form.va, pick({0x8c3, 0x108c3, 0x1234, 0xc3}));
             a.header = h::make_header(h::RecordType::access, sizeof a);
             a.step = 2;
+            a.width = step->width;
+            a.crosses = h::crosses_page(a.va, step->width) ? 1 : 0;
             a.kind = step->access;
             a.cpl = step->cpl;
             a.access_flags = step->access_flags;
@@ -357,12 +368,23 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
                 a.vector = static_cast<std::uint8_t>(pick({14, 14, 13}));
                 a.has_error_code = 1;
                 a.error_code = pick({0x3, 0x7, 0x9, 0x8});
-                a.cr2 = pick({0x4000'0008, 0x4000'0000});
+                a.cr2 = a.crosses != 0 ? pick({a.va, a.va + 1, 0x4000'0fff, 0x4000'1000, 0x4000'1001, 0x4000'1004})
+                                       : pick({0x4000'0008, 0x4000'0000});
                 a.value = 0;
             }
             for (unsigned i = 0; i < 4; ++i) {
                 a.chain_after[i] = a.chain_before[i] | (pick({0, 1, 1}) != 0 ? 0x20 : 0);
                 if (pick({0, 0, 0, 1}) != 0) a.chain_after[i] |= 0x40;
+            }
+            if (a.crosses != 0) {
+                a.second.kind = static_cast<std::uint8_t>(pick({0, 0, 1, 1, 2}));
+                a.second.error_code = static_cast<std::uint32_t>(pick({0x2, 0x3, 0x7}));
+                a.second_chain_count = 4;
+                for (unsigned i = 0; i < 4; ++i) {
+                    a.second_chain_before[i] = 0x30'1003 + i * 0x1000;
+                    a.second_chain_after[i] = a.second_chain_before[i] | (pick({0, 1, 1}) != 0 ? 0x20 : 0);
+                    if (pick({0, 0, 0, 1}) != 0) a.second_chain_after[i] |= 0x40;
+                }
             }
             const auto memory = [](std::uint32_t frame, std::uint32_t off) -> std::uint64_t {
                 return ((std::uint64_t{frame} << 12 | off) << 8) | 0xc3;
@@ -392,5 +414,5 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
             ++compared;
         }
     }
-    EXPECT_EQ(compared, 9u * 400u);
+    EXPECT_EQ(compared, 15u * 400u);
 }

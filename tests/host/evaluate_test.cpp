@@ -53,6 +53,7 @@ h::AccessRecord read_ok(std::uint32_t step, std::uint64_t va, std::uint64_t pa, 
     a.header.type = static_cast<std::uint16_t>(h::RecordType::access);
     a.step = step;
     a.va = va;
+    a.width = 8;
     a.value = value;
     a.prediction.kind = 0;
     a.prediction.level = 1;

@@ -227,7 +227,7 @@ TEST(ScenarioCompiler, RefusesWhatTheGuestCannotCheck) {
     auto err = [](const std::string& steps, pagewalk::PagingMode m = pagewalk::PagingMode::long4) {
         return compile_error(with_modes("\"all\"", steps), m).message;
     };
-    EXPECT_NE(err("[[step]]\nop = \"read\"\nva = 0x4000_0004\nexpect = \"ok\"\n").find("8-byte aligned"),
+    EXPECT_NE(err("[[step]]\nop = \"implicit\"\nva = 0x4000_0004\nexpect = \"ok\"\n").find("8-byte aligned"),
               std::string::npos);
     EXPECT_NE(err("[[step]]\nop = \"fetch\"\nva = 0x4000_0800\nexpect = \"ok\"\n").find("first 256 bytes"),
               std::string::npos);
