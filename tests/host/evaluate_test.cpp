@@ -671,3 +671,47 @@ TEST(Evaluate, AFaultingCrossingWriteStoresNothingAndItsDirtyBitIsAMay) {
     EXPECT_EQ(e.verdict, check::Verdict::fail);
     EXPECT_TRUE(has_finding(e, "value", "read 0xc40000"));
 }
+
+TEST(KnownDeviations, KvmAlignmentCheckAndPartialSplitWriteNeedTheirExactEvidence) {
+    check::Disagreement ac;
+    ac.backend = "kvm";
+    ac.backend_version = "Linux 6.18";
+    ac.observed_exception = true;
+    ac.observed_vector = vector::alignment_check;
+    ac.cpl = 3;
+    ac.ac = true;
+    ac.misaligned = true;
+    EXPECT_EQ(check::match_known_deviation(ac)->id, std::string("kvm-pvm-alignment-check"));
+    for (auto change : std::vector<void (*)(check::Disagreement&)>{
+             [](check::Disagreement& d) { d.cr0_am = true; },       // CR0.AM = 1: the #AC is the SDM's
+             [](check::Disagreement& d) { d.misaligned = false; },  // an aligned access has nothing to check
+             [](check::Disagreement& d) { d.cpl = 0; },             // no alignment check at CPL 0
+             [](check::Disagreement& d) { d.ac = false; },          // nor without EFLAGS.AC
+             [](check::Disagreement& d) { d.observed_vector = vector::page_fault; },
+             [](check::Disagreement& d) { d.backend = "qemu"; }}) {
+        check::Disagreement d = ac;
+        change(d);
+        EXPECT_FALSE(check::match_known_deviation(d).has_value());
+    }
+    check::Disagreement split;
+    split.backend = "kvm";
+    split.value_from_faulted_split_write = true;
+    EXPECT_EQ(check::match_known_deviation(split)->id, std::string("kvm-emulator-partial-split-write"));
+    split.value_from_faulted_split_write = false;
+    EXPECT_FALSE(check::match_known_deviation(split).has_value());
+    split.value_from_faulted_split_write = true;
+    split.backend = "qemu";
+    EXPECT_FALSE(check::match_known_deviation(split).has_value());
+}
+
+TEST(Evaluate, OnlyBytesAFaultingSplitWriteWouldHaveStoredAreAKnownKvmDeviation) {
+    const Compiled c(kWidthScenario);
+    RunResult run = width_run();
+    // The faulting write at 0x4000_0ffc would have stored 0x04 at 0xffc (first page) only; a 0x04 read from the second
+    // page's first byte is no such byte: a failure on KVM too (the positive case is the KVM run of
+    // scenarios/access-crossing-second-page-faults.toml).
+    auto* read = const_cast<h::AccessRecord*>(run.records[4].record.access());
+    read->value = 0x00'04'0000;
+    ASSERT_TRUE(test::end_program(run));
+    EXPECT_EQ(evaluate(c, run).verdict, check::Verdict::fail);  // not a byte the write would have stored there
+}
