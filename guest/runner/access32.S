@@ -30,11 +30,13 @@
   popfl
 .endm
 
-/* Reads of 1, 2 and 4 bytes: INSN moves (%eax) zero-extended into EAX; ECX = args. */
-.macro READ name:req, ac:req, insn:vararg
+/* One access stub: ECX = args, EAX = va; BEFORE and AFTER name macros that move the value in and out, INSN the
+ * access itself (with EFLAGS.AC set around it when AC is 1). */
+.macro STUB name:req, ac:req, before:req, after:req, insn:vararg
 \name:
   movl 4(%esp), %ecx
   movl (%ecx), %eax
+  \before
   .if \ac
   AC_ON
   .endif
@@ -42,67 +44,39 @@
   .if \ac
   AC_OFF
   .endif
+  \after
+  ret
+.endm
+.macro NOTHING
+.endm
+.macro VALUE_TO_EDX              /* the value to write, low dword */
+  movl 8(%ecx), %edx
+.endm
+.macro VALUE_TO_MM0              /* the value to write, 8 bytes */
+  movq 8(%ecx), %mm0
+.endm
+.macro EAX_TO_VALUE              /* what was read, zero-extended */
   movl %eax, 8(%ecx)
   movl $0, 12(%ecx)
-  ret
 .endm
-/* Writes of 1, 2 and 4 bytes: INSN stores the low bytes of EDX at (%eax). */
-.macro WRITE name:req, ac:req, insn:vararg
-\name:
-  movl 4(%esp), %ecx
-  movl (%ecx), %eax
-  movl 8(%ecx), %edx
-  .if \ac
-  AC_ON
-  .endif
-  \insn
-  .if \ac
-  AC_OFF
-  .endif
-  ret
-.endm
-/* 8 bytes in one MOVQ through MM0. */
-.macro READ8 name:req, ac:req
-\name:
-  movl 4(%esp), %ecx
-  movl (%ecx), %eax
-  .if \ac
-  AC_ON
-  .endif
-  movq (%eax), %mm0
-  .if \ac
-  AC_OFF
-  .endif
+.macro MM0_TO_VALUE
   movq %mm0, 8(%ecx)
   emms
-  ret
 .endm
-.macro WRITE8 name:req, ac:req
-\name:
-  movl 4(%esp), %ecx
-  movl (%ecx), %eax
-  movq 8(%ecx), %mm0
-  .if \ac
-  AC_ON
-  .endif
-  movq %mm0, (%eax)
-  .if \ac
-  AC_OFF
-  .endif
+.macro DONE_MM0
   emms
-  ret
 .endm
 .macro READS prefix:req, ac:req
-  READ \prefix\()1, \ac, movzbl (%eax), %eax
-  READ \prefix\()2, \ac, movzwl (%eax), %eax
-  READ \prefix\()4, \ac, movl (%eax), %eax
-  READ8 \prefix\()8, \ac
+  STUB \prefix\()1, \ac, NOTHING, EAX_TO_VALUE, movzbl (%eax), %eax
+  STUB \prefix\()2, \ac, NOTHING, EAX_TO_VALUE, movzwl (%eax), %eax
+  STUB \prefix\()4, \ac, NOTHING, EAX_TO_VALUE, movl (%eax), %eax
+  STUB \prefix\()8, \ac, NOTHING, MM0_TO_VALUE, movq (%eax), %mm0
 .endm
 .macro WRITES prefix:req, ac:req
-  WRITE \prefix\()1, \ac, movb %dl, (%eax)
-  WRITE \prefix\()2, \ac, movw %dx, (%eax)
-  WRITE \prefix\()4, \ac, movl %edx, (%eax)
-  WRITE8 \prefix\()8, \ac
+  STUB \prefix\()1, \ac, VALUE_TO_EDX, NOTHING, movb %dl, (%eax)
+  STUB \prefix\()2, \ac, VALUE_TO_EDX, NOTHING, movw %dx, (%eax)
+  STUB \prefix\()4, \ac, VALUE_TO_EDX, NOTHING, movl %edx, (%eax)
+  STUB \prefix\()8, \ac, VALUE_TO_MM0, DONE_MM0, movq %mm0, (%eax)
 .endm
 
   .section .text
