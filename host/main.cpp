@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk: the command line. `run` runs the scenario library and checks it; `list` lists it; `compile` writes one
 // program; `probe` prints what each backend can do; `boot` runs the guest once and prints its records (a debugging
-// command); `iso` builds the bootable ISO; `inspect` reads guest memory dumps; `matrix` the access matrix. Each command is an object of its own
-// (cli/command.hpp): it registers its subcommand and options, and runs when chosen. Exit status: 0 only when the
-// command succeeded / nothing failed.
+// command); `iso` builds the bootable ISO; `inspect` reads guest memory dumps; `matrix` the access matrix. Each command
+// is an object of its own (cli/command.hpp): it registers its subcommand and options, and runs when chosen. Exit
+// status: 0 only when the command succeeded / nothing failed.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>

@@ -41,13 +41,41 @@ namespace detail {
 
 constexpr std::uint64_t kA = entry_bit::accessed, kD = entry_bit::dirty;
 
-/// A completed access against the "ok" part of an expectation: the value, or what one of the frames holds.
+/// Bytes the access read or wrote (a fetch or an implicit access: 8, as before widths).
+constexpr unsigned width_of(const harness::AccessRecord& a) {
+    return a.width != 0 ? a.width : 8;
+}
+/// The low `width` bytes of a value (what a read of that width returns, zero-extended).
+constexpr std::uint64_t low_bytes(std::uint64_t v, unsigned width) {
+    return width >= 8 ? v : v & ((std::uint64_t{1} << (8 * width)) - 1);
+}
+
+/// Whether CR2 names a byte of the access in its page `part` (0: the first page, 1: the second of an access that
+/// crosses a page boundary). SDM Vol. 3A §6.15 (Interrupt 14): CR2 holds "the linear address that generated the
+/// exception"; for an access that spans two pages the SDM does not say which of its bytes in the faulting page that
+/// is (CPUs report the first one), so any byte of the access in that page is accepted. An access within one page:
+/// exactly its address.
+constexpr bool cr2_in_part(const harness::AccessRecord& a, unsigned part, PagingMode mode) {
+    if (a.crosses == 0) return a.cr2 == cr2_of(a.va, mode);
+    const unsigned first = harness::first_page_bytes(a.va, width_of(a));
+    const std::uint64_t lo = part == 0 ? a.va : a.va + first;
+    const std::uint64_t hi = part == 0 ? a.va + first - 1 : a.va + width_of(a) - 1;
+    return a.cr2 >= cr2_of(lo, mode) && a.cr2 <= cr2_of(hi, mode);
+}
+/// A #PF with this error code, CR2 in page `part` of the access.
+constexpr bool page_fault_in(const harness::AccessRecord& a, std::uint32_t error_code, unsigned part, PagingMode mode) {
+    return a.outcome != 0 && a.vector == vector::page_fault && a.error_code == error_code && cr2_in_part(a, part, mode);
+}
+
+/// A completed access against the "ok" part of an expectation: the value, or what one of the frames holds (its low
+/// bytes for a narrow read).
 template <class FrameValue>
 bool ok_holds(const harness::AccessRecord& a, const harness::StepExpect& e, FrameValue&& frame_value) {
     if ((e.flags & harness::expect_flag::value) != 0 && a.value != e.value) return false;
     if (e.frame_count == 0) return true;
     for (unsigned i = 0; i < e.frame_count && i < harness::kMaxExpectFrames; ++i)
-        if (frame_value(e.frames[i], static_cast<std::uint32_t>(a.va & 0xfff)) == a.value) return true;
+        if (low_bytes(frame_value(e.frames[i], static_cast<std::uint32_t>(a.va & 0xfff)), width_of(a)) == a.value)
+            return true;
     return false;
 }
 
@@ -57,7 +85,11 @@ constexpr bool fault_holds(const harness::AccessRecord& a, const harness::StepEx
     const bool error_ok =
         (e.flags & harness::expect_flag::error_code) == 0 || (a.has_error_code && a.error_code == e.error_code);
     const std::uint64_t cr2 = (e.flags & harness::expect_flag::cr2) != 0 ? e.value : cr2_of(a.va, mode);
-    return vector_ok && error_ok && (e.vector != vector::page_fault || a.cr2 == cr2);
+    // Across a page boundary `cr2` names the faulting page: any byte of the access there (cr2_in_part).
+    const bool cr2_ok = a.crosses == 0
+                            ? a.cr2 == cr2
+                            : ((a.cr2 ^ cr2) >> 12) == 0 && (cr2_in_part(a, 0, mode) || cr2_in_part(a, 1, mode));
+    return vector_ok && error_ok && (e.vector != vector::page_fault || cr2_ok);
 }
 
 /// The expectation of an access; `frame_value(frame, offset)` is what data frame `frame` holds at page offset
@@ -86,40 +118,58 @@ bool expectation_holds(const harness::AccessRecord& a, const harness::StepExpect
     }
 }
 
-/// The walker's prediction against the outcome.
+/// The walker's prediction against the outcome. An access across a page boundary has a prediction per page (SDM
+/// Vol. 3A §4.7, §6.15): it completes when neither page faults; when one does, that page's #PF (its error code, CR2
+/// in it); when both do, the #PF of either.
 constexpr bool prediction_holds(const harness::AccessRecord& a, PagingMode mode) {
     const harness::Prediction& p = a.prediction;
-    switch (p.kind) {
-        case 0:  // a mapping: the access completes
-            return completed(a);
-        case 1:  // #PF with exactly this error code, CR2 = the address
-            return a.outcome != 0 && a.vector == vector::page_fault && a.error_code == p.error_code &&
-                   a.cr2 == cr2_of(a.va, mode);
-        case 2:  // #GP (non-canonical)
-            return a.outcome != 0 && a.vector == vector::general_protection;
-        default:  // the walker could not read its own tables
-            return false;
-    }
+    const harness::Prediction& q = a.second;
+    const bool gp = p.kind == 2 || (a.crosses != 0 && q.kind == 2);
+    if (gp) return a.outcome != 0 && a.vector == vector::general_protection;  // non-canonical
+    if (p.kind > 2 || (a.crosses != 0 && q.kind > 2)) return false;           // the walker could not read its tables
+    const bool first_faults = p.kind == 1, second_faults = a.crosses != 0 && q.kind == 1;
+    if (!first_faults && !second_faults) return completed(a);
+    return (first_faults && page_fault_in(a, p.error_code, 0, mode)) ||
+           (second_faults && page_fault_in(a, q.error_code, 1, mode));
 }
 
-/// A/D bits of the entries the predicted walk read, before and after the access (SDM Vol. 3A §4.8).
-constexpr bool accessed_dirty_holds(const harness::AccessRecord& a, PagingMode mode) {
+/// A/D bits of the entries one predicted walk read, before and after the access (SDM Vol. 3A §4.8). `used`: the
+/// access completed through this walk's mapping. `may_dirty`: the walk mapped the page for the access, but the
+/// access crossed into another page that faulted — the CPU may have set D in this leaf before it found the fault
+/// (QEMU TCG and KVM's emulator do; §4.8 sets D on a write and says nothing of an instruction that faults on its other
+/// page), so D there is a "may", like A above a fault.
+constexpr bool walk_accessed_dirty_holds(unsigned count, const std::uint64_t* before, const std::uint64_t* after,
+                                         bool used, bool may_dirty, bool write, PagingMode mode) {
     const unsigned top = shape(mode).levels;
-    const bool ok = completed(a) && a.prediction.kind == 0;
-    const bool write = a.kind == static_cast<std::uint8_t>(harness::AccessKind::write) &&
-                       (a.access_flags & harness::access_flag::implicit) == 0;
-    for (unsigned i = 0; i < a.chain_count && i < 5; ++i) {
+    for (unsigned i = 0; i < count && i < 5; ++i) {
         const unsigned level = top - i;
         if (mode == PagingMode::pae && level == 3) continue;  // PDPTE registers, §4.4.1
-        const bool leaf = ok && i + 1 == a.chain_count;
-        const std::uint64_t before = a.chain_before[i], after = a.chain_after[i];
-        if (((before ^ after) & ~(kA | (leaf ? kD : 0))) != 0) return false;  // only A (and D in the leaf) may change
-        if (ok && (after & kA) == 0) return false;                            // A set on every level used
-        if (leaf && write && (after & kD) == 0) return false;                 // D set by a write
-        if (leaf && !write && (before & kD) == 0 && (after & kD) != 0) return false;                 // never by a read
-        if (!ok && i + 1 == a.chain_count && (before & kD) == 0 && (after & kD) != 0) return false;  // nor by a fault
+        const bool last = i + 1 == count;
+        const bool leaf = used && last;
+        const std::uint64_t b = before[i], f = after[i];
+        const bool d_may_change = leaf || (may_dirty && last);
+        if (((b ^ f) & ~(kA | (d_may_change ? kD : 0))) != 0) return false;               // only A (and D in the leaf)
+        if (used && (f & kA) == 0) return false;                                          // A set on every level used
+        if (leaf && write && (f & kD) == 0) return false;                                 // D set by a write
+        if (leaf && !write && (b & kD) == 0 && (f & kD) != 0) return false;               // never by a read
+        if (!used && !may_dirty && last && (b & kD) == 0 && (f & kD) != 0) return false;  // nor by a fault
     }
     return true;
+}
+
+/// A/D bits of the walks of an access: a successful access used every walk (A everywhere, D in each leaf for a
+/// write); a faulting one used none — an A set on the way is a "may" (§4.8), a D is not, except in the leaf of a
+/// page the write was allowed to when its other page faulted (walk_accessed_dirty_holds).
+constexpr bool accessed_dirty_holds(const harness::AccessRecord& a, PagingMode mode) {
+    const bool write = a.kind == static_cast<std::uint8_t>(harness::AccessKind::write) &&
+                       (a.access_flags & harness::access_flag::implicit) == 0;
+    const bool done = completed(a);
+    const bool split_fault = a.crosses != 0 && !done && write;
+    return walk_accessed_dirty_holds(a.chain_count, a.chain_before, a.chain_after, done && a.prediction.kind == 0,
+                                     split_fault && a.prediction.kind == 0, write, mode) &&
+           (a.crosses == 0 ||
+            walk_accessed_dirty_holds(a.second_chain_count, a.second_chain_before, a.second_chain_after,
+                                      done && a.second.kind == 0, split_fault && a.second.kind == 0, write, mode));
 }
 
 }  // namespace detail

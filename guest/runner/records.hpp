@@ -157,6 +157,7 @@ inline harness::AccessRecord make_access(std::uint32_t scenario, const harness::
     rec.kind = s.access;
     rec.cpl = s.cpl;
     rec.access_flags = s.access_flags;
+    rec.width = s.width;
     set_outcome(rec, t, value);
     rec.prediction = predicted;
     return rec;
@@ -190,20 +191,38 @@ inline harness::ControlWriteRecord make_control_write(std::uint32_t scenario, co
     return rec;
 }
 
-/// The entries the predicted walk read (values before the access) and their values now (the A/D bits the CPU
-/// set). A PAE PDPTE is a register: its memory copy is what is read back.
+/// The entries a predicted walk of `va` read (values before the access) and their values now (the A/D bits the CPU
+/// set), into `pa`, `before` and `after`; returns how many. A PAE PDPTE is a register: its memory copy is what is
+/// read back.
 template <TableMemory M>
-void add_chain(harness::AccessRecord& rec, const EntryChain& chain, M& memory, std::uint8_t entry_bytes) {
-    rec.chain_count = static_cast<std::uint8_t>(chain.size());
+std::uint8_t read_chain(const EntryChain& chain, std::uint64_t va, M& memory, std::uint8_t entry_bytes,
+                        std::uint64_t* pa, std::uint64_t* before, std::uint64_t* after) {
     for (unsigned i = 0; i < chain.size() && i < 5; ++i) {
         const ChainEntry e = chain[i];
-        rec.chain_pa[i] = e.entry_pa;
-        rec.chain_before[i] = e.value;
-        const EntryLocation loc{e.entry_pa, rec.va, 0, e.level, entry_bytes};
-        std::uint64_t after = 0;
-        memory.read_entry(loc, after);
-        rec.chain_after[i] = after;
+        pa[i] = e.entry_pa;
+        before[i] = e.value;
+        const EntryLocation loc{e.entry_pa, va, 0, e.level, entry_bytes};
+        after[i] = 0;
+        memory.read_entry(loc, after[i]);
     }
+    return static_cast<std::uint8_t>(chain.size() < 5 ? chain.size() : 5);
+}
+
+/// The access's walk (of its first byte) into the record.
+template <TableMemory M>
+void add_chain(harness::AccessRecord& rec, const EntryChain& chain, M& memory, std::uint8_t entry_bytes) {
+    rec.chain_count = read_chain(chain, rec.va, memory, entry_bytes, rec.chain_pa, rec.chain_before, rec.chain_after);
+}
+
+/// The walk of the second page of an access that crosses a page boundary (the first byte in that page), with its
+/// prediction.
+template <TableMemory M>
+void add_second_page(harness::AccessRecord& rec, const TranslateResult& second, M& memory, std::uint8_t entry_bytes) {
+    rec.crosses = 1;
+    rec.second = to_prediction(second);
+    const std::uint64_t va = rec.va + harness::first_page_bytes(rec.va, rec.width);
+    rec.second_chain_count = read_chain(second.chain(), va, memory, entry_bytes, rec.second_chain_pa,
+                                        rec.second_chain_before, rec.second_chain_after);
 }
 
 }  // namespace pagewalk::guest::runner

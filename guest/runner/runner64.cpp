@@ -16,20 +16,29 @@ extern std::uint64_t pw_gdt[PW_GDT_ENTRIES];
 extern pagewalk::guest::BootContext pw_boot_context;
 extern const char pw_image_start[], pw_image_end[], pw_user_start[], pw_user_end[];
 extern char pw_boot_user_pml4[];  // boot/page_tables.S: the identity map with U/S = 1 everywhere
-void pw_k_read(void*);
-void pw_k_read_ac(void*);
 void pw_k_fetch_ac(void*);
-void pw_k_write(void*);
-void pw_k_write_ac(void*);
 void pw_k_implicit(void*);
 void pw_k_implicit_ac(void*);
-void pw_u_read(void*);
-void pw_u_write(void*);
 void pw_u_implicit(void*);
+void pw_k_read1(void*), pw_k_read2(void*), pw_k_read4(void*), pw_k_read8(void*);
+void pw_k_read_ac1(void*), pw_k_read_ac2(void*), pw_k_read_ac4(void*), pw_k_read_ac8(void*);
+void pw_k_write1(void*), pw_k_write2(void*), pw_k_write4(void*), pw_k_write8(void*);
+void pw_k_write_ac1(void*), pw_k_write_ac2(void*), pw_k_write_ac4(void*), pw_k_write_ac8(void*);
+void pw_u_read1(void*), pw_u_read2(void*), pw_u_read4(void*), pw_u_read8(void*);
+void pw_u_write1(void*), pw_u_write2(void*), pw_u_write4(void*), pw_u_write8(void*);
 }
 
 namespace pagewalk::guest::runner {
 namespace {
+
+/// The read and write stubs of each width (index: width_index()).
+using WidthStubs = arch::GuardedFn[4];
+const WidthStubs k_read = {pw_k_read1, pw_k_read2, pw_k_read4, pw_k_read8};
+const WidthStubs k_read_ac = {pw_k_read_ac1, pw_k_read_ac2, pw_k_read_ac4, pw_k_read_ac8};
+const WidthStubs k_write = {pw_k_write1, pw_k_write2, pw_k_write4, pw_k_write8};
+const WidthStubs k_write_ac = {pw_k_write_ac1, pw_k_write_ac2, pw_k_write_ac4, pw_k_write_ac8};
+const WidthStubs u_read = {pw_u_read1, pw_u_read2, pw_u_read4, pw_u_read8};
+const WidthStubs u_write = {pw_u_write1, pw_u_write2, pw_u_write4, pw_u_write8};
 
 /// What the access stubs (access64.S) take.
 struct AccessArgs {
@@ -124,6 +133,7 @@ public:
         const bool ac = (s.access_flags & harness::access_flag::ac) != 0;
         const bool implicit = (s.access_flags & harness::access_flag::implicit) != 0;
         const auto kind = static_cast<harness::AccessKind>(s.access);
+        const unsigned w = width_index(s.width);
         AccessResult out;
         if (kind == harness::AccessKind::fetch) {
             // The tags put RET (0xC3) at every tagged qword: the call returns at once when the fetch succeeds.
@@ -139,7 +149,7 @@ public:
             ac_on();
             g_user_args = {s.va, value};
             ac_off();
-            arch::GuardedFn fn = implicit ? pw_u_implicit : kind == harness::AccessKind::write ? pw_u_write : pw_u_read;
+            arch::GuardedFn fn = implicit ? pw_u_implicit : kind == harness::AccessKind::write ? u_write[w] : u_read[w];
             out.trap = arch::try_user(fn, &g_user_args, ac);
             ac_on();
             out.value = g_user_args.value;
@@ -147,8 +157,8 @@ public:
         } else {
             g_kernel_args = {s.va, value};
             arch::GuardedFn fn = implicit                             ? (ac ? pw_k_implicit_ac : pw_k_implicit)
-                                 : kind == harness::AccessKind::write ? (ac ? pw_k_write_ac : pw_k_write)
-                                                                      : (ac ? pw_k_read_ac : pw_k_read);
+                                 : kind == harness::AccessKind::write ? (ac ? k_write_ac[w] : k_write[w])
+                                                                      : (ac ? k_read_ac[w] : k_read[w]);
             out.trap = arch::try_call(fn, &g_kernel_args);
             out.value = g_kernel_args.value;
         }

@@ -52,6 +52,11 @@ struct AccessResult {
     std::uint64_t value = 0;
 };
 
+/// Index of an access width (1, 2, 4, 8 bytes) in a table of stubs; 8 bytes for a fetch or an implicit access.
+constexpr unsigned width_index(unsigned width) {
+    return width == 1 ? 0 : width == 2 ? 1 : width == 4 ? 2 : 3;
+}
+
 /// The pkey of the guest's own user pages (trampoline, user stack): programs may not use it (validate_program).
 inline constexpr std::uint8_t kGuestPkey = 15;
 
@@ -355,10 +360,14 @@ private:
         r_.send(rec.header);
     }
 
-    /// What data frame `frame` holds at page offset `offset` now (the data area is identity-mapped).
+    /// The 8 bytes data frame `frame` holds at page offset `offset` now, at any alignment (the data area is
+    /// identity-mapped).
     std::uint64_t data_value(std::uint32_t frame, std::uint32_t offset) const {
         const std::uint64_t pa = areas_.data_base + (std::uint64_t{frame} << 12) + offset;
-        return *reinterpret_cast<const volatile std::uint64_t*>(static_cast<std::uintptr_t>(pa));
+        const auto* p = reinterpret_cast<const volatile std::uint8_t*>(static_cast<std::uintptr_t>(pa));
+        std::uint64_t v = 0;
+        for (unsigned i = 0; i < 8; ++i) v |= std::uint64_t{p[i]} << (8 * i);
+        return v;
     }
 
     /// EFER, then CR4, then CR0 (a CR4 write changing PGE/PSE/SMEP loads the PAE PDPTE registers, §4.4.1).
@@ -390,16 +399,26 @@ private:
         return true;
     }
 
+    /// An access the walker predicts to land in firmware memory (UEFI: reserved regions below 1 GiB) is not made.
+    bool reaches_firmware(const harness::Step& s, const TranslateResult& predicted, unsigned bytes) {
+        const std::optional<Mapping> m = predicted.mapping();
+        if (!m.has_value()) return false;
+        const std::uint64_t hit = firmware_conflict(mem_map_, m->pa, m->pa + bytes);
+        if (hit >= m->pa + bytes) return false;
+        fail(&s, harness::StepFailure::memory_too_small, 1, hit, 0);
+        return true;
+    }
+
+    /// One access. An access whose bytes span two 4 KiB pages is predicted with a walk of each (SDM Vol. 3A §4.7:
+    /// each page is translated; a #PF names the page that faulted), and both walks go into the record.
     void access_step(const harness::Step& s, const harness::ProgramHeader& h) {
-        const TranslateResult predicted = translate(ctx_, memory_, s.va, to_access(s, ctx_.pke() ? pkru_ : 0));
-        // An access the walker predicts to land in firmware memory is not made (UEFI: reserved regions below 1 GiB).
-        if (const std::optional<Mapping> m = predicted.mapping(); m.has_value()) {
-            const std::uint64_t hit = firmware_conflict(mem_map_, m->pa, m->pa + 8);
-            if (hit < m->pa + 8) {
-                fail(&s, harness::StepFailure::memory_too_small, 1, hit, 0);
-                return;
-            }
-        }
+        const Access access = to_access(s, ctx_.pke() ? pkru_ : 0);
+        const unsigned width = s.width != 0 ? s.width : 8;
+        const unsigned first = harness::first_page_bytes(s.va, width);
+        const bool crosses = first < width;
+        const TranslateResult predicted = translate(ctx_, memory_, s.va, access);
+        const TranslateResult second = crosses ? translate(ctx_, memory_, s.va + first, access) : predicted;
+        if (reaches_firmware(s, predicted, first) || (crosses && reaches_firmware(s, second, width - first))) return;
         harness::AnnounceRecord ann = make_announce(scenario_, s, h.mode, pkru_, p_.registers(), predicted);
         r_.send(ann.header);
         if ((h.flags & harness::program_flag::serial_handshake) != 0 &&
@@ -410,6 +429,7 @@ private:
 
         harness::AccessRecord rec = make_access(scenario_, s, got.trap, got.value, ann.prediction);
         add_chain(rec, predicted.chain(), memory_, ctx_.shape().entry_bytes);
+        if (crosses) add_second_page(rec, second, memory_, ctx_.shape().entry_bytes);
         rec.guest = judge_access(
             rec, s.expect, mode_, [this](std::uint32_t f, std::uint32_t off) { return data_value(f, off); },
             [this](unsigned level, std::uint64_t va, std::uint64_t& out) { return entry_value(level, va, out); });

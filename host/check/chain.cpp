@@ -98,7 +98,12 @@ std::string format_chain(const harness::AccessRecord& a, PagingMode mode) {
     std::string s;
     for (unsigned i = 0; i < a.chain_count && i < 5; ++i)
         s += line(mode, top_level(mode) - i, a.chain_pa[i], a.chain_before[i], &a.chain_after[i]);
-    return s.empty() ? "    (no entries read)\n" : s;
+    if (s.empty()) s = "    (no entries read)\n";
+    if (a.crosses == 0) return s;
+    s += "    the second page (" + describe(a.second) + "):\n";
+    for (unsigned i = 0; i < a.second_chain_count && i < 5; ++i)
+        s += line(mode, top_level(mode) - i, a.second_chain_pa[i], a.second_chain_before[i], &a.second_chain_after[i]);
+    return s;
 }
 
 std::string format_chain(const EntryChain& c, PagingMode mode) {

@@ -29,6 +29,31 @@ bool completed(const AccessRecord& a) {
     return (a.access_flags & harness::access_flag::implicit) != 0 && a.vector != vector::page_fault;
 }
 
+/// Bytes an access read or wrote (a fetch or an implicit access: 8).
+unsigned width_of(const AccessRecord& a) {
+    return a.width != 0 ? a.width : 8;
+}
+
+/// One page's walk of an access: the only one, or one of the two of an access across a page boundary (SDM Vol. 3A
+/// §4.7: each page is translated on its own), with the access's bytes in that page, [lo, hi].
+struct PageWalk {
+    const harness::Prediction& p;
+    unsigned count;
+    const std::uint64_t* pa;
+    const std::uint64_t* before;
+    const std::uint64_t* after;
+    std::uint64_t lo, hi;
+};
+std::vector<PageWalk> page_walks(const AccessRecord& a) {
+    const unsigned first = harness::first_page_bytes(a.va, width_of(a));
+    std::vector<PageWalk> w{
+        {a.prediction, a.chain_count, a.chain_pa, a.chain_before, a.chain_after, a.va, a.va + first - 1}};
+    if (a.crosses != 0)
+        w.push_back({a.second, a.second_chain_count, a.second_chain_pa, a.second_chain_before, a.second_chain_after,
+                     a.va + first, a.va + width_of(a) - 1});
+    return w;
+}
+
 std::string tag_name(std::uint64_t v) {
     if ((v & 0xff) != 0xc3) return "";
     const std::uint64_t rel = v >> 8;
@@ -44,7 +69,7 @@ public:
         for (std::uint32_t f : p_.tagged_frames)
             for (std::uint32_t o = 0; o < harness::kTaggedBytes; o += 8) {
                 const std::uint64_t rel = std::uint64_t{f} * 4096 + o;
-                shadow_[rel] = harness::data_tag(rel);
+                store(rel, harness::data_tag(rel), 8);
             }
         std::map<std::uint32_t, const AccessRecord*> accesses;
         std::map<std::uint32_t, const harness::EntryRecord*> entries;
@@ -52,7 +77,7 @@ public:
         for (const ReceivedRecord& rr : run_.records) {
             const harness::DecodedRecord& r = rr.record;
             if (const auto* ri = r.run_info()) {
-                data_base_ = ri->data_base, have_run_info_ = true;
+                data_base_ = ri->data_base, have_run_info_ = true, cr0_ = ri->cr0;
                 tables_ = {ri->tables_base, ri->tables_base + ri->table_bytes};
             }
             if (const auto* w = r.control_write()) writes.push_back(w);
@@ -77,7 +102,7 @@ public:
         if (complete && !have_run_info_ && !step_failed_) fail(0, "run", "no run_info record: the program never ran");
         for (const auto& [id, spec] : p_.steps) {
             if (spec->op == harness::StepOp::poke && spec->frame) {
-                shadow_[std::uint64_t{*spec->frame} * 4096 + spec->offset] = spec->value.value_or(0);
+                store(std::uint64_t{*spec->frame} * 4096 + spec->offset, spec->value.value_or(0), 8);
             } else if (spec->op == harness::StepOp::access) {
                 const auto it = accesses.find(id);
                 if (it != accesses.end()) {
@@ -170,7 +195,7 @@ private:
 
     /// A disagreement about an exception: a known deviation of this backend, or a failure.
     void disagree(std::uint32_t step, const char* check, std::uint8_t vector, std::uint32_t error,
-                  const AccessRecord& a, const std::string& message) {
+                  const AccessRecord& a, const std::string& message, const PageWalk* walk = nullptr) {
         Disagreement d = disagreement();
         d.expected_vector = vector;
         d.expected_error = error;
@@ -180,10 +205,13 @@ private:
         d.cpl = a.cpl;
         d.ac = (a.access_flags & harness::access_flag::ac) != 0;
         d.implicit = (a.access_flags & harness::access_flag::implicit) != 0;
-        d.fault_causes = a.prediction.kind == 1 ? a.prediction.causes : 0;
-        if (a.prediction.kind == 1 && a.chain_count > 0 && a.chain_count <= 5) {
-            d.fault_level = a.prediction.level;
-            d.fault_entry = a.chain_before[a.chain_count - 1];  // the walk stopped at its last entry
+        d.misaligned = (a.va & (width_of(a) - 1)) != 0;
+        d.cr0_am = (cr0_ & cr0::am) != 0;
+        const PageWalk w = walk != nullptr ? *walk : page_walks(a).front();
+        d.fault_causes = w.p.kind == 1 ? w.p.causes : 0;
+        if (w.p.kind == 1 && w.count > 0 && w.count <= 5) {
+            d.fault_level = w.p.level;
+            d.fault_entry = w.before[w.count - 1];  // the walk stopped at its last entry
         }
         known_or_fail(d, step, check, message, format_chain(a, mode_));
     }
@@ -210,6 +238,29 @@ private:
 
     std::uint64_t cr2_of(std::uint64_t va) const { return shape(mode_).fault_address(va); }
 
+    /// The shadow of data memory, byte by byte: `bytes` bytes of `v` (little-endian) at data offset `rel`.
+    void store(std::uint64_t rel, std::uint64_t v, unsigned bytes) {
+        for (unsigned i = 0; i < bytes; ++i) shadow_[rel + i] = static_cast<std::uint8_t>(v >> (8 * i));
+    }
+    /// The `bytes` bytes the host knows at data offset `rel`, if it knows them all.
+    std::optional<std::uint64_t> known(std::uint64_t rel, unsigned bytes) const {
+        std::uint64_t v = 0;
+        for (unsigned i = 0; i < bytes; ++i) {
+            const auto it = shadow_.find(rel + i);
+            if (it == shadow_.end()) return std::nullopt;
+            v |= std::uint64_t{it->second} << (8 * i);
+        }
+        return v;
+    }
+
+    /// Whether CR2 names a byte of the access in page walk `w`. For an access within one page: exactly its address.
+    /// Across a page boundary, SDM Vol. 3A §6.15 (Interrupt 14) says only that CR2 holds the linear address that
+    /// generated the exception — not which byte in the faulting page (CPUs report the first): any byte there.
+    bool cr2_in(const AccessRecord& a, const PageWalk& w) const {
+        if (a.crosses == 0) return a.cr2 == cr2_of(a.va);
+        return a.cr2 >= cr2_of(w.lo) && a.cr2 <= cr2_of(w.hi);
+    }
+
     void expectation(const StepSpec& s, const AccessRecord& a) {
         if (!s.expect || s.expect->kind == Expectation::Kind::model) return;
         const Expectation& e = *s.expect;
@@ -217,18 +268,20 @@ private:
         // ok_or_fault (a stale access): judged as "ok" when it completed, else as the fault.
         const bool either = e.kind == Expectation::Kind::ok_or_fault;
         if (e.kind == Expectation::Kind::ok || (either && completed(a))) {
-            if (!completed(a))
-                return fail(s.id, "expectation", "expected ok, the CPU raised " + got, format_chain(a, mode_));
+            if (!completed(a)) return disagree(s.id, "expectation", 0, 0, a, "expected ok, the CPU raised " + got);
             if (e.table_entry) return table_entry(s, *e.table_entry, a);
-            if (e.value && a.value != *e.value)
-                fail(s.id, "expectation",
-                     "expected the value " + hex(*e.value) + ", read " + hex(a.value) + tag_name(a.value),
-                     format_chain(a, mode_));
+            if (e.value && a.value != *e.value) {
+                Disagreement d = disagreement();
+                d.value_from_faulted_split_write = from_faulted_split_write(a, *e.value);
+                known_or_fail(d, s.id, "expectation",
+                              "expected the value " + hex(*e.value) + ", read " + hex(a.value) + tag_name(a.value),
+                              format_chain(a, mode_));
+            }
             if (!e.frames.empty()) {
                 bool any = false;
                 for (std::uint32_t f : e.frames) {
-                    const auto it = shadow_.find(std::uint64_t{f} * 4096 + (a.va & 0xfff));
-                    any = any || (it != shadow_.end() && it->second == a.value);
+                    const auto v = known(std::uint64_t{f} * 4096 + (a.va & 0xfff), width_of(a));
+                    any = any || (v && *v == a.value);
                 }
                 if (!any)
                     wrong_value(s, a, "expectation",
@@ -242,7 +295,12 @@ private:
         const std::uint64_t cr2 = e.cr2.value_or(cr2_of(a.va));
         const bool vector_ok = a.outcome != 0 && a.vector == e.vector;
         const bool error_ok = !e.error_code || (a.has_error_code && a.error_code == *e.error_code);
-        const bool cr2_ok = e.vector != 14 || a.cr2 == cr2;
+        // Across a page boundary `cr2` names the faulting page: any byte of the access in it (cr2_in).
+        bool cr2_ok = e.vector != 14 || a.cr2 == cr2;
+        if (e.vector == 14 && a.crosses != 0) {
+            cr2_ok = false;
+            for (const PageWalk& w : page_walks(a)) cr2_ok = cr2_ok || (cr2_in(a, w) && ((a.cr2 ^ cr2) >> 12) == 0);
+        }
         if (vector_ok && error_ok && cr2_ok) return;
         std::string want = "#" + std::to_string(e.vector);
         if (e.vector == vector::page_fault) want = "#PF";
@@ -252,7 +310,9 @@ private:
             want += " " + hex(*e.error_code) +
                     (e.vector == vector::page_fault ? " (" + error_bits(*e.error_code) + ")" : "");
         if (vector_ok && error_ok && !cr2_ok)
-            return fail(s.id, "expectation", "expected CR2 = " + hex(cr2) + ", got " + hex(a.cr2),
+            return fail(s.id, "expectation",
+                        (a.crosses != 0 ? "expected CR2 in the page of " : "expected CR2 = ") + hex(cr2) + ", got " +
+                            hex(a.cr2),
                         format_chain(a, mode_));
         disagree(s.id, "expectation", e.vector, e.error_code.value_or(0), a,
                  "expected " + want + ", the CPU " +
@@ -292,53 +352,137 @@ private:
                  format_chain(a, mode_));
     }
 
+    /// The walker's prediction against the outcome. Across a page boundary each page has its prediction (SDM Vol. 3A
+    /// §4.7, §6.15): the access completes when neither page faults; when one does, that page's #PF (its error code,
+    /// CR2 in it); when both do, the #PF of either.
     void prediction(const StepSpec& s, const AccessRecord& a) {
-        const harness::Prediction& p = a.prediction;
-        const std::string msg = "the walker predicted " + describe(p) + ", the CPU " +
+        const std::vector<PageWalk> walks = page_walks(a);
+        std::string predicted;
+        for (const PageWalk& w : walks)
+            predicted += (predicted.empty() ? "" : ", then on the second page ") + describe(w.p);
+        const std::string msg = "the walker predicted " + predicted + ", the CPU " +
                                 (a.outcome != 0 ? "raised " : "did ") + describe_outcome(a);
-        switch (p.kind) {
-            case 0:
-                if (!completed(a)) fail(s.id, "prediction", msg, format_chain(a, mode_));
-                return;
-            case 1:
-                if (a.outcome != 0 && a.vector == vector::page_fault && a.error_code == p.error_code &&
-                    a.cr2 == cr2_of(a.va))
-                    return;
-                return disagree(s.id, "prediction", 14, p.error_code, a, msg);
-            case 2:
-                if (a.outcome != 0 && a.vector == vector::general_protection) return;
-                return disagree(s.id, "prediction", 13, 0, a, msg);
-            default:
-                return fail(s.id, "prediction", "the guest's walker could not read its own tables: " + describe(p),
+        const PageWalk* faulting = nullptr;  // the first page walk predicted to fault
+        for (const PageWalk& w : walks) {
+            if (w.p.kind == 2)  // non-canonical
+                return a.outcome != 0 && a.vector == vector::general_protection
+                           ? void()
+                           : disagree(s.id, "prediction", 13, 0, a, msg);
+            if (w.p.kind > 2)
+                return fail(s.id, "prediction", "the guest's walker could not read its own tables: " + describe(w.p),
                             format_chain(a, mode_));
         }
+        for (const PageWalk& w : walks) {
+            if (w.p.kind != 1) continue;
+            if (faulting == nullptr) faulting = &w;
+            if (a.outcome != 0 && a.vector == vector::page_fault && a.error_code == w.p.error_code && cr2_in(a, w))
+                return;
+        }
+        if (faulting == nullptr) {
+            if (!completed(a)) disagree(s.id, "prediction", 0, 0, a, msg);
+            return;
+        }
+        disagree(s.id, "prediction", 14, faulting->p.error_code, a, msg, faulting);
     }
 
+    /// Where each byte of an access is, as data-area offsets through its predicted mappings (none: a byte outside
+    /// the data the host knows — not the guest's own memory below the data area, nor the page tables, which a read
+    /// through a recursive slot reaches and the table_entry expectation judges).
+    std::vector<std::optional<std::uint64_t>> data_offsets(const AccessRecord& a) const {
+        std::vector<std::optional<std::uint64_t>> where;
+        for (const PageWalk& w : page_walks(a))
+            for (std::uint64_t va = w.lo; va <= w.hi; ++va) {
+                const std::uint64_t pa = w.p.pa + (va - w.lo);
+                const bool data = w.p.kind == 0 && pa >= data_base_ && !(pa >= tables_.first && pa < tables_.second);
+                where.push_back(data ? std::optional<std::uint64_t>(pa - data_base_) : std::nullopt);
+            }
+        return where;
+    }
+    /// Whether every byte in which a read differs from `expected` is one an earlier faulting CPL-0 write across a page
+    /// boundary would have stored at that place (unstored_). `compared`: bit i set for each byte i to compare.
+    bool from_faulted_split_write(const AccessRecord& a, std::uint64_t expected, unsigned compared = 0xff) const {
+        const std::vector<std::optional<std::uint64_t>> where = data_offsets(a);
+        bool any = false;
+        for (unsigned i = 0; i < where.size(); ++i) {
+            if ((compared >> i & 1) == 0) continue;
+            const auto got = static_cast<std::uint8_t>(a.value >> (8 * i));
+            if (got == static_cast<std::uint8_t>(expected >> (8 * i))) continue;
+            const auto it = where[i] ? unstored_.find(*where[i]) : unstored_.end();
+            if (it == unstored_.end() || it->second != got) return false;
+            any = true;
+        }
+        return any;
+    }
+
+    /// The data an access read or wrote, byte by byte against the shadow of data memory: a read of w bytes returns
+    /// them zero-extended, a write stores the low w bytes of its value; an access across a page boundary has its
+    /// bytes in two frames (each page's predicted physical address).
     void value(const StepSpec& s, const AccessRecord& a) {
-        if (a.prediction.kind != 0 || !completed(a) || !have_run_info_) return;
-        // Only data the host knows: not the guest's own memory below the data area, nor the page tables (a read
-        // through a recursive slot reaches them; the table_entry expectation judges such a read).
-        if (a.prediction.pa < data_base_ || (a.prediction.pa >= tables_.first && a.prediction.pa < tables_.second))
-            return;
-        const std::uint64_t rel = a.prediction.pa - data_base_;
+        if (!have_run_info_) return;
+        const std::vector<PageWalk> walks = page_walks(a);
+        const bool write = s.kind == harness::AccessKind::write;
+        const std::vector<std::optional<std::uint64_t>> where = data_offsets(a);
         if (s.stale) {
             // The CPU may have used the old translation (SDM Vol. 3A §4.10.4): a read is judged by its expectation
             // alone, as the guest judges it; a write may have gone to the old page or the new one, so the host no
-            // longer knows what either holds at that offset (the offset in the page is the same in both).
-            if (s.kind == harness::AccessKind::write && a.outcome == 0)
-                std::erase_if(shadow_, [&](const auto& kv) { return ((kv.first ^ rel) & 0xfff) == 0; });
+            // longer knows what either holds at those offsets (the offsets in the page are the same in both).
+            // The pages it may have reached: the frames earlier accesses of the page reached (the old translations
+            // the host saw) and the predicted one (the new); any other frame keeps what the host knows.
+            if (write && a.outcome == 0)
+                for (const PageWalk& w : walks) {
+                    std::set<std::uint64_t> frames;
+                    if (const auto it = frames_reached_.find(w.lo & ~std::uint64_t{0xfff}); it != frames_reached_.end())
+                        frames = it->second;
+                    if (w.p.kind == 0 && have_run_info_ && w.p.pa >= data_base_)
+                        frames.insert((w.p.pa - data_base_) >> 12);
+                    const bool any_frame = frames.empty();  // nothing known about the page: forget the offsets
+                    for (std::uint64_t va = w.lo; va <= w.hi; ++va)
+                        std::erase_if(shadow_, [&](const auto& kv) {
+                            return ((kv.first ^ va) & 0xfff) == 0 && (any_frame || frames.contains(kv.first >> 12));
+                        });
+                }
             return;
         }
-        if (s.kind == harness::AccessKind::write && a.outcome == 0) {
-            shadow_[rel] = a.value;
+        // A faulting write stores nothing, on either page of an access across a page boundary: a fault restores the
+        // state before the instruction (SDM Vol. 3A §6.5), and only x87/SSE accesses wider than 8 bytes may leave
+        // some of their stores visible ("Guaranteed Atomic Operations", §8.1.1) — the shadow keeps its bytes.
+        if (!completed(a) || std::any_of(walks.begin(), walks.end(), [](const PageWalk& w) { return w.p.kind != 0; })) {
+            if (write && a.crosses != 0 && a.cpl == 0 && !completed(a))
+                for (unsigned i = 0; i < where.size(); ++i)
+                    if (where[i]) unstored_[*where[i]] = static_cast<std::uint8_t>(a.value >> (8 * i));
+            return;
+        }
+        if (write) {
+            for (unsigned i = 0; i < where.size(); ++i)
+                if (where[i]) store(*where[i], a.value >> (8 * i), 1);
             return;
         }
         if (s.kind != harness::AccessKind::read || s.implicit) return;
-        const auto it = shadow_.find(rel);
-        if (it == shadow_.end() || it->second == a.value) return;
+        std::uint64_t expected = 0;
+        unsigned compared = 0;
+        bool differs = false;
+        for (unsigned i = 0; i < where.size(); ++i) {
+            const auto byte = where[i] ? known(*where[i], 1) : std::nullopt;
+            if (!byte) continue;
+            expected |= *byte << (8 * i);
+            compared |= 1u << i;
+            differs = differs || *byte != ((a.value >> (8 * i)) & 0xff);
+        }
+        if (!differs) return;
+        if (from_faulted_split_write(a, expected, compared)) {
+            Disagreement d = disagreement();
+            d.value_from_faulted_split_write = true;
+            return known_or_fail(d, s.id, "value",
+                                 "read " + hex(a.value) + ", but the bytes the host knows there are " + hex(expected),
+                                 format_chain(a, mode_));
+        }
+        const auto whole =
+            where.size() == 8 && where.front() && walks.size() == 1 ? known(*where.front(), 8) : std::nullopt;
         wrong_value(s, a, "value",
                     "read " + hex(a.value) + tag_name(a.value) + ", but the predicted physical address " +
-                        hex(a.prediction.pa) + " holds " + hex(it->second) + tag_name(it->second));
+                        hex(a.prediction.pa) + (walks.size() > 1 ? " (and " + hex(a.second.pa) + ")" : "") + " holds " +
+                        hex(whole.value_or(expected)) + tag_name(whole.value_or(expected)) +
+                        (whole ? "" : " in the bytes the host knows"));
     }
 
     /// A read returned the wrong data. When only a #PF invalidated the page's earlier change (SDM Vol. 3A
@@ -380,19 +524,29 @@ private:
         frames_reached_[a.va & ~std::uint64_t{0xfff}].insert((a.prediction.pa - data_base_) >> 12);
     }
 
+    /// A/D bits of each page walk (SDM Vol. 3A §4.8): a successful access used every walk (A everywhere, D in each
+    /// leaf for a write); a faulting one used none — an A set on the way, on either page of an access across a page
+    /// boundary, is a "may", a D is not: the faulting instruction wrote nothing. Except: the leaf of a page a write
+    /// was allowed to, when its other page faulted — the CPU may have set D there before it found the fault (QEMU TCG
+    /// and KVM's emulator do; §4.8 sets D on a write and says nothing of an instruction that faults on its other
+    /// page): a "may" too.
     void accessed_dirty(const StepSpec& s, const AccessRecord& a) {
+        for (const PageWalk& w : page_walks(a)) walk_accessed_dirty(s, a, w);
+    }
+    void walk_accessed_dirty(const StepSpec& s, const AccessRecord& a, const PageWalk& w) {
         const unsigned top = shape(mode_).levels;
-        const bool ok = completed(a) && a.prediction.kind == 0;
+        const bool ok = completed(a) && w.p.kind == 0;
         const bool write = s.kind == harness::AccessKind::write && !s.implicit;
-        for (unsigned i = 0; i < a.chain_count && i < 5; ++i) {
+        const bool may_dirty = write && a.crosses != 0 && !completed(a) && w.p.kind == 0;
+        for (unsigned i = 0; i < w.count && i < 5; ++i) {
             const unsigned level = top - i;
             if (mode_ == PagingMode::pae && level == 3) continue;  // PDPTE registers have no A bit
-            const bool leaf = ok && i + 1 == a.chain_count;
-            const std::uint64_t before = a.chain_before[i], after = a.chain_after[i];
-            const std::uint64_t allowed = kA | (leaf ? kD : 0);
-            const std::string where = level_name(mode_, level) + " @" + hex(a.chain_pa[i]);
+            const bool leaf = ok && i + 1 == w.count;
+            const std::uint64_t before = w.before[i], after = w.after[i];
+            const std::uint64_t allowed = kA | (leaf || (may_dirty && i + 1 == w.count) ? kD : 0);
+            const std::string where = level_name(mode_, level) + " @" + hex(w.pa[i]);
             if (((before ^ after) & ~allowed) != 0)
-                fail(s.id, "A/D", where + ": bits other than A" + (leaf ? "/D" : "") + " changed",
+                fail(s.id, "A/D", where + ": bits other than A" + ((allowed & kD) != 0 ? "/D" : "") + " changed",
                      format_chain(a, mode_));
             if (ok && (after & kA) == 0)
                 known_or_fail(old_translation_evidence(s, a), s.id, "A/D",
@@ -403,13 +557,19 @@ private:
                      format_chain(a, mode_));
             if (leaf && !write && (before & kD) == 0 && (after & kD) != 0)
                 fail(s.id, "A/D", where + ": a read set D", format_chain(a, mode_));
-            if (!ok && i + 1 == a.chain_count && (before & kD) == 0 && (after & kD) != 0)
+            if (!ok && !may_dirty && i + 1 == w.count && (before & kD) == 0 && (after & kD) != 0)
                 fail(s.id, "A/D", where + ": a faulting access set D", format_chain(a, mode_));
         }
     }
 
     void access(const StepSpec& s, const AccessRecord& a) {
         ++out_.accesses;
+        const bool data = s.kind != harness::AccessKind::fetch && !s.implicit;
+        const unsigned width = data ? s.width : 0;
+        if (a.width != width || (a.crosses != 0) != (data && harness::crosses_page(a.va, width)))
+            return fail(s.id, "run",
+                        "the access record says " + std::to_string(a.width) + " bytes" +
+                            (a.crosses != 0 ? " across a page boundary" : "") + ", the step " + std::to_string(width));
         expectation(s, a);
         if (s.stale) {
             const bool as_tables = agrees_with_tables(s, a);
@@ -458,10 +618,14 @@ private:
     const BackendInfo& backend_;
     Evaluation& out_;
     PagingMode mode_;
-    std::map<std::uint64_t, std::uint64_t> shadow_;  ///< data offset → the value the host knows is there
+    std::map<std::uint64_t, std::uint8_t> shadow_;  ///< data offset → the byte the host knows is there
     std::uint64_t data_base_ = 0;
     std::pair<std::uint64_t, std::uint64_t> tables_{0, 0};  ///< [tables_base, end) of the scenario's page tables
     bool have_run_info_ = false;
+    std::uint64_t cr0_ = 0;  ///< CR0 as the guest loaded it (run_info)
+    /// Bytes a CPL-0 write across a page boundary would have stored on its allowed page before it faulted on the other
+    /// (data offset → byte): the evidence of a partial store (known_deviations.cpp).
+    std::map<std::uint64_t, std::uint8_t> unstored_;
     std::map<std::uint64_t, std::set<std::uint64_t>> frames_reached_;  ///< page va → data frames accesses reached
     bool step_failed_ = false;
 };

@@ -66,6 +66,19 @@ bool keeps_translation_after_fault(const Disagreement& d) {
     return d.read_after_fault_invalidation && d.value_from_earlier_frame && !d.observed_exception;
 }
 
+/// An access at CPL 3 with EFLAGS.AC = 1 to an address not aligned to its width raised #AC although the guest's
+/// CR0.AM is 0 (SDM Vol. 3A §6.15 Interrupt 17: alignment checking needs CR0.AM = 1 as well).
+bool alignment_check_without_am(const Disagreement& d) {
+    return d.observed_exception && d.observed_vector == vector::alignment_check && d.cpl == 3 && d.ac && d.misaligned &&
+           !d.cr0_am && !d.implicit;
+}
+
+/// A read found bytes that an earlier CPL-0 write across a page boundary stored on one page although it faulted on
+/// the other — and only those bytes differ from what the host knows.
+bool partial_split_write(const Disagreement& d) {
+    return d.value_from_faulted_split_write && !d.observed_exception;
+}
+
 }  // namespace
 
 const std::vector<KnownDeviation>& known_deviations() {
@@ -123,6 +136,24 @@ const std::vector<KnownDeviation>& known_deviations() {
          "toml step 5 reads the tag of frame 0 (the page's frame before the un-flushed remap) after step 4's write "
          "#PF, in all four modes; KVM (kvm_pvm) reads frame 1",
          keeps_translation_after_fault},
+        {"kvm-pvm-alignment-check", BackendKind::kvm, "",
+         "SDM Vol. 3A §6.15 (Interrupt 17) and §2.5 (CR0.AM): a misaligned data access raises #AC only when CR0.AM = "
+         "1, "
+         "EFLAGS.AC = 1 and CPL = 3; with CR0.AM = 0 it completes",
+         "kvm_pvm runs the guest's CPL-3 code natively in the host's ring 3, where the host's CR0.AM = 1 applies, not "
+         "the guest's: scenarios/access-misaligned.toml step 3 (an 8-byte read at an odd address, CPL 3, AC = 1, the "
+         "guest's CR0.AM = 0) raises #AC(0); QEMU TCG completes it",
+         alignment_check_without_am},
+        {"kvm-emulator-partial-split-write", BackendKind::kvm, "",
+         "SDM Vol. 3A §6.5 (a fault restores the state before the faulting instruction; only x87/SSE accesses wider "
+         "than 8 bytes may leave some of their stores visible, §8.1.1): a write across a page boundary that faults on "
+         "one page stores nothing on the other",
+         "kvm_pvm emulates CPL-0 code with KVM's instruction emulator, which splits an access across a page boundary "
+         "into one access per page and writes the first page before it translates the second (arch/x86/kvm/x86.c, "
+         "emulator_read_write): scenarios/access-crossing-second-page-faults.toml step 4 (8 bytes at 0x4000_0ffc, the "
+         "second page not present) takes the #PF but leaves its low 4 bytes on the first page, which step 6 reads; "
+         "the CPL-3 write of step 5, which the CPU runs natively, stores nothing; QEMU TCG stores nothing",
+         partial_split_write},
     };
     return list;
 }

@@ -33,6 +33,8 @@ struct Disagreement {
     std::uint8_t fault_level = 0;    ///< level (1 = PTE … 5 = PML5E) where the predicted walk stopped (0 = unknown)
     std::uint64_t fault_entry = 0;   ///< the entry at fault_level as the walk read it (before the access)
     std::uint8_t mode = 0;           ///< pagewalk::PagingMode of the program (0 = unknown)
+    bool misaligned = false;         ///< the access's address is not a multiple of its width
+    bool cr0_am = false;             ///< CR0.AM as the guest loaded it (run_info)
     // A control-register write rather than an access (check/control_write.hpp).
     bool pdpte_load = false;           ///< the write loaded the PAE PDPTE registers (SDM Vol. 3A §4.4.1)
     std::uint64_t pdpte_reserved = 0;  ///< predicted #GP: the reserved bits set in the present PDPTEs (OR of all)
@@ -44,6 +46,9 @@ struct Disagreement {
     // A read whose data was wrong rather than an exception.
     bool read_after_fault_invalidation = false;  ///< only a #PF invalidated the page's change (SDM §4.10.4.1)
     bool value_from_earlier_frame = false;       ///< the data is that of a frame an earlier access reached
+    /// Every wrong byte is one that an earlier CPL-0 write across a page boundary, which faulted, would have stored on
+    /// its other page (the page its translation allowed it to write).
+    bool value_from_faulted_split_write = false;
 };
 
 /// A documented deviation.

@@ -7,6 +7,7 @@
 #include <pagewalk/access.hpp>
 #include <pagewalk/context.hpp>
 #include <pagewalk/entry.hpp>
+#include <pagewalk/harness/runner_records.hpp>
 #include <pagewalk/register_writes.hpp>
 #include <pagewalk/tlb_model.hpp>
 
@@ -554,39 +555,58 @@ private:
         e.value = x.of;
     }
 
+    /// A read or write has a width and any alignment; it may cross into the next page (each page is translated, SDM
+    /// Vol. 3A §4.7). A fetch and an implicit access stay 8-byte aligned.
     void encode_access(const StepSpec& st, harness::Step& h) {
-        if (!check_va(st, 8, true)) return;
+        const bool data = st.kind != harness::AccessKind::fetch && !st.implicit;
+        const unsigned width = data ? st.width : 8;
+        if (!check_va(st, width, true)) return;
         h.access = static_cast<std::uint8_t>(st.kind);
         h.cpl = st.cpl;
+        h.width = data ? st.width : 0;
         if (st.ac) h.access_flags |= harness::access_flag::ac;
         if (st.implicit) h.access_flags |= harness::access_flag::implicit;
-        if (st.va & 7) error(st.pos, key(st, "va"), "accesses are 8 bytes wide and must be 8-byte aligned");
+        if (!data && (st.va & 7)) error(st.pos, key(st, "va"), "fetches and implicit accesses must be 8-byte aligned");
+        const bool crosses = harness::crosses_page(st.va, width);
         if (st.kind == harness::AccessKind::fetch && (st.va & 0xfff) >= harness::kTaggedBytes)
             error(st.pos, key(st, "va"),
                   "a fetch must target the first " + std::to_string(harness::kTaggedBytes) +
                       " bytes of a page (where the guest's tags put RET instructions)");
         if (st.kind == harness::AccessKind::write) h.a = st.value.value_or(default_write_value(st.id));
-        if (tlb_.may_be_stale(st.va, st.va + 7) && !st.stale)
+        const std::uint64_t last = st.va + width - 1;
+        if (tlb_.may_be_stale(st.va, last) && !st.stale)
             error(st.pos, key(st),
                   "an earlier step changed this address's translation without a flush: the CPU may still use the "
                   "old one (SDM Vol. 3A §4.10.4). Flush first, or say stale = true and accept both outcomes");
-        if (st.kind == harness::AccessKind::read && !st.implicit && tlb_.fresh_only_by_page_fault(st.va, st.va + 7))
+        if (st.kind == harness::AccessKind::read && !st.implicit && tlb_.fresh_only_by_page_fault(st.va, last))
             p_.fresh_by_page_fault.insert(st.id);
         // A #PF invalidates the faulting page's translations (SDM Vol. 3A §4.10.4.1). Only an asserted #PF counts:
-        // if the CPU does not fault, this step fails and nothing after it is trusted.
+        // if the CPU does not fault, this step fails and nothing after it is trusted. Across a page boundary `cr2`
+        // names the page that faults.
         if (st.expect && st.expect->kind == Expectation::Kind::fault && st.expect->vector == vector::page_fault &&
             shape(mode_).is_address(st.va))
             tlb_.page_fault(st.expect->cr2.value_or(st.va));
+        if (st.expect && st.expect->cr2 && crosses && (*st.expect->cr2 < st.va || *st.expect->cr2 > last))
+            error(st.expect->pos, key(st, "expect.cr2"),
+                  "across a page boundary cr2 names the faulting page by a byte of the access in it: " + hex(st.va) +
+                      " … " + hex(last));
         if (st.expect && (st.expect->value || !st.expect->frames.empty() || st.expect->table_entry) &&
             (st.kind != harness::AccessKind::read || st.implicit))
             error(st.expect->pos, key(st, "expect"), "only a read has a value to expect (value, frame, frames, entry)");
-        if (st.expect && !st.expect->frames.empty() && (st.va & 0xfff) >= harness::kTaggedBytes)
+        if (st.expect && st.expect->value && width < 8 && (*st.expect->value >> (8 * width)) != 0)
+            error(st.expect->pos, key(st, "expect.value"),
+                  "a " + std::to_string(width) + "-byte read returns its bytes zero-extended: at most " +
+                      hex((std::uint64_t{1} << (8 * width)) - 1));
+        if (st.expect && st.expect->table_entry && width != 8)
+            error(st.expect->pos, key(st, "expect.entry"), "an entry is read with an 8-byte read (size = 8)");
+        if (st.expect && !st.expect->frames.empty() && ((st.va & 0xfff) + width > harness::kTaggedBytes))
             error(st.expect->pos, key(st, "expect"),
                   "frame expectations need a read within the first " + std::to_string(harness::kTaggedBytes) +
                       " bytes of a page (the tagged bytes)");
         if (!shape(mode_).is_address(st.va)) return;
-        if (auto it = pages_.find(st.va & ~std::uint64_t{0xfff}); it != pages_.end())
-            p_.tagged_frames.insert(static_cast<std::uint32_t>(it->second >> 12));
+        for (const std::uint64_t page : {st.va & ~std::uint64_t{0xfff}, last & ~std::uint64_t{0xfff}})
+            if (auto it = pages_.find(page); it != pages_.end())
+                p_.tagged_frames.insert(static_cast<std::uint32_t>(it->second >> 12));
         if (st.expect)
             for (std::uint32_t f : st.expect->frames) {
                 p_.tagged_frames.insert(f);

@@ -35,8 +35,8 @@ const std::vector<OpInfo>& ops() {
         {"unmap", StepOp::unmap, AccessKind::read, {"va", "size", "flush"}},
         {"protect", StepOp::protect, AccessKind::read, {"va", "size", "rights", "flush"}},
         {"edit", StepOp::edit_entry, AccessKind::read, {"va", "entry", "set", "clear", "flush"}},
-        {"read", StepOp::access, AccessKind::read, {"va", "cpl", "ac", "stale", "expect"}},
-        {"write", StepOp::access, AccessKind::write, {"va", "cpl", "ac", "stale", "value", "expect"}},
+        {"read", StepOp::access, AccessKind::read, {"va", "size", "cpl", "ac", "stale", "expect"}},
+        {"write", StepOp::access, AccessKind::write, {"va", "size", "cpl", "ac", "stale", "value", "expect"}},
         {"fetch", StepOp::access, AccessKind::fetch, {"va", "cpl", "ac", "stale", "expect"}},
         {"implicit", StepOp::access, AccessKind::read, {"va", "cpl", "ac", "stale", "expect"}},
         {"invlpg", StepOp::invlpg, AccessKind::read, {"va"}},
@@ -221,8 +221,17 @@ private:
         if (has("slot"))
             if (const auto* n = need("slot"))
                 if (auto v = r_.ranged(*n, key + ".slot", 0, 1023)) st.slot = static_cast<unsigned>(*v);
-        if (has("size") && st.op != StepOp::poke)
+        if (has("size") && st.op == StepOp::access) {
+            if (const auto* n = t.get("size"))
+                if (auto v = r_.u64(*n, key + ".size")) {
+                    if (*v > 8 || !harness::detail::is_access_width(static_cast<unsigned>(*v)))
+                        r_.error(*n, key + ".size", "an access is 1, 2, 4 or 8 bytes wide");
+                    else
+                        st.width = static_cast<std::uint8_t>(*v);
+                }
+        } else if (has("size") && st.op != StepOp::poke) {
             if (const auto* n = need("size")) set(st.size, r_.size(*n, key + ".size"));
+        }
         if (has("frame") || has("pa")) {
             const auto* f = t.get("frame");
             const auto* p = t.get("pa");

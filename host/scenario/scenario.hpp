@@ -100,6 +100,7 @@ struct StepSpec {
     std::uint8_t cpl = 0;
     bool ac = false, implicit = false, stale = false;
     std::optional<std::uint64_t> value;  ///< write: the value written (default: derived from the step id)
+    std::uint8_t width = 8;              ///< read / write: bytes accessed (`size` = 1, 2, 4, 8)
     // set_control
     std::uint32_t control_set = 0, control_clear = 0;
     std::optional<std::uint32_t> pkru;

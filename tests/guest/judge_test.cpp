@@ -300,7 +300,7 @@ size = "4K"
 rights = "rw"
 [[step]]
 op = "%OP%"
-va = 0x4000_0008
+va = %VA%
 %EXTRA%
 expect = %EXPECT%
 )";
@@ -317,6 +317,7 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
         const char* op;
         const char* extra;
         const char* expect;
+        std::uint64_t va = 0x4000'0008;
     };
     const Form forms[] = {
         {"read", "", "\"ok\""},
@@ -328,13 +329,21 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
         {"read", "", "\"model\""},
         {"read", "stale = true", "{ ok = true, frames = [0, 1] }"},
         {"implicit", "", "\"ok\""},
+        // Widths, and accesses across a page boundary (a walk and a prediction per page).
+        {"read", "size = 4", "{ ok = true, value = 0x8c3 }"},
+        {"read", "size = 2", "{ ok = true, frames = [0, 1] }"},
+        {"write", "", "{ fault = \"PF\", error = \"W\", cr2 = 0x4000_1000 }", 0x4000'0ffc},
+        {"read", "size = 2", "\"ok\"", 0x4000'0fff},
+        {"write", "size = 4", "\"model\"", 0x4000'0ffe},
+        {"read", "", "{ fault = \"PF\", error = 3 }", 0x4000'0ff9},
     };
     std::mt19937_64 rng(20240611);
     auto pick = [&](std::initializer_list<std::uint64_t> v) { return *(v.begin() + rng() % v.size()); };
     unsigned compared = 0;
     for (const Form& form : forms) {
         const std::string text =
-            replace(replace(replace(kOne, "%OP%", form.op), "%EXTRA%", form.extra), "%EXPECT%", form.expect);
+            replace(replace(replace(replace(kOne, "%OP%", form.op), "%EXTRA%", form.extra), "%EXPECT%", form.expect),
+                    "%VA%", std::to_string(form.va));
         auto parsed = scenario::parse_scenario_text(text, "random.toml");
         ASSERT_TRUE(parsed.ok()) << parsed.errors.front().to_string();
         const scenario::Scenario s = parsed.scenario;
@@ -344,9 +353,11 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
         const h::Step* step = h::program_steps(compiled.program.bytes.data());
         while (step->op != static_cast<std::uint16_t>(h::StepOp::access)) ++step;
         for (int round = 0; round < 400; ++round) {
-            h::AccessRecord a = read_ok(0x4000'0008, pick({0x8c3, 0x108c3, 0x1234}));
+            h::AccessRecord a = read_ok(form.va, pick({0x8c3, 0x108c3, 0x1234, 0xc3}));
             a.header = h::make_header(h::RecordType::access, sizeof a);
             a.step = 2;
+            a.width = step->width;
+            a.crosses = h::crosses_page(a.va, step->width) ? 1 : 0;
             a.kind = step->access;
             a.cpl = step->cpl;
             a.access_flags = step->access_flags;
@@ -357,12 +368,23 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
                 a.vector = static_cast<std::uint8_t>(pick({14, 14, 13}));
                 a.has_error_code = 1;
                 a.error_code = pick({0x3, 0x7, 0x9, 0x8});
-                a.cr2 = pick({0x4000'0008, 0x4000'0000});
+                a.cr2 = a.crosses != 0 ? pick({a.va, a.va + 1, 0x4000'0fff, 0x4000'1000, 0x4000'1001, 0x4000'1004})
+                                       : pick({0x4000'0008, 0x4000'0000});
                 a.value = 0;
             }
             for (unsigned i = 0; i < 4; ++i) {
                 a.chain_after[i] = a.chain_before[i] | (pick({0, 1, 1}) != 0 ? 0x20 : 0);
                 if (pick({0, 0, 0, 1}) != 0) a.chain_after[i] |= 0x40;
+            }
+            if (a.crosses != 0) {
+                a.second.kind = static_cast<std::uint8_t>(pick({0, 0, 1, 1, 2}));
+                a.second.error_code = static_cast<std::uint32_t>(pick({0x2, 0x3, 0x7}));
+                a.second_chain_count = 4;
+                for (unsigned i = 0; i < 4; ++i) {
+                    a.second_chain_before[i] = 0x30'1003 + i * 0x1000;
+                    a.second_chain_after[i] = a.second_chain_before[i] | (pick({0, 1, 1}) != 0 ? 0x20 : 0);
+                    if (pick({0, 0, 0, 1}) != 0) a.second_chain_after[i] |= 0x40;
+                }
             }
             const auto memory = [](std::uint32_t frame, std::uint32_t off) -> std::uint64_t {
                 return ((std::uint64_t{frame} << 12 | off) << 8) | 0xc3;
@@ -392,7 +414,99 @@ TEST(GuestJudge, AgreesWithTheHostsEvaluationOnRandomRecords) {
             ++compared;
         }
     }
-    EXPECT_EQ(compared, 9u * 400u);
+    EXPECT_EQ(compared, 15u * 400u);
+}
+
+namespace {
+
+h::StepExpect expect_model() {
+    h::StepExpect e{};
+    e.kind = static_cast<std::uint8_t>(h::ExpectKind::model);
+    return e;
+}
+
+/// A write of 8 bytes at 0x4000_0ffc: the first page maps, the second does not (#PF 0x2 predicted there).
+h::AccessRecord split_write_second_page_faults() {
+    h::AccessRecord a = page_fault(0x2, 0x2, 0x4000'0ffc);
+    a.kind = static_cast<std::uint8_t>(h::AccessKind::write);
+    a.width = 8;
+    a.crosses = 1;
+    a.prediction.kind = 0;  // the first page: a mapping
+    a.prediction.vector = 0;
+    a.prediction.error_code = 0;
+    a.second.kind = 1;
+    a.second.vector = 14;
+    a.second.error_code = 0x2;
+    a.second_chain_count = 4;
+    for (unsigned i = 0; i < 4; ++i) a.second_chain_before[i] = a.second_chain_after[i] = 0x30'1003 + i * 0x1000;
+    a.cr2 = 0x4000'1000;
+    return a;
+}
+
+}  // namespace
+
+TEST(GuestJudge, AnAccessAcrossAPageBoundaryFaultsOnThePageThatFaults) {
+    h::AccessRecord a = split_write_second_page_faults();
+    h::StepExpect e = expect_fault(14, 0x2);
+    e.flags |= h::expect_flag::cr2;
+    e.value = 0x4000'1000;
+    EXPECT_EQ(judge(a, e).failed, 0);
+    a.cr2 = 0x4000'1003;  // the access's last byte: in the faulting page too
+    EXPECT_EQ(judge(a, e).failed, 0);
+    a.cr2 = 0x4000'1004;  // past the access
+    EXPECT_EQ(judge(a, e).failed, gc::expectation | gc::prediction);
+    a.cr2 = 0x4000'0ffc;  // the access's first byte, but the page that did not fault
+    EXPECT_EQ(judge(a, e).failed, gc::expectation | gc::prediction);
+    a.cr2 = 0x4000'1000;
+    a.error_code = 0x3;  // the error code of another page's fault
+    EXPECT_EQ(judge(a, e).failed & gc::prediction, gc::prediction);
+    // Both pages predicted to fault: the #PF of either is right.
+    a = split_write_second_page_faults();
+    a.prediction.kind = 1;
+    a.prediction.error_code = 0x3;
+    a.error_code = 0x3;
+    a.cr2 = 0x4000'0ffd;
+    EXPECT_EQ(judge(a, expect_model()).failed, 0);
+    a.cr2 = 0x4000'1000;  // 0x3 is the first page's error code, CR2 the second's
+    EXPECT_EQ(judge(a, expect_model()).failed, gc::prediction);
+    // Neither page faults: the access completes.
+    a = split_write_second_page_faults();
+    a.second.kind = 0;
+    EXPECT_EQ(judge(a, expect_model()).failed, gc::prediction);
+}
+
+TEST(GuestJudge, AFaultingSplitWriteMaySetDirtyOnlyOnThePageItWasAllowedTo) {
+    h::AccessRecord a = split_write_second_page_faults();
+    const h::StepExpect model = expect_model();
+    a.chain_after[3] |= 0x40;  // D in the first page's leaf
+    EXPECT_EQ(judge(a, model).failed, 0);
+    a.chain_after[2] |= 0x40;  // D in a table entry above it
+    EXPECT_EQ(judge(a, model).failed, gc::accessed_dirty);
+    a.chain_after[2] &= ~std::uint64_t{0x40};
+    a.second_chain_after[2] |= 0x40;  // D in the faulting page's last entry read
+    a.second_chain_after[3] |= 0x40;
+    EXPECT_EQ(judge(a, model).failed, gc::accessed_dirty);
+    // A read sets no D anywhere, whatever faults.
+    a = split_write_second_page_faults();
+    a.kind = static_cast<std::uint8_t>(h::AccessKind::read);
+    a.error_code = a.second.error_code = 0;
+    a.chain_after[3] |= 0x40;
+    EXPECT_EQ(judge(a, model).failed, gc::accessed_dirty);
+}
+
+TEST(GuestJudge, ANarrowReadMatchesTheLowBytesOfItsFrame) {
+    h::AccessRecord a = read_ok(0x4000'0008, 0x8c3);
+    a.width = 2;
+    h::StepExpect e = expect_ok();
+    e.frame_count = 1;
+    const auto memory = [](std::uint32_t, std::uint32_t off) -> std::uint64_t {
+        return (std::uint64_t{off} << 8) | 0xc3;
+    };
+    EXPECT_EQ(judge_access(a, e, kLong4, memory).failed, 0);
+    a.width = 1;  // one byte of 0x8c3 is 0xc3
+    EXPECT_EQ(judge_access(a, e, kLong4, memory).failed, gc::expectation);
+    a.value = 0xc3;
+    EXPECT_EQ(judge_access(a, e, kLong4, memory).failed, 0);
 }
 
 TEST(GuestJudge, OkOrFaultAcceptsEitherOutcomeButOnlyTheNamedFault) {

@@ -52,6 +52,7 @@ RunResult run_with(std::uint64_t observed, std::uint8_t guest_failed) {
     a.header.type = static_cast<std::uint16_t>(h::RecordType::access);
     a.step = 2;
     a.va = a.cr2 = 0x4000'0008;
+    a.width = 8;
     a.kind = static_cast<std::uint8_t>(h::AccessKind::write);
     a.outcome = 1;
     a.vector = 14;

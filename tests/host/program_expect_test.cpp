@@ -52,6 +52,7 @@ std::string access(const std::string& op, const std::string& expect, const std::
 
 bool valid_with(h::Step step, std::uint16_t op = static_cast<std::uint16_t>(h::StepOp::access)) {
     step.op = op;
+    if (op == static_cast<std::uint16_t>(h::StepOp::access) && step.width == 0) step.width = 8;  // a plain read
     return pagewalk::test::one_step_program_valid(step, pagewalk::PagingMode::long4);
 }
 

@@ -58,6 +58,7 @@ TEST(ProgramFormat, ValidProgramRoundTrips) {
     access.va = 0x4000'0008;
     access.cpl = 3;
     access.access = static_cast<std::uint8_t>(h::AccessKind::write);
+    access.width = 2;
     access.a = 0x1234;
     auto b = program({map_step(), access});
     ASSERT_EQ(check(b), h::ProgramError::ok);
@@ -67,6 +68,7 @@ TEST(ProgramFormat, ValidProgramRoundTrips) {
     EXPECT_EQ(s[0].va, 0x4000'0000u);
     EXPECT_EQ(s[1].cpl, 3);
     EXPECT_EQ(s[1].a, 0x1234u);
+    EXPECT_EQ(s[1].width, 2);
 }
 
 TEST(ProgramFormat, HeaderErrors) {
@@ -148,8 +150,29 @@ TEST(ProgramFormat, StepErrorsNameTheStep) {
     EXPECT_EQ(field(s), h::ProgramError::bad_step_field);
     s = {};
     s.op = static_cast<std::uint16_t>(h::StepOp::access);
+    s.width = 8;
     s.cpl = 1;
     EXPECT_EQ(field(s), h::ProgramError::bad_step_field);
+    s.cpl = 0;
+    // A read or write is 1, 2, 4 or 8 bytes; a fetch or an implicit access has no width of its own.
+    for (std::uint8_t w : {1, 2, 4, 8}) {
+        s.width = w;
+        EXPECT_EQ(field(s), h::ProgramError::ok) << int{w};
+    }
+    for (std::uint8_t w : {0, 3, 16}) {
+        s.width = w;
+        EXPECT_EQ(field(s), h::ProgramError::bad_step_field) << int{w};
+    }
+    s.access = static_cast<std::uint8_t>(h::AccessKind::fetch);
+    EXPECT_EQ(field(s), h::ProgramError::bad_step_field);
+    s.width = 0;
+    EXPECT_EQ(field(s), h::ProgramError::ok);
+    s.access = static_cast<std::uint8_t>(h::AccessKind::read);
+    s.access_flags = h::access_flag::implicit;
+    EXPECT_EQ(field(s), h::ProgramError::ok);
+    s.width = 8;
+    EXPECT_EQ(field(s), h::ProgramError::bad_step_field);
+    s.access_flags = 0;
     s.cpl = 0;
     s.access = static_cast<std::uint8_t>(h::AccessKind::write);
     s.access_flags = h::access_flag::implicit;  // implicit accesses are reads

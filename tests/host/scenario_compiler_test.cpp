@@ -227,7 +227,7 @@ TEST(ScenarioCompiler, RefusesWhatTheGuestCannotCheck) {
     auto err = [](const std::string& steps, pagewalk::PagingMode m = pagewalk::PagingMode::long4) {
         return compile_error(with_modes("\"all\"", steps), m).message;
     };
-    EXPECT_NE(err("[[step]]\nop = \"read\"\nva = 0x4000_0004\nexpect = \"ok\"\n").find("8-byte aligned"),
+    EXPECT_NE(err("[[step]]\nop = \"implicit\"\nva = 0x4000_0004\nexpect = \"ok\"\n").find("8-byte aligned"),
               std::string::npos);
     EXPECT_NE(err("[[step]]\nop = \"fetch\"\nva = 0x4000_0800\nexpect = \"ok\"\n").find("first 256 bytes"),
               std::string::npos);
@@ -459,4 +459,53 @@ TEST(ScenarioCompiler, OkOrFaultOnlyForAStaleAccess) {
     EXPECT_EQ(last.expect.kind, static_cast<std::uint8_t>(h::ExpectKind::ok_or_fault));
     EXPECT_EQ(last.expect.error_code, 3u);
     EXPECT_NE(last.expect.flags & h::expect_flag::stale, 0);
+}
+
+TEST(ScenarioCompiler, AccessWidthsAndPageCrossings) {
+    auto err = [](const std::string& steps) { return compile_error(with_modes("\"all\"", steps), PagingMode::long4); };
+    // A frame expectation reads one frame's tagged bytes: not across a page, not past the tagged bytes.
+    EXPECT_NE(err("[[step]]\nop = \"read\"\nva = 0x4000_0ffc\nexpect = { ok = true, frame = 0 }\n")
+                  .message.find("first 256 bytes"),
+              std::string::npos);
+    EXPECT_NE(err("[[step]]\nop = \"read\"\nva = 0x4000_00fe\nsize = 4\nexpect = { ok = true, frame = 0 }\n")
+                  .message.find("first 256 bytes"),
+              std::string::npos);
+    // A narrow read returns its bytes zero-extended.
+    const Diagnostic wide =
+        err("[[step]]\nop = \"read\"\nva = 0x4000_0000\nsize = 2\nexpect = { ok = true, value = 0x1_0000 }\n");
+    EXPECT_EQ(wide.key, "step[1].expect.value");
+    EXPECT_NE(wide.message.find("at most 0xffff"), std::string::npos);
+    // Across a page boundary cr2 names a byte of the access.
+    const Diagnostic cr2 =
+        err("[[step]]\nop = \"read\"\nva = 0x4000_0ffc\nexpect = { fault = \"PF\", cr2 = 0x4000_1004 }\n");
+    EXPECT_EQ(cr2.key, "step[1].expect.cr2");
+    // An entry is read with 8 bytes.
+    EXPECT_EQ(
+        err("[[step]]\nop = \"recursive\"\nslot = 400\n[[step]]\nop = \"map\"\nva = 0x4000_0000\nframe = 0\n"
+            "size = \"4K\"\nrights = \"rw\"\n[[step]]\nop = \"read\"\nva = { recursive = \"PTE\", of = 0x4000_0000 }\n"
+            "size = 4\nexpect = { ok = true, entry = \"PTE\", of = 0x4000_0000 }\n")
+            .key,
+        "step[3].expect.entry");
+    // What compiles: the width in the step, a misaligned read, a read across a page, in every mode.
+    for (PagingMode m : {PagingMode::legacy32, PagingMode::pae, PagingMode::long4, PagingMode::long5}) {
+        static Scenario s;
+        s = parse_ok(with_modes("\"all\"",
+                                "[[step]]\nop = \"write\"\nva = 0x4000_0ffd\nsize = 4\nexpect = \"model\"\n"
+                                "[[step]]\nop = \"read\"\nva = 0x4000_0003\nsize = 2\nexpect = \"model\"\n"));
+        const CompileResult c = compile(s, m);
+        ASSERT_TRUE(c.ok()) << c.errors.front().to_string();
+        const h::Step* st = h::program_steps(c.program.bytes.data());
+        unsigned seen = 0;
+        for (std::uint32_t i = 0; i < h::program_header(c.program.bytes.data()).step_count; ++i)
+            if (st[i].op == static_cast<std::uint16_t>(h::StepOp::access)) {
+                EXPECT_EQ(st[i].width, seen++ == 0 ? 4 : 2);
+            }
+        EXPECT_EQ(seen, 2u);
+    }
+    // Past the end of a 32-bit linear-address space is no access.
+    EXPECT_NE(compile_error(
+                  with_modes("\"all\"", "[[step]]\nop = \"read\"\nva = 0xffff_fffe\nsize = 4\nexpect = \"model\"\n"),
+                  PagingMode::legacy32)
+                  .message.find("past the linear-address space"),
+              std::string::npos);
 }

@@ -300,3 +300,18 @@ pkey = 1
     expect_error(std::string(kHeader) + "tags = 5\n[[step]]\nop = \"reload_cr3\"\n", 4, "tags",
                  "expected a string or an array of strings");
 }
+
+TEST(ScenarioParser, AccessWidths) {
+    const std::string h = std::string(kHeader) + "[[step]]\nop = \"read\"\nva = 8\nexpect = \"ok\"\n";  // size: line 8
+    const ParseResult r = parse(std::string(kHeader) +
+                                "[[step]]\nop = \"read\"\nva = 8\nexpect = \"ok\"\n"
+                                "[[step]]\nop = \"write\"\nva = 9\nsize = 2\nexpect = \"ok\"\n");
+    ASSERT_TRUE(r.ok()) << r.errors.front().to_string();
+    EXPECT_EQ(r.scenario.steps[0].width, 8);  // the default
+    EXPECT_EQ(r.scenario.steps[1].width, 2);
+    EXPECT_EQ(r.scenario.steps[1].size, 0u);  // not a map step's size
+    for (const char* bad : {"3", "0", "16", "-1"})
+        expect_error(h + "size = " + bad + "\n", 8, "step[1].size", bad[0] == '-' ? "" : "1, 2, 4 or 8 bytes");
+    expect_error(std::string(kHeader) + "[[step]]\nop = \"fetch\"\nva = 8\nsize = 4\nexpect = \"ok\"\n", 7,
+                 "step[1].size", "unknown key");
+}

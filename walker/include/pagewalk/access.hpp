@@ -73,6 +73,7 @@ struct Access {
 namespace vector {
 inline constexpr std::uint8_t general_protection = 13;  // #GP
 inline constexpr std::uint8_t page_fault = 14;          // #PF
+inline constexpr std::uint8_t alignment_check = 17;     // #AC (SDM Vol. 3A §6.15 Interrupt 17)
 }  // namespace vector
 
 /// Page-fault error-code bits (SDM Vol. 3A §4.7, Figure 4-12).

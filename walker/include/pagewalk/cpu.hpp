@@ -14,9 +14,12 @@ namespace pagewalk {
 /// CR0 bits (SDM Vol. 3A §2.5).
 namespace cr0 {
 inline constexpr std::uint64_t pe = bits::bit(0);   // protection enable
+inline constexpr std::uint64_t em = bits::bit(2);   // emulation: x87 and MMX instructions raise #UD / #NM
+inline constexpr std::uint64_t ts = bits::bit(3);   // task switched: x87/MMX instructions raise #NM
 inline constexpr std::uint64_t et = bits::bit(4);   // extension type (reads as 1 on every CPU since the i486)
 inline constexpr std::uint64_t ne = bits::bit(5);   // numeric error: native x87 error reporting
 inline constexpr std::uint64_t wp = bits::bit(16);  // write protect: supervisor writes honour R/W
+inline constexpr std::uint64_t am = bits::bit(18);  // alignment mask: with EFLAGS.AC, misaligned CPL-3 data is #AC
 inline constexpr std::uint64_t nw = bits::bit(29);  // not write-through
 inline constexpr std::uint64_t cd = bits::bit(30);  // cache disable
 inline constexpr std::uint64_t pg = bits::bit(31);  // paging

@@ -134,6 +134,10 @@ constexpr DecodeError check_runner_payload(const std::uint8_t* p, std::uint16_t 
                 p[offsetof(AccessRecord, has_error_code)] > 1 || p[offsetof(AccessRecord, trap_cpl)] > 3 ||
                 p[offsetof(AccessRecord, chain_count)] > 5 || !judgement_ok(p + offsetof(AccessRecord, guest)))
                 return DecodeError::bad_field;
+            if ((p[offsetof(AccessRecord, width)] != 0 && !detail::is_access_width(p[offsetof(AccessRecord, width)])) ||
+                p[offsetof(AccessRecord, crosses)] > 1 || p[offsetof(AccessRecord, second_chain_count)] > 5 ||
+                !prediction_ok(p + offsetof(AccessRecord, second)))
+                return DecodeError::bad_field;
             return DecodeError::ok;
         case RecordType::entry:
             if (length != sizeof(EntryRecord)) return DecodeError::bad_payload_length;

@@ -27,7 +27,9 @@ namespace pagewalk::harness {
 
 inline constexpr std::uint32_t kProgramMagic = 0x47505750;  // bytes "PWPG"
 /// 1: the first format; 2: StepExpect in every step (88 bytes), CPU conditions (absent features, MAXPHYADDR);
-/// 3: PCIDs (control::pcide, load_cr3, invpcid, feature::invpcid); 4: ExpectKind::ok_or_fault.
+/// 3: PCIDs (control::pcide, load_cr3, invpcid, feature::invpcid);
+/// 4: access widths (Step::width: 1, 2, 4 or 8 bytes for explicit reads and writes, which may be misaligned and cross
+/// a page boundary), ExpectKind::ok_or_fault.
 inline constexpr std::uint16_t kProgramVersion = 4;
 inline constexpr std::uint32_t kMaxProgramSteps = 4096;
 inline constexpr std::uint32_t kMaxScenarioName = 48;  ///< bytes of the name, NUL-padded (not necessarily terminated)
@@ -92,7 +94,7 @@ enum class StepOp : std::uint16_t {
     unmap = 2,         ///< unmap [va, va+size)
     protect = 3,       ///< change the rights of [va, va+size)
     edit_entry = 4,    ///< entry of `level` for va: clear `b`, then set `a` (raw bits, reserved ones included)
-    access = 5,        ///< one memory access (kind, CPL, EFLAGS.AC, implicit); `a` = value to write
+    access = 5,        ///< one memory access (kind, width, CPL, EFLAGS.AC, implicit); `a` = value to write
     invlpg = 6,        ///< INVLPG va
     reload_cr3 = 7,    ///< MOV CR3, CR3
     toggle_pge = 8,    ///< clear and set CR4.PGE again (flushes global translations too)
@@ -163,7 +165,9 @@ struct alignas(8) Step {
     std::uint8_t access;        ///< access: AccessKind
     std::uint8_t cpl;           ///< access: 0 or 3
     std::uint8_t access_flags;  ///< access: access_flag::…
-    std::uint8_t reserved0;
+    /// access: bytes an explicit read or write accesses (1, 2, 4, 8; any alignment, possibly across a page
+    /// boundary); 0 for a fetch and an implicit access (their widths are the instruction's)
+    std::uint8_t width;
     // `c` is used by set_control (PKRU) only.
     std::uint32_t c;
     std::uint32_t reserved1;
@@ -209,7 +213,7 @@ static_assert(offsetof(Step, id) == 4 && offsetof(Step, va) == 8 && offsetof(Ste
 static_assert(offsetof(Step, a) == 24 && offsetof(Step, b) == 32 && offsetof(Step, rights) == 40);
 static_assert(offsetof(Step, sizes) == 41 && offsetof(Step, pat) == 42 && offsetof(Step, pkey) == 43);
 static_assert(offsetof(Step, access) == 44 && offsetof(Step, cpl) == 45 && offsetof(Step, access_flags) == 46);
-static_assert(offsetof(Step, reserved0) == 47 && offsetof(Step, c) == 48 && offsetof(Step, reserved1) == 52);
+static_assert(offsetof(Step, width) == 47 && offsetof(Step, c) == 48 && offsetof(Step, reserved1) == 52);
 static_assert(offsetof(Step, expect) == 56);
 static_assert(sizeof(ProgramHeader) == 128 && alignof(ProgramHeader) == 8);
 static_assert(offsetof(ProgramHeader, total_size) == 8 && offsetof(ProgramHeader, step_count) == 12);
@@ -289,6 +293,14 @@ constexpr std::uint16_t load_le16(const std::uint8_t* p) {
     return static_cast<std::uint16_t>(p[0] | p[1] << 8);
 }
 
+/// An access step that reads or writes data with an explicit width (not a fetch, not an implicit access).
+constexpr bool is_explicit_data(const Step& s) {
+    return s.access != static_cast<std::uint8_t>(AccessKind::fetch) && (s.access_flags & access_flag::implicit) == 0;
+}
+constexpr bool is_access_width(unsigned w) {
+    return w == 1 || w == 2 || w == 4 || w == 8;
+}
+
 /// Field ranges of one step (the walker's ModeShape for levels and table sizes; Step's comments for the rest).
 constexpr bool step_fields_ok(const Step& s, PagingMode mode) {
     const ModeShape shape = pagewalk::shape(mode);
@@ -301,7 +313,7 @@ constexpr bool step_fields_ok(const Step& s, PagingMode mode) {
     // A table entry is read by a plain read (8 bytes: two entries in 32-bit paging), of a level the mode has.
     if (s.expect.kind == static_cast<std::uint8_t>(ExpectKind::table_entry) &&
         (s.expect.vector > top || s.access != static_cast<std::uint8_t>(AccessKind::read) ||
-         (s.access_flags & access_flag::implicit) != 0))
+         (s.access_flags & access_flag::implicit) != 0 || s.width != 8))
         return false;
     switch (static_cast<StepOp>(s.op)) {
         case StepOp::map:
@@ -316,7 +328,8 @@ constexpr bool step_fields_ok(const Step& s, PagingMode mode) {
         case StepOp::access:
             return s.access <= static_cast<std::uint8_t>(AccessKind::fetch) && (s.cpl == 0 || s.cpl == 3) &&
                    (s.access_flags & ~access_flag::all) == 0 &&
-                   ((s.access_flags & access_flag::implicit) == 0 || s.access == 0);
+                   ((s.access_flags & access_flag::implicit) == 0 || s.access == 0) &&
+                   (is_explicit_data(s) ? is_access_width(s.width) : s.width == 0);
         case StepOp::set_control:
             return (s.a & ~std::uint64_t{control::all}) == 0 && (s.b & ~std::uint64_t{control::all}) == 0 &&
                    (s.a & s.b) == 0 && ((s.flags & step_flag::set_pkru) == 0 || (s.c >> 30) == 0);

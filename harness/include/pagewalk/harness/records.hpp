@@ -22,8 +22,9 @@ namespace pagewalk::harness {
 
 inline constexpr std::uint32_t kRecordMagic = 0x4b4c5750;  // bytes "PWLK"
 /// 2: the scenario runner's records; 3: control_write; 4: the guest's own verdicts (GuestJudgement in access, entry and
-/// control_write records; program_begin / program_end around every program of a boot).
-inline constexpr std::uint16_t kProtocolVersion = 4;
+/// control_write records; program_begin / program_end around every program of a boot); 5: access widths and
+/// page-crossing accesses (AccessRecord: width, crosses, the second page's prediction and entries).
+inline constexpr std::uint16_t kProtocolVersion = 5;
 /// Largest record any side may send or accept (bounds the host's guest-memory read and the serial line).
 inline constexpr std::uint32_t kMaxRecordSize = 512;
 /// Longest text in a LogRecord.

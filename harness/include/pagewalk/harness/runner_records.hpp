@@ -120,7 +120,27 @@ struct alignas(8) AccessRecord {
     std::uint64_t chain_before[5];  ///< its value just before the access
     std::uint64_t chain_after[5];   ///< its value just after (A/D bits the CPU set)
     GuestJudgement guest;           ///< the guest's own verdict on this access
+    std::uint8_t width;             ///< bytes read or written (1, 2, 4, 8); 0 for a fetch or an implicit access
+    /// 1: the access's bytes span two 4 KiB pages (crosses_page()); `second…` is the walk of the second one
+    std::uint8_t crosses;
+    std::uint8_t second_chain_count;  ///< entries in second_chain_* (0..5)
+    std::uint8_t reserved2[5];
+    Prediction second;                     ///< the walker's prediction for the second page's first byte
+    std::uint64_t second_chain_pa[5];      ///< as chain_pa, for the second page's walk
+    std::uint64_t second_chain_before[5];  ///< as chain_before
+    std::uint64_t second_chain_after[5];   ///< as chain_after
 };
+
+/// Bytes of an access of `width` bytes at `va` that lie in its first 4 KiB page: `width` unless the access crosses
+/// into the next page.
+constexpr unsigned first_page_bytes(std::uint64_t va, unsigned width) {
+    const unsigned room = 4096 - static_cast<unsigned>(va & 0xfff);
+    return width < room ? width : room;
+}
+/// Whether an access of `width` bytes at `va` spans two 4 KiB pages (each translated on its own, SDM Vol. 3A §4.7).
+constexpr bool crosses_page(std::uint64_t va, unsigned width) {
+    return first_page_bytes(va, width) < width;
+}
 
 /// An entry read back (read_entry step).
 struct alignas(8) EntryRecord {
@@ -257,13 +277,15 @@ static_assert(offsetof(AnnounceRecord, kind) == 32 && offsetof(AnnounceRecord, p
 static_assert(offsetof(AnnounceRecord, cr0) == 40 && offsetof(AnnounceRecord, prediction) == 72);
 
 static_assert(sizeof(GuestJudgement) == 8);
-static_assert(sizeof(AccessRecord) == 232);
+static_assert(sizeof(AccessRecord) == 392);
 static_assert(offsetof(AccessRecord, step) == 20 && offsetof(AccessRecord, va) == 24);
 static_assert(offsetof(AccessRecord, kind) == 32 && offsetof(AccessRecord, chain_count) == 39);
 static_assert(offsetof(AccessRecord, error_code) == 40 && offsetof(AccessRecord, rip) == 64);
 static_assert(offsetof(AccessRecord, prediction) == 72 && offsetof(AccessRecord, chain_pa) == 104);
 static_assert(offsetof(AccessRecord, chain_before) == 144 && offsetof(AccessRecord, chain_after) == 184);
-static_assert(offsetof(AccessRecord, guest) == 224);
+static_assert(offsetof(AccessRecord, guest) == 224 && offsetof(AccessRecord, width) == 232);
+static_assert(offsetof(AccessRecord, second) == 240 && offsetof(AccessRecord, second_chain_pa) == 272);
+static_assert(offsetof(AccessRecord, second_chain_before) == 312 && offsetof(AccessRecord, second_chain_after) == 352);
 
 static_assert(sizeof(EntryRecord) == 64);
 static_assert(offsetof(EntryRecord, level) == 32 && offsetof(EntryRecord, entry_pa) == 40);
