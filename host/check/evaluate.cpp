@@ -499,9 +499,10 @@ private:
         d.read_after_fault_invalidation = p_.fresh_by_page_fault.contains(s.id);
         const auto earlier = frames_reached_.find(a.va & ~std::uint64_t{0xfff});
         if (earlier != frames_reached_.end())
-            for (std::uint64_t frame : earlier->second)
-                d.value_from_earlier_frame =
-                    d.value_from_earlier_frame || a.value == harness::data_tag(frame * 4096 + (a.va & 0xfff));
+            for (std::uint64_t frame : earlier->second) {
+                const auto v = known(frame * 4096 + (a.va & 0xfff), width_of(a));
+                d.value_from_earlier_frame = d.value_from_earlier_frame || (v && *v == a.value);
+            }
         return d;
     }
 
@@ -512,9 +513,10 @@ private:
         if (p.kind == 1) return a.outcome != 0 && a.vector == vector::page_fault && a.error_code == p.error_code;
         if (p.kind == 2) return a.outcome != 0 && a.vector == vector::general_protection;
         if (p.kind != 0 || !completed(a)) return false;
-        if (s.kind != harness::AccessKind::read || s.implicit || !have_run_info_ || p.pa < data_base_) return true;
-        const auto it = shadow_.find(p.pa - data_base_);
-        return it == shadow_.end() || it->second == a.value;
+        if (s.kind != harness::AccessKind::read || s.implicit || a.crosses != 0 || !have_run_info_ || p.pa < data_base_)
+            return true;
+        const auto v = known(p.pa - data_base_, width_of(a));
+        return !v || *v == a.value;
     }
 
     /// Remembers the data frame a completed, non-stale access reached (the evidence wrong_value looks for).
