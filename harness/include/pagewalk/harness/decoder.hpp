@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "matrix_records.hpp"
 #include "records.hpp"
 #include "runner_records.hpp"
 
@@ -229,6 +230,27 @@ constexpr DecodeError check_payload(const std::uint8_t* p, std::uint16_t type, s
             if (load_le(p + offsetof(FinalRecord, status), 4) > 3) return DecodeError::bad_field;
             return DecodeError::ok;
         }
+        case RecordType::matrix_begin: {
+            if (length != sizeof(MatrixBeginRecord)) return DecodeError::bad_payload_length;
+            const std::uint8_t bits = p[offsetof(MatrixBeginRecord, code_bits)];
+            if (bits != 32 && bits != 64) return DecodeError::bad_field;
+            if (p[offsetof(MatrixBeginRecord, space)] > 1) return DecodeError::bad_field;
+            return DecodeError::ok;
+        }
+        case RecordType::matrix_block:
+            return length == sizeof(MatrixBlockRecord) ? DecodeError::ok : DecodeError::bad_payload_length;
+        case RecordType::matrix_case: {
+            if (length != sizeof(MatrixCaseRecord)) return DecodeError::bad_payload_length;
+            if ((p[offsetof(MatrixCaseRecord, mismatch)] & ~matrix::mismatch::all) != 0) return DecodeError::bad_field;
+            if (p[offsetof(MatrixCaseRecord, outcome_class)] >= matrix::kOutcomeClasses) return DecodeError::bad_field;
+            if (p[offsetof(MatrixCaseRecord, leaf_level)] > 5) return DecodeError::bad_field;
+            return DecodeError::ok;
+        }
+        case RecordType::matrix_end:
+            if (length != sizeof(MatrixEndRecord)) return DecodeError::bad_payload_length;
+            return p[offsetof(MatrixEndRecord, status)] <= static_cast<std::uint8_t>(MatrixStatus::trapped)
+                       ? DecodeError::ok
+                       : DecodeError::bad_field;
         default:
             if (type >= static_cast<std::uint16_t>(RecordType::first_runner_type) &&
                 type <= static_cast<std::uint16_t>(RecordType::last_runner_type))

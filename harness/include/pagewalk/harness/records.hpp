@@ -11,7 +11,8 @@
 // and every size and offset is pinned by a static_assert below.
 //
 // Versioning: kProtocolVersion changes whenever a layout below (or in runner_records.hpp) changes. Record types
-// 0x10-0x3f belong to the scenario runner (runner_records.hpp); 0x40-0xff are for later use. A decoder rejects a
+// 0x10-0x3f belong to the scenario runner (runner_records.hpp), 0x40-0x4f to the access matrix (matrix_records.hpp);
+// 0x50-0xff are for later use. A decoder rejects a
 // type it does not know.
 #pragma once
 
@@ -23,8 +24,9 @@ namespace pagewalk::harness {
 inline constexpr std::uint32_t kRecordMagic = 0x4b4c5750;  // bytes "PWLK"
 /// 2: the scenario runner's records; 3: control_write; 4: the guest's own verdicts (GuestJudgement in access, entry and
 /// control_write records; program_begin / program_end around every program of a boot); 5: access widths and
-/// page-crossing accesses (AccessRecord: width, crosses, the second page's prediction and entries).
-inline constexpr std::uint16_t kProtocolVersion = 5;
+/// page-crossing accesses (AccessRecord: width, crosses, the second page's prediction and entries); 6: the access
+/// matrix's records (matrix_records.hpp).
+inline constexpr std::uint16_t kProtocolVersion = 6;
 /// Largest record any side may send or accept (bounds the host's guest-memory read and the serial line).
 inline constexpr std::uint32_t kMaxRecordSize = 512;
 /// Longest text in a LogRecord.
@@ -48,6 +50,11 @@ enum class RecordType : std::uint16_t {
     program_end = 0x17,    ///< a program ended: the guest's own verdict and step counts
     last_known_runner_type = 0x17,
     last_runner_type = 0x3f,
+    // 0x40..0x4f: the access matrix (matrix_records.hpp).
+    matrix_begin = 0x40,  ///< a matrix job starts: the job, the CPU, the batch size
+    matrix_block = 0x41,  ///< one block's counts per outcome class and digest
+    matrix_case = 0x42,   ///< a mismatch or sampled agreement (an access record follows)
+    matrix_end = 0x43,    ///< the job's totals and status
 };
 
 /// Common header of every record (16 bytes).
