@@ -61,8 +61,8 @@ struct alignas(8) MatrixBlockRecord {
     std::uint32_t mismatched;                         ///< the others
     std::uint32_t illegal;                            ///< selected indices the legality predicate removes
     std::uint32_t inapplicable;                       ///< legal, but not on this CPU (matrix::Applicability)
+    std::uint32_t elsewhere;                          ///< legal, left to another backend (Job::only_needing)
     std::uint32_t by_class[matrix::kOutcomeClasses];  ///< agreements per predicted outcome class
-    std::uint32_t reserved0;
     /// Faulting walks where the SDM allows A to be set (§4.8): the times the CPU set one, and the times it set none.
     std::uint32_t accessed_on_fault, clean_on_fault;
     std::uint32_t digest;  ///< CRC-32C over (index, class, vector, error code) of every combination run, in order
@@ -95,7 +95,7 @@ struct alignas(8) MatrixEndRecord {
     std::uint8_t reserved0[3];
     std::uint32_t detail;
     std::uint64_t selected;  ///< indices the job selects
-    std::uint64_t run, agreed, mismatched, illegal, inapplicable;
+    std::uint64_t run, agreed, mismatched, illegal, inapplicable, elsewhere;
     std::uint32_t cases_sent;     ///< matrix_case records sent (mismatches and samples)
     std::uint32_t cases_dropped;  ///< mismatches beyond Job::max_cases, counted only
     std::uint64_t cycles;
@@ -108,14 +108,14 @@ static_assert(offsetof(MatrixBeginRecord, batch) == 72 && offsetof(MatrixBeginRe
 static_assert(offsetof(MatrixBeginRecord, count) == 80);
 static_assert(sizeof(MatrixBlockRecord) == 160);
 static_assert(offsetof(MatrixBlockRecord, cr0) == 40 && offsetof(MatrixBlockRecord, pkru) == 64);
-static_assert(offsetof(MatrixBlockRecord, by_class) == 88 && offsetof(MatrixBlockRecord, accessed_on_fault) == 136);
+static_assert(offsetof(MatrixBlockRecord, by_class) == 92 && offsetof(MatrixBlockRecord, accessed_on_fault) == 136);
 static_assert(offsetof(MatrixBlockRecord, digest) == 144 && offsetof(MatrixBlockRecord, cycles) == 152);
 static_assert(sizeof(MatrixCaseRecord) == 152);
 static_assert(offsetof(MatrixCaseRecord, number) == 24 && offsetof(MatrixCaseRecord, table_pa) == 32);
 static_assert(offsetof(MatrixCaseRecord, page_pa) == 80 && offsetof(MatrixCaseRecord, cr0) == 96);
 static_assert(offsetof(MatrixCaseRecord, pkru) == 128 && offsetof(MatrixCaseRecord, expected_value) == 136);
-static_assert(sizeof(MatrixEndRecord) == 88);
+static_assert(sizeof(MatrixEndRecord) == 96);
 static_assert(offsetof(MatrixEndRecord, detail) == 20 && offsetof(MatrixEndRecord, selected) == 24);
-static_assert(offsetof(MatrixEndRecord, cases_sent) == 72 && offsetof(MatrixEndRecord, cycles) == 80);
+static_assert(offsetof(MatrixEndRecord, cases_sent) == 80 && offsetof(MatrixEndRecord, cycles) == 88);
 
 }  // namespace pagewalk::harness

@@ -11,6 +11,7 @@
 #include <pagewalk/cpu.hpp>
 #include <pagewalk/entry.hpp>
 
+#include "../program.hpp"
 #include "combination.hpp"
 #include "entry_facts.hpp"
 
@@ -54,6 +55,20 @@ struct WalkerInputs {
     std::uint64_t entry_pa[6] = {};   // where each entry lives
     std::uint64_t reserved_bits = 0;  // every reserved bit set, over the entries
 };
+
+/// The CPU features a combination needs (harness::feature bits): the paging mode's (LA57, PSE), a 1 GiB leaf's, and
+/// each control bit's (SMEP, SMAP, PKU, NX). A CPU without one of them cannot run it (Applicability).
+constexpr std::uint32_t needed_features(const Combination& c) {
+    std::uint32_t f = 0;
+    if (c.mode == PagingMode::long5) f |= feature::la57;
+    if (leaf_needs(c.mode, c.leaf_level) == LeafFeature::page1gb) f |= feature::page1gb;
+    if (c.controls.pse) f |= feature::pse;
+    if (c.controls.smep) f |= feature::smep;
+    if (c.controls.smap) f |= feature::smap;
+    if (c.controls.pke) f |= feature::pku;
+    if (c.controls.nxe) f |= feature::nx;
+    return f;
+}
 
 /// PKRU of a combination: AD/WD of the leaf's key from the control state, everything denied for the decoy key held by
 /// table entries (so that a walk taking a table entry's key faults), every other key allowed.

@@ -44,12 +44,16 @@ struct alignas(8) Job {
     std::uint32_t sample_every;
     std::uint32_t mutations;  ///< mutation:: bits (tests only)
     std::uint32_t max_cases;  ///< at most this many mismatches reported in full (the rest are counted)
-    std::uint32_t reserved;
+    /// 0: every selected combination. Else only those that need one of these feature:: bits (program.hpp;
+    /// needed_features() in inputs.hpp) — the rest ran on another backend that lacks them; the others are counted
+    /// as `elsewhere`.
+    std::uint32_t only_needing;
 };
 static_assert(sizeof(Job) == 64);
 static_assert(offsetof(Job, begin) == 8 && offsetof(Job, end) == 16 && offsetof(Job, stride) == 24);
 static_assert(offsetof(Job, phase) == 32 && offsetof(Job, seed) == 40 && offsetof(Job, sample_every) == 48);
 static_assert(offsetof(Job, mutations) == 52 && offsetof(Job, max_cases) == 56);
+static_assert(offsetof(Job, only_needing) == 60);
 
 enum class JobError : std::uint8_t {
     ok,
