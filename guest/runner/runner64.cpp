@@ -31,19 +31,18 @@ void pw_u_write1(void*), pw_u_write2(void*), pw_u_write4(void*), pw_u_write8(voi
 namespace pagewalk::guest::runner {
 namespace {
 
-/// The read and write stubs of each width (index: width_index()).
-using WidthStubs = arch::GuardedFn[4];
-const WidthStubs k_read = {pw_k_read1, pw_k_read2, pw_k_read4, pw_k_read8};
-const WidthStubs k_read_ac = {pw_k_read_ac1, pw_k_read_ac2, pw_k_read_ac4, pw_k_read_ac8};
-const WidthStubs k_write = {pw_k_write1, pw_k_write2, pw_k_write4, pw_k_write8};
-const WidthStubs k_write_ac = {pw_k_write_ac1, pw_k_write_ac2, pw_k_write_ac4, pw_k_write_ac8};
-const WidthStubs u_read = {pw_u_read1, pw_u_read2, pw_u_read4, pw_u_read8};
-const WidthStubs u_write = {pw_u_write1, pw_u_write2, pw_u_write4, pw_u_write8};
-
-/// What the access stubs (access64.S) take.
-struct AccessArgs {
-    std::uint64_t va;
-    std::uint64_t value;
+/// This world's access stubs (access64.S).
+const AccessStubs kStubs = {
+    {pw_k_read1, pw_k_read2, pw_k_read4, pw_k_read8},
+    {pw_k_read_ac1, pw_k_read_ac2, pw_k_read_ac4, pw_k_read_ac8},
+    {pw_k_write1, pw_k_write2, pw_k_write4, pw_k_write8},
+    {pw_k_write_ac1, pw_k_write_ac2, pw_k_write_ac4, pw_k_write_ac8},
+    {pw_u_read1, pw_u_read2, pw_u_read4, pw_u_read8},
+    {pw_u_write1, pw_u_write2, pw_u_write4, pw_u_write8},
+    pw_k_implicit,
+    pw_k_implicit_ac,
+    pw_u_implicit,
+    pw_k_fetch_ac,
 };
 AccessArgs g_kernel_args;
 PW_USER_DATA AccessArgs g_user_args;  // CPL 3 code reads and writes it: a user page
@@ -65,6 +64,15 @@ void load_ldt(std::uint64_t va) {
 void clear_ldt() {
     asm volatile("lldt %w0" ::"r"(0) : "memory");
 }
+
+/// perform_access's hooks in this world.
+struct World64 {
+    static void load_ldt(std::uint64_t va) { runner::load_ldt(va); }
+    static void clear_ldt() { runner::clear_ldt(); }
+    static void ac_on() { runner::ac_on(); }
+    static void ac_off() { runner::ac_off(); }
+    static void after(unsigned, bool) {}
+};
 
 class Platform64 {
 public:
@@ -128,43 +136,8 @@ public:
     void invlpg(std::uint64_t va) { arch::invlpg(reinterpret_cast<const volatile void*>(va)); }
     void invpcid(std::uint64_t type, std::uint64_t pcid, std::uint64_t va) { arch::invpcid(type, pcid, va); }
 
-    AccessResult access(const harness::Step& s, std::uint64_t value) {
-        const bool user = s.cpl == 3;
-        const bool ac = (s.access_flags & harness::access_flag::ac) != 0;
-        const bool implicit = (s.access_flags & harness::access_flag::implicit) != 0;
-        const auto kind = static_cast<harness::AccessKind>(s.access);
-        const unsigned w = width_index(s.width);
-        AccessResult out;
-        if (kind == harness::AccessKind::fetch) {
-            // The tags put RET (0xC3) at every tagged qword: the call returns at once when the fetch succeeds.
-            const auto fn = reinterpret_cast<arch::GuardedFn>(s.va);
-            g_kernel_args = {s.va, 0};
-            out.trap = user ? arch::try_user(fn, nullptr, ac)
-                       : ac ? arch::try_call(pw_k_fetch_ac, &g_kernel_args)
-                            : arch::try_call(fn, nullptr);
-            return out;
-        }
-        if (implicit) load_ldt(s.va);
-        if (user) {
-            ac_on();
-            g_user_args = {s.va, value};
-            ac_off();
-            arch::GuardedFn fn = implicit ? pw_u_implicit : kind == harness::AccessKind::write ? u_write[w] : u_read[w];
-            out.trap = arch::try_user(fn, &g_user_args, ac);
-            ac_on();
-            out.value = g_user_args.value;
-            ac_off();
-        } else {
-            g_kernel_args = {s.va, value};
-            arch::GuardedFn fn = implicit                             ? (ac ? pw_k_implicit_ac : pw_k_implicit)
-                                 : kind == harness::AccessKind::write ? (ac ? k_write_ac[w] : k_write[w])
-                                                                      : (ac ? k_read_ac[w] : k_read[w]);
-            out.trap = arch::try_call(fn, &g_kernel_args);
-            out.value = g_kernel_args.value;
-        }
-        if (implicit) clear_ldt();
-        if (out.trap.taken && kind == harness::AccessKind::read) out.value = 0;
-        return out;
+    AccessResult access(const AccessRequest& r) {
+        return perform_access<World64>(kStubs, r, g_kernel_args, g_user_args);
     }
 
     /// Runs fn(arg) at CPL 3 over the all-user boot identity map (SMEP and SMAP are still off: the scenario's

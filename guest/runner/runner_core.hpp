@@ -16,7 +16,7 @@
 //   void write_efer(std::uint64_t); void write_pkru(std::uint32_t);
 //   void invlpg(std::uint64_t va);
 //   void invpcid(std::uint64_t type, std::uint64_t pcid, std::uint64_t va);  64-bit world only
-//   AccessResult access(const harness::Step&, std::uint64_t value);   the access itself (CPL 0/3, AC, implicit)
+//   AccessResult access(const AccessRequest&);               the access itself (runner/access_request.hpp)
 //   void wait_host();                                        serial handshake (QEMU live check)
 //   arch::Trap run_unprivileged(void (*fn)(void*), void* arg);   run fn at CPL 3 over an all-user identity map
 //                                                            (or just call it: only speed differs)
@@ -37,6 +37,7 @@
 
 #include "arch/trap.hpp"
 #include "report/reporter.hpp"
+#include "runner/access_request.hpp"
 #include "runner/control_writes.hpp"
 #include "runner/controls.hpp"
 #include "runner/judge.hpp"
@@ -45,17 +46,6 @@
 #include "runner/verdict.hpp"
 
 namespace pagewalk::guest::runner {
-
-/// What an access did: the trap (if any) and the value read or written.
-struct AccessResult {
-    arch::Trap trap;
-    std::uint64_t value = 0;
-};
-
-/// Index of an access width (1, 2, 4, 8 bytes) in a table of stubs; 8 bytes for a fetch or an implicit access.
-constexpr unsigned width_index(unsigned width) {
-    return width == 1 ? 0 : width == 2 ? 1 : width == 4 ? 2 : 3;
-}
 
 /// The pkey of the guest's own user pages (trampoline, user stack): programs may not use it (validate_program).
 inline constexpr std::uint8_t kGuestPkey = 15;
@@ -425,7 +415,7 @@ private:
             r_.transport() == harness::TransportKind::serial)
             p_.wait_host();
 
-        const AccessResult got = p_.access(s, s.a);
+        const AccessResult got = p_.access(request_of(s, s.a));
 
         harness::AccessRecord rec = make_access(scenario_, s, got.trap, got.value, ann.prediction);
         add_chain(rec, predicted.chain(), memory_, ctx_.shape().entry_bytes);
