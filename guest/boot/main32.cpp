@@ -39,7 +39,7 @@ extern "C" void pw_main32(guest::BootContext* ctx) {
                   .c_str());
     }
     if (info.valid && guest::cmdline_option(info.cmdline, "pw.test=", test, sizeof test)) {
-        if (guest::equals(test, "program")) guest::runner::run_programs32(r, info);
+        if (guest::equals(test, "program") || guest::equals(test, "matrix")) guest::runner::run_programs32(r, info);
         if (guest::equals(test, "selftest32")) guest::run_selftest32(r, info, false);
         if (guest::equals(test, "selftest-pae")) guest::run_selftest32(r, info, true);
         // inspect-demo in 32-bit or PAE paging stays in this world and halts there (guest/inspect_demo/).

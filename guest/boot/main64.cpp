@@ -31,7 +31,7 @@ extern "C" [[noreturn]] void pw_main64(guest::BootContext* ctx) {
     }
     char test[32] = "selftest";
     guest::cmdline_option(info.cmdline, "pw.test=", test, sizeof test);
-    if (guest::equals(test, "program")) guest::runner::run_programs64(r, info);
+    if (guest::equals(test, "program") || guest::equals(test, "matrix")) guest::runner::run_programs64(r, info);
     if (info.module_end > info.module_start)
         r.log((guest::Text{} << "module: " << (info.module_end - info.module_start) << " bytes at ")
                   .hex(info.module_start)

@@ -10,11 +10,13 @@
 
 #include <cstdint>
 #include <pagewalk/harness/boot_header.hpp>
+#include <pagewalk/harness/matrix/job.hpp>
 #include <pagewalk/harness/program.hpp>
 #include <pagewalk/harness/runner_records.hpp>
 #include <pagewalk/harness/summary.hpp>
 
 #include "boot/boot_info.hpp"
+#include "matrix/matrix_runner.hpp"
 #include "report/boot_context.hpp"
 #include "report/reporter.hpp"
 #include "report/screen.hpp"
@@ -33,6 +35,7 @@ namespace pagewalk::guest::runner {
 /// A module's program header as far as routing and the program_begin record need it (before validation).
 struct ModulePeek {
     bool program = false;  ///< large enough and the program magic
+    bool matrix = false;   ///< a matrix job (harness/matrix/job.hpp); `mode` is its mode
     std::uint32_t scenario_id = 0;
     std::uint8_t mode = 0;  ///< 0 when no program or an unknown mode
     std::uint32_t step_count = 0;
@@ -41,6 +44,15 @@ struct ModulePeek {
 
 inline ModulePeek peek_module(const BootModule& m) {
     ModulePeek k;
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(static_cast<std::uintptr_t>(m.start));
+    if (harness::matrix::is_job(bytes, static_cast<std::size_t>(m.end - m.start))) {
+        const auto* job = reinterpret_cast<const harness::matrix::Job*>(bytes);
+        k.matrix = true;
+        k.mode = paging_mode_from_value(job->mode).has_value() ? job->mode : 0;
+        const char name[] = "access matrix";
+        for (unsigned i = 0; i < sizeof name; ++i) k.name[i] = name[i];
+        return k;
+    }
     if (m.end < m.start + sizeof(harness::ProgramHeader)) return k;
     const auto* h = reinterpret_cast<const harness::ProgramHeader*>(static_cast<std::uintptr_t>(m.start));
     if (h->magic != harness::kProgramMagic) return k;
@@ -176,6 +188,23 @@ void run_one(Platform& p, Reporter& r, Screen& screen, RunTally& tally, const Gu
     screen.status(status.c_str());
 }
 
+/// Runs a matrix job (its records: matrix_begin … matrix_end), puts the world's state back, reports the line.
+template <class Platform>
+void run_matrix_job(Platform& p, Reporter& r, Screen& screen, RunTally& tally, const GuestMemoryMap& map,
+                    const BootModule& m, const ModulePeek& k) {
+    matrix::MatrixRunner<Platform> runner(p, r, map);
+    const bool ok =
+        runner.run(reinterpret_cast<const std::uint8_t*>(static_cast<std::uintptr_t>(m.start)), m.end - m.start);
+    p.leave();
+    ++tally.done;
+    harness::summary::ModeCounts& per_mode = tally.summary.modes[k.mode < harness::summary::kModes ? k.mode : 0];
+    ++(ok ? tally.passed : tally.failed);
+    ++(ok ? per_mode.passed : per_mode.failed);
+    Text line;
+    line << "access matrix, " << mode_name(k.mode) << ": " << (ok ? "PASS" : "FAIL");
+    console_line(r, screen, line.c_str(), ok ? attr::pass : attr::fail);
+}
+
 /// Runs every module `take` accepts, in order. False (nothing run) when the boot layout leaves programs no safe
 /// memory: a step_failed record (boot_layout) and a line say so.
 template <class Platform>
@@ -194,7 +223,11 @@ bool run_modules(Platform& p, Reporter& r, RunTally& tally, const BootInfo& info
     for (std::uint32_t i = 0; i < info.module_count; ++i) {
         const BootModule m = module_at(info, i);
         const ModulePeek k = peek_module(m);
-        if (take(k)) run_one(p, r, screen, tally, map, i, info.module_count, m, k);
+        if (!take(k)) continue;
+        if (k.matrix)
+            run_matrix_job(p, r, screen, tally, map, m, k);
+        else
+            run_one(p, r, screen, tally, map, i, info.module_count, m, k);
     }
     return true;
 }

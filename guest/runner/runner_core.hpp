@@ -40,15 +40,13 @@
 #include "runner/access_request.hpp"
 #include "runner/control_writes.hpp"
 #include "runner/controls.hpp"
+#include "runner/identity_map.hpp"
 #include "runner/judge.hpp"
 #include "runner/layout.hpp"
 #include "runner/records.hpp"
 #include "runner/verdict.hpp"
 
 namespace pagewalk::guest::runner {
-
-/// The pkey of the guest's own user pages (trampoline, user stack): programs may not use it (validate_program).
-inline constexpr std::uint8_t kGuestPkey = 15;
 
 template <class Platform>
 class ProgramRunner {
@@ -157,32 +155,11 @@ private:
             fail(nullptr, harness::StepFailure::context_error, static_cast<std::uint8_t>(ctx_.error()), root, 0);
             return;
         }
-        // The guest itself: image (supervisor), its user section (user, pkey 15 where keys exist), module,
-        // and RAM from the tables up to what the program writes (identity_end) — all executable, so no mapping
-        // needs EFER.NXE.
-        const MapRights kernel{true, false, true}, user{true, true, true};
-        MapOptions user_options{};
-        if (ctx_.is_long_mode()) user_options.pkey = kGuestPkey;
-        const std::uint64_t end = identity_end();
-        struct Range {
-            std::uint64_t lo, hi;
-            MapRights rights;
-            MapOptions options;
-        } const ranges[] = {
-            {mem_map_.image_start, mem_map_.user_start, kernel, {}},
-            {mem_map_.user_start, mem_map_.user_end, user, user_options},
-            {mem_map_.user_end, areas_.identity_low_end, kernel, {}},
-            {areas_.identity_high, end & ~std::uint64_t{0xfff}, kernel, {}},
-        };
-        Mapper<IdentityMemory, Frames> m{ctx_, memory_, frames_};
-        for (const Range& r : ranges) {
-            if (r.hi <= r.lo) continue;
-            const MapResult res = m.map(r.lo, r.lo, r.hi - r.lo, r.rights, r.options);
-            if (!res) {
-                fail(nullptr, harness::StepFailure::mapper_error, static_cast<std::uint8_t>(res.error), res.error_va,
-                     r.lo);
-                return;
-            }
+        const IdentityMapped id = map_guest_identity(ctx_, memory_, frames_, mem_map_, areas_, identity_end());
+        if (!id.result) {
+            fail(nullptr, harness::StepFailure::mapper_error, static_cast<std::uint8_t>(id.result.error),
+                 id.result.error_va, id.range_start);
+            return;
         }
         for (first_live_ = 0; first_live_ < header_->step_count && table_only(steps_[first_live_]); ++first_live_) {
             if (!execute(steps_[first_live_], *header_, false)) return;

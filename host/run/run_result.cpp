@@ -238,6 +238,26 @@ std::string format_record(const harness::DecodedRecord& r) {
         if (pe->steps_failed != 0) o << ", first " << pe->first_failed_step << " checks " << hex(pe->failed_checks);
         if (pe->reason != 0) o << ", reason " << int{pe->reason} << " detail " << hex(pe->detail);
         o << ")";
+    } else if (const auto* mb = r.matrix_begin()) {
+        o << "matrix_begin mode " << int{mb->mode} << " [" << mb->begin << ", " << mb->end << ") stride " << mb->stride
+          << " phase " << mb->phase << " batch " << mb->batch << " features " << hex(mb->cpu_features) << " maxphyaddr "
+          << int{mb->maxphyaddr} << ", " << int{mb->code_bits} << "-bit world";
+    } else if (const auto* bl = r.matrix_block()) {
+        o << "matrix_block " << bl->state << " [" << bl->first << ".." << bl->last << "]: " << bl->run << " run, "
+          << bl->agreed << " agreed, " << bl->mismatched << " mismatched, " << bl->illegal << " illegal, "
+          << bl->inapplicable << " inapplicable, " << bl->elsewhere << " elsewhere; A on fault "
+          << bl->accessed_on_fault << "/" << (bl->accessed_on_fault + bl->clean_on_fault) << " digest "
+          << hex(bl->digest);
+    } else if (const auto* mc = r.matrix_case()) {
+        o << "matrix_case " << mc->number << ": index " << mc->index << (mc->mismatch != 0 ? " MISMATCH " : " sample ")
+          << hex(mc->mismatch) << " leaf level " << int{mc->leaf_level} << " va " << hex(mc->va) << " cr0 "
+          << hex(mc->cr0) << " cr4 " << hex(mc->cr4) << " efer " << hex(mc->efer) << " expected "
+          << hex(mc->expected_value) << " memory after " << hex(mc->memory_after);
+    } else if (const auto* me = r.matrix_end()) {
+        o << "matrix_end status " << int{me->status} << " detail " << me->detail << ": " << me->selected
+          << " selected, " << me->run << " run, " << me->agreed << " agreed, " << me->mismatched << " mismatched, "
+          << me->illegal << " illegal, " << me->inapplicable << " inapplicable, " << me->elsewhere << " elsewhere, "
+          << me->cases_sent << " cases sent, " << me->cases_dropped << " dropped";
     } else if (const auto* f = r.final_record()) {
         o << "final records=" << f->records << " steps=" << f->steps << " digest=" << hex(f->digest)
           << " status=" << f->status;

@@ -175,7 +175,8 @@ TEST(MatrixSpace, ClosedFormCountsEqualThePredicateOnEveryIndex) {
     check_segments(state_where(false, false, false), true);
     check_segments(state_where(true, false, true), false);
     for (Rule r : {Rule::pkru_without_pke, Rule::below_not_present, Rule::not_present_flags, Rule::keys_without_pke,
-                   Rule::implicit_fetch, Rule::implicit_at_cpl0, Rule::ac_without_effect, Rule::xd_reserved_with_nxe})
+                   Rule::implicit_fetch, Rule::implicit_write, Rule::implicit_at_cpl0, Rule::ac_without_effect,
+                   Rule::xd_reserved_with_nxe})
         EXPECT_TRUE(seen.count(r)) << rule_info(r).name;
 }
 
@@ -221,6 +222,11 @@ TEST(MatrixSpace, EachRuleRemovesItsCombinations) {
          [](Combination& c) { c.table_key = 0; }},
         {PagingMode::long4, Rule::implicit_fetch,
          [](const Combination& c) { return c.access.implicit && c.access.type == AccessType::fetch && !c.access.ac; },
+         [](Combination& c) { c.access.type = AccessType::read; }},
+        {PagingMode::long4, Rule::implicit_write,
+         [](const Combination& c) {
+             return c.access.implicit && c.access.type == AccessType::write && c.access.cpl == 3 && !c.access.ac;
+         },
          [](Combination& c) { c.access.type = AccessType::read; }},
         {PagingMode::long4, Rule::implicit_at_cpl0,
          [](const Combination& c) { return c.access.implicit && c.access.cpl == 0 && !c.access.ac; },
@@ -485,4 +491,32 @@ TEST(MatrixSpace, PkruDeniesTheDecoyKeyOfTableEntries) {
     denied.controls.pkru_ad = true;
     EXPECT_FALSE(
         check_access(in.context, user_page, kLeafKey, walker_inputs(denied, CpuFeatures{}, layout).access).allowed());
+}
+
+// A rule's run (illegal_run) reaches only indices the predicate removes, and a loop that jumps over the runs visits
+// the same legal combinations as one that decodes every index.
+TEST(MatrixSpace, IllegalRunsHoldOnlyRemovedCombinations) {
+    for (PagingMode mode : {PagingMode::legacy32, PagingMode::pae, PagingMode::long4}) {
+        const Matrix m(mode, Space::standard);
+        const std::uint64_t end = m.block().size * 2 < m.count() ? m.block().size * 2 : m.count();
+        std::uint64_t legal_jumping = 0, legal_every = 0, jumped = 0;
+        for (std::uint64_t i = 0; i < end; ++i)
+            if (legality(m, m.decode(i)) == Rule::legal) ++legal_every;
+        for (std::uint64_t i = 0; i < end;) {
+            const Rule r = legality(m, m.decode(i));
+            if (r == Rule::legal) {
+                ++legal_jumping;
+                ++i;
+                continue;
+            }
+            const std::uint64_t run = illegal_run(m, i, r);
+            ASSERT_GE(run, 1u);
+            for (std::uint64_t j = i; j < i + run && j < end; j += 97)
+                ASSERT_NE(legality(m, m.decode(j)), Rule::legal) << to_string(mode) << " index " << j;
+            jumped += run - 1;
+            i += run;
+        }
+        EXPECT_EQ(legal_jumping, legal_every) << to_string(mode);
+        EXPECT_GT(jumped, end / 2) << to_string(mode);
+    }
 }

@@ -74,6 +74,14 @@ public:
         return as<ProgramBeginRecord>(RecordType::program_begin);
     }
     [[nodiscard]] const ProgramEndRecord* program_end() const { return as<ProgramEndRecord>(RecordType::program_end); }
+    [[nodiscard]] const MatrixBeginRecord* matrix_begin() const {
+        return as<MatrixBeginRecord>(RecordType::matrix_begin);
+    }
+    [[nodiscard]] const MatrixBlockRecord* matrix_block() const {
+        return as<MatrixBlockRecord>(RecordType::matrix_block);
+    }
+    [[nodiscard]] const MatrixCaseRecord* matrix_case() const { return as<MatrixCaseRecord>(RecordType::matrix_case); }
+    [[nodiscard]] const MatrixEndRecord* matrix_end() const { return as<MatrixEndRecord>(RecordType::matrix_end); }
 
 private:
     friend DecodeResult decode(const std::uint8_t* data, std::size_t size);

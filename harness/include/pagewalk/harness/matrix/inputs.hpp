@@ -151,11 +151,13 @@ constexpr std::uint64_t reserved_bit(const Context& ctx, ReservedClass cls, unsi
 
 }  // namespace detail
 
-/// The walker's inputs for `c` on a CPU with `cpu`, its tables and page placed by `layout`.
-constexpr WalkerInputs walker_inputs(const Combination& c, const CpuFeatures& cpu, const Layout& layout) {
+/// The walker's inputs for `c` with its Context already made (the control registers of `c`'s block with CR3 = the
+/// layout's root, on `cpu`): a loop over a block makes the Context once.
+constexpr WalkerInputs walker_inputs(const Combination& c, const Context& context, const CpuFeatures& cpu,
+                                     const Layout& layout) {
     WalkerInputs in;
     const ModeShape s = shape(c.mode);
-    in.context = Context::from_registers(control_registers(c, layout.table_pa[s.levels]), cpu);
+    in.context = context;
     in.access = Access{c.access.type, c.access.cpl, c.access.ac, c.access.implicit, pkru_value(c)};
     if (!in.context) in.status = Applicability::context_error;
     if (leaf_needs(c.mode, c.leaf_level) == LeafFeature::page1gb && !cpu.page1gb)
@@ -185,6 +187,12 @@ constexpr WalkerInputs walker_inputs(const Combination& c, const CpuFeatures& cp
         in.entry_pa[l] = layout.table_pa[l] + std::uint64_t{s.at(l).index(layout.va)} * s.entry_bytes;
     }
     return in;
+}
+
+/// The walker's inputs for `c` on a CPU with `cpu`, its tables and page placed by `layout`.
+constexpr WalkerInputs walker_inputs(const Combination& c, const CpuFeatures& cpu, const Layout& layout) {
+    const Context context = Context::from_registers(control_registers(c, layout.table_pa[shape(c.mode).levels]), cpu);
+    return walker_inputs(c, context, cpu, layout);
 }
 
 }  // namespace pagewalk::harness::matrix

@@ -24,6 +24,7 @@ enum class Rule : std::uint8_t {
     not_present_flags,
     keys_without_pke,
     implicit_fetch,
+    implicit_write,
     implicit_at_cpl0,
     ac_without_effect,
 };
@@ -58,6 +59,11 @@ constexpr RuleInfo rule_info(Rule r) {
         // Implicit supervisor-mode accesses are data accesses to descriptor tables and the TSS (SDM §4.6.1):
         // there is no implicit instruction fetch.
         {"implicit-fetch", "an implicit fetch: implicit accesses are data accesses (SDM 4.6.1)"},
+        // An implicit supervisor write happens only as part of an instruction that first reads the same bytes
+        // implicitly (the accessed-bit update of a descriptor just loaded, SDM §3.4.5, §4.6.1): no instruction makes
+        // it alone, so a lone implicit write has no outcome to compare. The read-then-write sequence is a different
+        // access kind, not yet in the matrix.
+        {"implicit-write", "a lone implicit write: only made after an implicit read of the same bytes (SDM 3.4.5)"},
         // An implicit access is a supervisor-mode access whatever the CPL (SDM §4.6.1): kept at CPL 3, where it
         // differs from the explicit access.
         {"implicit-at-cpl0", "an implicit access at CPL 0: supervisor at any CPL, kept at CPL 3 (SDM 4.6.1)"},
@@ -85,6 +91,7 @@ constexpr bool keys_without_pke(const Combination& c) {
 /// The access rules, in order: Rule::legal or the first that removes `a` under `k`.
 constexpr Rule access_rule(const AccessKind& a, const Controls& k) {
     if (a.implicit && a.type == AccessType::fetch) return Rule::implicit_fetch;
+    if (a.implicit && a.type == AccessType::write) return Rule::implicit_write;
     if (a.implicit && a.cpl == 0) return Rule::implicit_at_cpl0;
     const bool supervisor = a.implicit || a.cpl == 0;
     if (a.ac && !(k.smap && supervisor && a.type != AccessType::fetch)) return Rule::ac_without_effect;

@@ -8,6 +8,7 @@
 
 #include "combination.hpp"
 #include "dimensions.hpp"
+#include "illegal_run.hpp"
 #include "index_math.hpp"
 #include "inputs.hpp"
 #include "legality.hpp"
