@@ -37,6 +37,7 @@ struct Slot {
     std::uint64_t tag = 0, memory_after = 0;
     std::uint8_t leaf_level = 0, cls = 0, mismatch = 0;
     bool sample = false;
+    bool send = false;      ///< a sampled agreement, or one of the first examples of its mismatch class
     arch::Trap cr3_trap{};  ///< PAE: the MOV to CR3 that loads this combination's PDPTE
 };
 
@@ -336,6 +337,7 @@ private:
             if (rec.prediction.kind == 1 && rec.prediction.may_set_accessed != 0)
                 ++(set_accessed(rec) ? tally_.accessed_on_fault : tally_.clean_on_fault);
             s.sample = s.mismatch == 0 && hm::sampled(job_, s.index);
+            s.send = s.sample || (s.mismatch != 0 && add_to_class(s));
             const struct {
                 std::uint64_t index;
                 std::uint64_t error;
@@ -346,15 +348,71 @@ private:
         }
     }
 
+    /// Counts mismatch `s` in its class (the class table is harness::MatrixClassRecord's signature); true when it is
+    /// one of the first Job::max_cases of the class, to be sent in full.
+    bool add_to_class(const Slot& s) {
+        harness::MatrixClassRecord sig = signature_of(s);
+        for (unsigned i = 0; i < class_count_; ++i) {
+            harness::MatrixClassRecord& c = classes_[i];
+            if (!same_class(c, sig)) continue;
+            ++c.count;
+            if (c.examples >= job_.max_cases) {
+                ++cases_dropped_;
+                return false;
+            }
+            ++c.examples;
+            return true;
+        }
+        if (class_count_ == kMaxClasses) {
+            ++unclassified_;
+            return false;
+        }
+        sig.count = 1;
+        sig.examples = job_.max_cases != 0 ? 1 : 0;
+        sig.first_case = 0xffff'ffffu;
+        classes_[class_count_++] = sig;
+        if (sig.examples == 0) ++cases_dropped_;
+        return sig.examples != 0;
+    }
+    static bool same_class(const harness::MatrixClassRecord& a, const harness::MatrixClassRecord& b) {
+        return a.mismatch == b.mismatch && a.outcome_class == b.outcome_class && a.predicted_kind == b.predicted_kind &&
+               a.outcome == b.outcome && a.predicted_error == b.predicted_error && a.vector == b.vector &&
+               a.kind == b.kind && a.cpl == b.cpl && a.access_flags == b.access_flags && a.error_code == b.error_code &&
+               a.leaf_level == b.leaf_level;
+    }
+    /// The class fields of mismatch `s`.
+    static harness::MatrixClassRecord signature_of(const Slot& s) {
+        const harness::AccessRecord& a = s.record;
+        harness::MatrixClassRecord sig{};
+        sig.header = harness::make_header(harness::RecordType::matrix_class, sizeof sig);
+        sig.mismatch = s.mismatch;
+        sig.outcome_class = s.cls;
+        sig.predicted_kind = a.prediction.kind;
+        sig.outcome = a.outcome;
+        sig.predicted_error = a.prediction.error_code;
+        sig.vector = a.outcome != 0 ? a.vector : 0;
+        sig.kind = a.kind;
+        sig.cpl = a.cpl;
+        sig.access_flags = a.access_flags;
+        sig.error_code = a.outcome != 0 ? a.error_code : 0;
+        sig.leaf_level = s.leaf_level;
+        return sig;
+    }
+    /// The class record of mismatch `s` (it has one when it is sent).
+    harness::MatrixClassRecord* class_of(const Slot& s) {
+        const harness::MatrixClassRecord sig = signature_of(s);
+        for (unsigned i = 0; i < class_count_; ++i)
+            if (same_class(classes_[i], sig)) return &classes_[i];
+        return nullptr;
+    }
+
     void send_cases() {
         for (unsigned i = 0; i < filled_; ++i) {
             Slot& s = slots_[i];
-            if (s.mismatch == 0 && !s.sample) continue;
-            if (s.mismatch != 0 && cases_mismatched_ >= job_.max_cases) {
-                ++cases_dropped_;
-                continue;
-            }
-            if (s.mismatch != 0) ++cases_mismatched_;
+            if (!s.send) continue;
+            if (s.mismatch != 0)
+                if (harness::MatrixClassRecord* c = class_of(s); c != nullptr && c->first_case == 0xffff'ffffu)
+                    c->first_case = cases_sent_;
             harness::MatrixCaseRecord c{};
             c.header = harness::make_header(harness::RecordType::matrix_case, sizeof c);
             c.index = s.index;
@@ -442,6 +500,9 @@ private:
         e.elsewhere = total_.elsewhere;
         e.cases_sent = cases_sent_;
         e.cases_dropped = cases_dropped_;
+        e.classes = class_count_;
+        e.unclassified = unclassified_;
+        for (unsigned i = 0; i < class_count_; ++i) r_.send(classes_[i].header);
         r_.send(e.header);
         return (status == harness::MatrixStatus::ok || status == harness::MatrixStatus::unsupported_mode) &&
                total_.mismatched == 0;
@@ -487,7 +548,10 @@ private:
     unsigned filled_ = 0;
     Tally tally_{}, total_{};
     std::uint32_t digest_state_ = 0xffff'ffffu;
-    std::uint32_t cases_sent_ = 0, cases_mismatched_ = 0, cases_dropped_ = 0;
+    std::uint32_t cases_sent_ = 0, cases_dropped_ = 0, unclassified_ = 0;
+    static constexpr unsigned kMaxClasses = 128;
+    harness::MatrixClassRecord classes_[kMaxClasses] = {};
+    unsigned class_count_ = 0;
     std::uint8_t trap_vector_ = 0;
 };
 

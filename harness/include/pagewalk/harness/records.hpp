@@ -55,6 +55,7 @@ enum class RecordType : std::uint16_t {
     matrix_block = 0x41,  ///< one block's counts per outcome class and digest
     matrix_case = 0x42,   ///< a mismatch or sampled agreement (an access record follows)
     matrix_end = 0x43,    ///< the job's totals and status
+    matrix_class = 0x44,  ///< one class of mismatches: its signature and count
 };
 
 /// Common header of every record (16 bytes).
