@@ -17,6 +17,7 @@
 #include <pagewalk/harness/matrix_records.hpp>
 #include <pagewalk/pagewalk.hpp>
 
+#include "arch/descriptors.hpp"
 #include "matrix/batch_layout.hpp"
 #include "matrix/case_judge.hpp"
 #include "report/reporter.hpp"
@@ -25,6 +26,14 @@
 #include "runner/identity_map.hpp"
 #include "runner/layout.hpp"
 #include "runner/records.hpp"
+
+extern "C" {
+// calibrate64.S (64-bit world only)
+void pw_cal_hits(std::uint64_t va, std::uint64_t n);
+void pw_cal_faults(std::uint64_t va, std::uint64_t n);
+void pw_cal_invlpg(std::uint64_t pte_pa, std::uint64_t pte, std::uint64_t va, std::uint64_t n);
+void pw_cal_pf_handler();
+}
 
 namespace pagewalk::guest::matrix {
 
@@ -64,6 +73,13 @@ public:
         cpu_ = p_.cpu();
         if (!prepare()) return end(harness::MatrixStatus::memory_too_small, 0);
         send_begin();
+        if ((job.flags & hm::job_flag::calibrate) != 0) {
+            if constexpr (Platform::code_bits == 64) {
+                calibrate();
+                return end(harness::MatrixStatus::ok, 0);
+            }
+            return end(harness::MatrixStatus::unsupported_mode, job.mode);
+        }
         const hm::Matrix m(mode_, static_cast<hm::Space>(job.space));
         matrix_ = &m;
         const std::uint64_t block = m.block().size;
@@ -77,6 +93,42 @@ public:
     }
 
 private:
+    void send_calibration(harness::CalibrationPhase phase, std::uint32_t iterations) {
+        harness::MatrixCalibrationRecord c{};
+        c.header = harness::make_header(harness::RecordType::matrix_calibration, sizeof c);
+        c.phase = static_cast<std::uint32_t>(phase);
+        c.iterations = iterations;
+        r_.send(c.header);
+    }
+
+    /// The backend's bare rates (calibrate64.S): reads that hit, reads that page-fault into a bare handler, PTE writes
+    /// with INVLPG — each between two records the host times.
+    void calibrate() {
+        hm::Combination c{};
+        c.mode = mode_;
+        c.leaf_level = 1;
+        const std::uint64_t grant = entry_bit::present | entry_bit::writable;
+        for (unsigned l = 1; l <= shape(mode_).levels; ++l) c.flags[l] = grant;
+        const hm::Layout mapped = layout_.layout(0, 1), missing = layout_.layout(1, 1);
+        const Context ctx = Context::from_registers(block_registers(hm::Controls{}, layout_.identity_root()), cpu_);
+        const hm::WalkerInputs ok = hm::walker_inputs(c, ctx, cpu_, mapped);
+        write_entries(c, ok);
+        c.flags[1] = 0;
+        write_entries(c, hm::walker_inputs(c, ctx, cpu_, missing));
+        p_.write_cr3(layout_.identity_root());
+        const std::uint32_t n = job_.calibrate_iterations != 0 ? job_.calibrate_iterations : 10000;
+        send_calibration(harness::CalibrationPhase::start, 0);
+        pw_cal_hits(mapped.va, n);
+        send_calibration(harness::CalibrationPhase::hits_done, n);
+        const std::uint64_t old =
+            arch::swap_idt_handler(vector::page_fault, reinterpret_cast<std::uintptr_t>(pw_cal_pf_handler));
+        pw_cal_faults(missing.va, n);
+        arch::swap_idt_handler(vector::page_fault, old);
+        send_calibration(harness::CalibrationPhase::faults_done, n);
+        pw_cal_invlpg(ok.entry_pa[1], ok.entry[1], mapped.va, n);
+        send_calibration(harness::CalibrationPhase::invlpg_done, n);
+    }
+
     /// The first selected index at or above `i`.
     std::uint64_t first_selected(std::uint64_t i) const {
         const std::uint64_t start = job_.begin + job_.phase;

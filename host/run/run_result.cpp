@@ -253,6 +253,8 @@ std::string format_record(const harness::DecodedRecord& r) {
           << hex(mc->mismatch) << " leaf level " << int{mc->leaf_level} << " va " << hex(mc->va) << " cr0 "
           << hex(mc->cr0) << " cr4 " << hex(mc->cr4) << " efer " << hex(mc->efer) << " expected "
           << hex(mc->expected_value) << " memory after " << hex(mc->memory_after);
+    } else if (const auto* cal = r.matrix_calibration()) {
+        o << "matrix_calibration phase " << cal->phase << " after " << cal->iterations << " iterations";
     } else if (const auto* mk = r.matrix_class()) {
         o << "matrix_class: " << mk->count << " mismatches " << hex(mk->mismatch) << ", " << mk->examples
           << " sent from case " << mk->first_case << "; predicted class " << int{mk->outcome_class} << " err "

@@ -113,6 +113,14 @@ struct alignas(8) MatrixClassRecord {
     std::uint8_t reserved0[7];
 };
 
+/// Calibration (Job with job_flag::calibrate): sent before and after each bare loop; the host times the gaps.
+enum class CalibrationPhase : std::uint8_t { start = 0, hits_done = 1, faults_done = 2, invlpg_done = 3 };
+struct alignas(8) MatrixCalibrationRecord {
+    RecordHeader header;
+    std::uint32_t phase;       ///< CalibrationPhase
+    std::uint32_t iterations;  ///< of the loop that just ended (0 for start)
+};
+
 struct alignas(8) MatrixEndRecord {
     RecordHeader header;
     std::uint8_t status;  ///< MatrixStatus
@@ -143,6 +151,7 @@ static_assert(sizeof(MatrixEndRecord) == 96);
 static_assert(offsetof(MatrixEndRecord, detail) == 20 && offsetof(MatrixEndRecord, selected) == 24);
 static_assert(offsetof(MatrixEndRecord, cases_sent) == 80 && offsetof(MatrixEndRecord, classes) == 88);
 static_assert(sizeof(MatrixClassRecord) == 56);
+static_assert(sizeof(MatrixCalibrationRecord) == 24 && offsetof(MatrixCalibrationRecord, iterations) == 20);
 static_assert(offsetof(MatrixClassRecord, count) == 16 && offsetof(MatrixClassRecord, mismatch) == 28);
 static_assert(offsetof(MatrixClassRecord, predicted_error) == 32 && offsetof(MatrixClassRecord, vector) == 36);
 static_assert(offsetof(MatrixClassRecord, error_code) == 40 && offsetof(MatrixClassRecord, leaf_level) == 48);
