@@ -220,10 +220,7 @@ private:
         controls_ = matrix_->controls(state);
         const hm::Layout l0 = layout_.layout(0, 1);
         block_regs_ = block_registers(controls_, layout_.root_for(l0));
-        hm::Combination probe{};
-        probe.mode = mode_;
-        probe.controls = controls_;
-        pkru_ = hm::pkru_value(probe);
+        pkru_ = hm::pkru_value(controls_);
         block_ctx_ = Context::from_registers(block_regs_, cpu_);
         live_ = false;
         next_ = first;
