@@ -250,8 +250,8 @@ private:
         const unsigned batch = layout_.batch();
         for (; next_ < block_end_ && filled_ < batch; next_ += job_.stride) {
             block_last_ = next_;
-            const hm::Combination c = matrix_->decode(next_);
-            if (const hm::Rule rule = hm::legality(*matrix_, c); rule != hm::Rule::legal) {
+            const hm::Combination c = combination_at(next_);
+            if (const hm::Rule rule = group_rule_is_legal(c); rule != hm::Rule::legal) {
                 skip_illegal(rule);
                 continue;
             }
@@ -277,6 +277,23 @@ private:
             ++filled_;
         }
     }
+
+    /// The combination at `index`: a whole decode for a new access group, else the last one with its access changed.
+    hm::Combination combination_at(std::uint64_t index) {
+        const std::uint64_t group = hm::divmod(index, hm::kAccessGroup).quotient;
+        if (group == cached_group_) {
+            hm::Combination c = cached_;
+            matrix_->set_access(c, index);
+            group_rule_ = hm::legality_in_group(cached_rule_, c);
+            return c;
+        }
+        cached_ = matrix_->decode(index);
+        cached_group_ = group;
+        cached_rule_ = hm::legality(*matrix_, cached_);
+        group_rule_ = cached_rule_;
+        return cached_;
+    }
+    hm::Rule group_rule_is_legal(const hm::Combination&) const { return group_rule_; }
 
     /// Counts the selected indices `rule` removes from next_ on (illegal_run) and moves next_ to the last of them.
     void skip_illegal(hm::Rule rule) {
@@ -609,6 +626,9 @@ private:
     IdentityMemory memory_{};
     Frames frames_{0, 0};
     BatchLayout layout_{PagingMode::long4, 0, 1, 0, 0};
+    hm::Combination cached_{};  ///< the last whole decode (combination_at)
+    std::uint64_t cached_group_ = ~std::uint64_t{0};
+    hm::Rule cached_rule_ = hm::Rule::legal, group_rule_ = hm::Rule::legal;
     Slot* slots_ = nullptr;
     FastAccess* fast_ = nullptr;  ///< the 64-bit world's batch of explicit accesses
     const hm::Matrix* matrix_ = nullptr;

@@ -520,3 +520,23 @@ TEST(MatrixSpace, IllegalRunsHoldOnlyRemovedCombinations) {
         EXPECT_GT(jumped, end / 2) << to_string(mode);
     }
 }
+
+// Within an access group only the access digits change: set_access on another index's combination of the group gives
+// decode's combination, and legality_in_group from the group's first rule gives legality's answer.
+TEST(MatrixSpace, AnAccessGroupDiffersOnlyInItsAccess) {
+    for (PagingMode mode : kPagingModes) {
+        const Matrix m(mode, Space::standard);
+        const Permutation order(m.count() / kAccessGroup, 7);
+        for (std::uint64_t k = 0; k < 2000; ++k) {
+            const std::uint64_t first = order[k] * kAccessGroup;
+            const Combination head = m.decode(first);
+            const Rule head_rule = legality(m, head);
+            for (std::uint32_t a = 0; a < kAccessGroup; ++a) {
+                Combination c = head;
+                m.set_access(c, first + a);
+                ASSERT_EQ(c, m.decode(first + a)) << to_string(mode) << " index " << first + a;
+                ASSERT_EQ(legality_in_group(head_rule, c), legality(m, c)) << to_string(mode) << " index " << first + a;
+            }
+        }
+    }
+}

@@ -113,6 +113,9 @@ constexpr EntryFacts shared_table_facts(PagingMode mode, unsigned leaf_level) {
     return u;
 }
 
+/// The access digits end every segment (the fastest group): this many combinations differ only in the access.
+inline constexpr std::uint32_t kAccessGroup = 3 * 2 * 2 * 2;
+
 constexpr void push_access_digits(DigitList& d) {
     d.push(Digit::access_type, 3);
     d.push(Digit::cpl, 2);

@@ -36,9 +36,45 @@ constexpr LastDigit last_digit_read(Rule rule, const DigitList& digits) {
                 if (digits.dims[i].digit == Digit::table_key) last = Digit::table_key;
             return {false, last};
         }
-        default:  // the access rules read the fastest digits
+        default:  // the access rules read the fastest digits: access_run() finds the next legal access
             return {false, Digit::ac};
     }
+}
+
+/// The access rules read only the access digits (the fastest group) and the control state: from access value `at`
+/// of a segment's access group (its digits `first`..count-1, slowest first), how many values on are removed.
+constexpr std::uint64_t access_run(const Matrix& m, const Controls& k, const DigitList& digits, unsigned first,
+                                   std::uint64_t at, std::uint64_t group) {
+    std::uint64_t v = at + 1;
+    for (; v < group; ++v) {
+        Combination c{};
+        c.mode = m.mode();
+        c.controls = k;
+        std::uint64_t rest = v;
+        for (unsigned i = digits.count; i-- > first;) {
+            const DivMod qr = divmod(rest, digits.dims[i].radix);
+            const std::uint32_t value = static_cast<std::uint32_t>(qr.remainder);
+            rest = qr.quotient;
+            switch (digits.dims[i].digit) {
+                case Digit::access_type:
+                    c.access.type = static_cast<AccessType>(value);
+                    break;
+                case Digit::cpl:
+                    c.access.cpl = value != 0 ? 3 : 0;
+                    break;
+                case Digit::implicit:
+                    c.access.implicit = value != 0;
+                    break;
+                case Digit::ac:
+                    c.access.ac = value != 0;
+                    break;
+                default:
+                    break;
+            }
+        }
+        if (access_rule(c.access, k) == Rule::legal) break;
+    }
+    return v - at;
 }
 
 }  // namespace detail
@@ -53,6 +89,17 @@ constexpr std::uint64_t illegal_run(const Matrix& m, std::uint64_t index, Rule r
     const Segment& seg = block.segment[s];
     const detail::LastDigit last = detail::last_digit_read(rule, seg.digits);
     if (last.whole) return seg.size - offset;
+    if (is_access_rule(rule)) {
+        unsigned first = seg.digits.count;  // the access group: the trailing access digits
+        std::uint64_t group = 1;
+        while (first > 0 &&
+               (seg.digits.dims[first - 1].digit == Digit::access_type ||
+                seg.digits.dims[first - 1].digit == Digit::cpl || seg.digits.dims[first - 1].digit == Digit::implicit ||
+                seg.digits.dims[first - 1].digit == Digit::ac))
+            group *= seg.digits.dims[--first].radix;
+        const std::uint64_t at = divmod(offset, group).remainder;
+        return detail::access_run(m, m.controls(divmod(index, block.size).quotient), seg.digits, first, at, group);
+    }
     std::uint64_t group = 1;  // the product of the radices after the last digit read
     for (unsigned i = seg.digits.count; i-- > 0;) {
         if (seg.digits.dims[i].digit == last.digit) break;

@@ -148,6 +148,19 @@ constexpr Rule legality(const Matrix& m, const Combination& c) {
     return detail::access_rule(c.access, k);
 }
 
+/// Whether `r` is one of the access rules (they read only the access digits and the control state).
+constexpr bool is_access_rule(Rule r) {
+    return r == Rule::implicit_fetch || r == Rule::implicit_write || r == Rule::implicit_at_cpl0 ||
+           r == Rule::ac_without_effect;
+}
+
+/// legality() of a combination whose access group (the same digits but the access) is known to be `group_rule`'s:
+/// when that is legal or an access rule, only the access rules decide; otherwise the group's rule stands.
+constexpr Rule legality_in_group(Rule group_rule, const Combination& c) {
+    if (group_rule != Rule::legal && !is_access_rule(group_rule)) return group_rule;
+    return detail::access_rule(c.access, c.controls);
+}
+
 /// The same, building the Matrix of `c`'s mode in `space` (a loop should keep one Matrix).
 constexpr Rule legality(const Combination& c, Space space) {
     return legality(Matrix(c.mode, space), c);

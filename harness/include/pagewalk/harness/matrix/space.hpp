@@ -306,6 +306,16 @@ public:
         return c;
     }
 
+    /// The combination at `index` from `c`, the one at another index of the same access group (index / kAccessGroup):
+    /// only the access digits change — what a loop over consecutive indices needs instead of a whole decode.
+    constexpr void set_access(Combination& c, std::uint64_t index) const {
+        DigitList access;
+        push_access_digits(access);
+        std::uint32_t digits[DigitList::capacity] = {};
+        detail::split_digits(access, divmod(index, kAccessGroup).remainder, digits);
+        for (unsigned i = 0; i < access.count; ++i) detail::apply(c, tables_, space_, access.dims[i], digits[i]);
+    }
+
     /// The index of `c` (the inverse of decode for every combination decode gives); count() if `c` is not one.
     constexpr std::uint64_t encode(const Combination& c) const {
         if (c.mode != mode_) return count();
