@@ -529,7 +529,7 @@ TEST(MatrixSpace, AnAccessGroupDiffersOnlyInItsAccess) {
         const Permutation order(m.count() / kAccessGroup, 7);
         for (std::uint64_t k = 0; k < 2000; ++k) {
             const std::uint64_t first = order[k] * kAccessGroup;
-            const Combination head = m.decode(first);
+            const Combination head = m.decode(first + k % kAccessGroup);  // the loop's first visit: any of the group
             const Rule head_rule = legality(m, head);
             for (std::uint32_t a = 0; a < kAccessGroup; ++a) {
                 Combination c = head;
