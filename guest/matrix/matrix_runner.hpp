@@ -169,16 +169,20 @@ private:
         fast_ = reinterpret_cast<FastAccess*>(slots_ + kMaxBatch);
         if (mode_ == PagingMode::pae) {
             // Every slot's PDPT maps the guest through PDPTE 0, as the identity root does.
-            std::uint64_t pdpte0 = 0;
-            memory_.read_entry(EntryLocation{id.root, 0, 0, 3, 8}, pdpte0);
+            memory_.read_entry(EntryLocation{id.root, 0, 0, 3, 8}, pdpte0_);
             const hm::Layout l = layout_.layout(0, 1);
-            for (unsigned i = 0; i < 4; ++i)
-                memory_.write_entry(EntryLocation{l.table_pa[3], 0, static_cast<std::uint16_t>(i), 3, 8},
-                                    i == 0 ? pdpte0 : 0);
-            regs.cr3 = l.table_pa[3];
+            reset_pdpt(l.table_pa[3]);  // the guest runs on the identity root; a batch loads the slot's PDPT
         }
         const arch::Trap t = p_.enter(regs);
         return !t.taken;
+    }
+
+    /// PAE: a PDPT holding only the guest's identity PDPTE 0, as made — written again before each use, because a CPU
+    /// may write its PDPT (QEMU 7.2 sets bit 5 of a PDPTE it walked through, known deviation qemu-pae-pdpte-accessed),
+    /// and a later PDPTE load must not see that.
+    void reset_pdpt(std::uint64_t pdpt) {
+        for (unsigned i = 0; i < 4; ++i)
+            memory_.write_entry(EntryLocation{pdpt, 0, static_cast<std::uint16_t>(i), 3, 8}, i == 0 ? pdpte0_ : 0);
     }
 
     /// The registers of control state `c` on the guest's own base.
@@ -199,7 +203,10 @@ private:
     /// EFER, CR4, CR0 and PKRU of a block. PAE: from the identity root, whose PDPTEs are valid — a CR4 write that
     /// changes PSE or SMEP loads the PDPTE registers (SDM Vol. 3A §4.4.1), and the slot's PDPT may hold a reserved bit.
     bool write_controls(const ControlRegisters& r, std::uint32_t pkru) {
-        if (mode_ == PagingMode::pae) p_.write_cr3(layout_.identity_root());
+        if (mode_ == PagingMode::pae) {
+            reset_pdpt(layout_.identity_root());
+            p_.write_cr3(layout_.identity_root());
+        }
         p_.write_efer(r.efer);
         arch::Trap t = p_.write_cr4(r.cr4);
         current_cr4_ = r.cr4;
@@ -266,6 +273,7 @@ private:
                 ++tally_.inapplicable;
                 continue;
             }
+            if (mode_ == PagingMode::pae) reset_pdpt(s.layout.table_pa[3]);
             write_entries(c, in);
             const std::uint64_t qword = layout_.data_qword(filled_);
             s.tag = data_tag(qword);
@@ -601,6 +609,12 @@ private:
     /// Runs `fn` where it is cheapest: at CPL 3 over the boot identity map in 4-level paging (with SMEP, SMAP and
     /// PKE off meanwhile: the runner's own code is supervisor code there), else called as is.
     void offline(void (*fn)(void*)) {
+        if (mode_ == PagingMode::pae && live_) {
+            // Off the slot's PDPT, which the offline phases rewrite and predict from: a CPU that walks through the
+            // PDPT in memory (QEMU 7.2) would set bit 5 of its PDPTEs meanwhile (qemu-pae-pdpte-accessed).
+            reset_pdpt(layout_.identity_root());
+            p_.write_cr3(layout_.identity_root());
+        }
         if (Platform::code_bits != 64 || mode_ != PagingMode::long4) {
             fn(this);
             return;
@@ -638,6 +652,7 @@ private:
     std::uint32_t pkru_ = 0;
     bool live_ = false, pae_gp_ = false;
     std::uint64_t current_cr4_ = 0;  ///< CR4 as last written
+    std::uint64_t pdpte0_ = 0;       ///< PAE: the identity map's PDPTE 0
     std::uint64_t next_ = 0, block_end_ = 0, block_first_ = 0, block_last_ = 0;
     unsigned filled_ = 0;
     Tally tally_{}, total_{};
