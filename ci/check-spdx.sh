@@ -17,7 +17,7 @@ while IFS= read -r -d '' f; do
     esac
     [[ -L "$f" ]] && continue
     licence='MIT OR Apache-2.0'
-    [[ "$f" == guest/report/font8x16.hpp ]] && licence='OFL-1.1'
+    [[ "$f" == harness/include/pagewalk/harness/font8x16.hpp ]] && licence='OFL-1.1'
     if ! head -n 3 -- "$f" | grep -q "SPDX-License-Identifier: $licence"; then
         echo "no SPDX-License-Identifier: $licence line at the top of $f"
         missing=1

@@ -2,19 +2,14 @@
 // pagewalk guest: the C++ side of every exception (vectors 0-31) in 64-bit mode.
 //
 // Inside try_call / try_user: capture the trap and resume at the recovery point (arch/trap.S). Outside: an
-// unexpected exception — report it (expected = 0), send the final record with status panic, and exit.
-#include <pagewalk/harness/ports.hpp>
-
+// unexpected exception — captured here, reported and ended through the hooks the layer above registers
+// (arch::unexpected_trap_hooks, report/unexpected_trap.cpp).
 #include "arch/cpu.hpp"
 #include "arch/trap.hpp"
-#include "report/reporter.hpp"
-#include "report/screen.hpp"
-#include "report/trap_record.hpp"
 
 extern "C" {
 extern char pw_boot_pml4[], pw_boot_pml5[];  // boot/page_tables.S
 extern std::uint32_t pw_recovery_armed;
-extern pagewalk::guest::BootContext pw_boot_context;
 extern const char pw_user_return[];
 [[noreturn]] void pw_recover(std::uint64_t result);
 std::uint64_t pw_try_call(pagewalk::guest::arch::GuardedFn fn, void* arg);
@@ -66,15 +61,17 @@ extern "C" void pw_exception64(guest::arch::ExceptionFrame* f) {
         guest::arch::g_last_trap = guest::arch::capture(*f);
         pw_recover(1);
     }
-    guest::Reporter r(&pw_boot_context.reporter);
-    if (guest::arch::g_in_unexpected) r.exit(harness::ExitStatus::panic);  // fault while reporting a fault
+    const guest::arch::UnexpectedTrapHooks& report = guest::arch::unexpected_trap_hooks;
+    if (guest::arch::g_in_unexpected) {  // an exception while handling one
+        report.abort();
+        guest::arch::halt_forever();
+    }
     guest::arch::g_in_unexpected = true;
     const guest::arch::Trap t = guest::arch::capture(*f);
-    guest::send_trap(r, t, 64, 0, false);
+    report.record(t, 64);
     // The guest's own identity map again (a scenario's tables do not map the screen), in the current paging depth.
     const bool la57 = (guest::arch::read_cr4() & cr4::la57) != 0;
     guest::arch::write_cr3(reinterpret_cast<std::uintptr_t>(la57 ? pw_boot_pml5 : pw_boot_pml4));
-    guest::panic_on_screen(r, t.vector, t.error_code, t.rip, t.cr2);
-    r.final(0, harness::ExitStatus::panic);
-    r.exit(harness::ExitStatus::panic);
+    report.panic(t);
+    guest::arch::halt_forever();
 }

@@ -41,6 +41,20 @@ Trap try_call(GuardedFn fn, void* arg);
 /// PW_USER_CODE. `ac` sets EFLAGS.AC for the call (SMAP scenarios; set through IRETQ, not STAC).
 Trap try_user(GuardedFn fn, void* arg, bool ac = false);
 
+/// What becomes of an exception nobody guarded against (arch/exception.cpp, arch32/exception32.cpp). arch/ captures
+/// it and returns to the guest's own address space; what is reported, and how the guest stops, is the business of
+/// the layer above, which registers these hooks by defining `unexpected_trap_hooks` (report/unexpected_trap.cpp):
+/// arch/ includes nothing of that layer.
+struct UnexpectedTrapHooks {
+    /// Sends the exception record (still in the address space the trap happened in).
+    void (*record)(const Trap& t, std::uint8_t code_bits);
+    /// Shows the trap, sends the final record (status panic) and exits; does not return.
+    void (*panic)(const Trap& t);
+    /// An exception while handling one: exits at once (status panic); does not return.
+    void (*abort)();
+};
+extern const UnexpectedTrapHooks unexpected_trap_hooks;
+
 /// True for vectors that push an error code (SDM Vol. 3A Table 6-1).
 constexpr bool has_error_code(std::uint64_t vector) {
     return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21 || vector == 29 ||

@@ -3,14 +3,10 @@
 // arch::try_call / arch::try_user (arch/trap.hpp).
 //
 // Inside try_call / try_user: capture the trap and resume at the recovery point (arch32/trap32.S). Outside: an
-// unexpected exception — report it (expected = 0, code_bits 32), send the final record with status panic, exit.
-#include <pagewalk/harness/ports.hpp>
-
+// unexpected exception — captured here, reported and ended through the hooks the layer above registers
+// (arch::unexpected_trap_hooks, report/unexpected_trap.cpp).
 #include "arch/cpu.hpp"
 #include "arch/trap.hpp"
-#include "report/reporter.hpp"
-#include "report/screen.hpp"
-#include "report/trap_record.hpp"
 
 namespace pagewalk::guest::arch32 {
 
@@ -29,7 +25,6 @@ static_assert(sizeof(ExceptionFrame32) == 17 * 4);
 
 extern "C" {
 extern std::uint32_t pw_recovery32_armed;
-extern pagewalk::guest::BootContext pw_boot_context;
 extern const char pw_user_return32[];
 [[noreturn]] void pw_recover32(std::uint32_t result);
 std::uint32_t pw_try_call32(pagewalk::guest::arch::GuardedFn fn, void* arg);
@@ -83,14 +78,16 @@ extern "C" void pw_exception32(guest::arch32::ExceptionFrame32* f) {
         guest::arch::g_last_trap = guest::arch::capture(*f);
         pw_recover32(1);
     }
-    guest::Reporter r(&pw_boot_context.reporter);
-    if (guest::arch::g_in_unexpected) r.exit(harness::ExitStatus::panic);  // fault while reporting a fault
+    const guest::arch::UnexpectedTrapHooks& report = guest::arch::unexpected_trap_hooks;
+    if (guest::arch::g_in_unexpected) {  // an exception while handling one
+        report.abort();
+        guest::arch::halt_forever();
+    }
     guest::arch::g_in_unexpected = true;
     const guest::arch::Trap t = guest::arch::capture(*f);
-    guest::send_trap(r, t, 32, 0, false);
+    report.record(t, 32);
     // Paging off (this code is identity-mapped): a scenario's tables do not map the screen.
     guest::arch::write_cr0(guest::arch::read_cr0() & ~guest::arch::ureg{0x8000'0000u});
-    guest::panic_on_screen(r, t.vector, t.error_code, t.rip, t.cr2);
-    r.final(0, harness::ExitStatus::panic);
-    r.exit(harness::ExitStatus::panic);
+    report.panic(t);
+    guest::arch::halt_forever();
 }

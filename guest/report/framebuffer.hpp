@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest: text on a linear framebuffer (what GRUB sets up on a UEFI boot, or on a BIOS boot through VBE,
-// when the multiboot2 header asks for one): the 8×16 glyphs of report/font8x16.hpp, each pixel drawn as a scale ×
+// when the multiboot2 header asks for one): the 8×16 glyphs of harness/font8x16.hpp, each pixel drawn as a scale ×
 // scale square so that text stays legible on high-resolution screens, in the VGA text mode's 16 colours.
 //
 // Header-only and free of hardware access so that the host's unit tests draw into an ordinary array
@@ -9,40 +9,27 @@
 #pragma once
 
 #include <cstdint>
+#include <pagewalk/harness/font8x16.hpp>
+#include <pagewalk/harness/text_screen.hpp>
 
 #include "report/boot_context.hpp"
-#include "report/font8x16.hpp"
 
 namespace pagewalk::guest {
 
-struct Rgb {
-    std::uint8_t r, g, b;
-};
-
-/// The VGA text mode's 16 colours (the default DAC values of IBM VGA mode 3), indexed by attribute nibble.
-inline constexpr Rgb kVgaPalette[16] = {{0, 0, 0},     {0, 0, 170},    {0, 170, 0},    {0, 170, 170},
-                                        {170, 0, 0},   {170, 0, 170},  {170, 85, 0},   {170, 170, 170},
-                                        {85, 85, 85},  {85, 85, 255},  {85, 255, 85},  {85, 255, 255},
-                                        {255, 85, 85}, {255, 85, 255}, {255, 255, 85}, {255, 255, 255}};
-
-/// The text grid's rule: the largest integer glyph scale that still leaves kMinColumns × kMinRows cells (at least
-/// 1), so a 2560×1440 screen gets scale 3 (106 × 30 cells), 1920×1080 scale 2 (120 × 33), 1024×768 scale 1.
-inline constexpr unsigned kMinColumns = 100;
-inline constexpr unsigned kMinRows = 30;
+// The colours, glyphs and grid rule are the harness's: the host's screenshot check draws the same cells.
+namespace font = harness::font;
+using harness::kVgaPalette;
+using harness::Rgb;
 
 /// Fills `fb` for a framebuffer of these dimensions and pixel format; false when the screen cannot draw on it (not
 /// 24 or 32 bits per pixel, a field outside the pixel, or smaller than 80 × 25 cells of 8 × 16).
 inline bool configure_framebuffer(FramebufferState& fb, std::uint64_t address, std::uint32_t pitch, std::uint32_t width,
                                   std::uint32_t height, std::uint8_t bpp, const std::uint8_t (&fields)[6]) {
     fb = {};
-    if ((bpp != 24 && bpp != 32) || address == 0 || width < 80 * font::kWidth || height < 25 * font::kHeight ||
-        pitch < width * (bpp / 8u))
-        return false;
+    const std::optional<harness::TextGrid> grid = harness::text_grid(width, height);
+    if ((bpp != 24 && bpp != 32) || address == 0 || !grid || pitch < width * (bpp / 8u)) return false;
     for (unsigned i = 0; i < 6; i += 2)
         if (fields[i + 1] == 0 || fields[i + 1] > 8 || fields[i] + fields[i + 1] > bpp) return false;
-    unsigned scale = 1;
-    while (width / ((scale + 1) * font::kWidth) >= kMinColumns && height / ((scale + 1) * font::kHeight) >= kMinRows)
-        ++scale;
     fb.address = address;
     fb.pitch = pitch;
     fb.width = width;
@@ -54,9 +41,9 @@ inline bool configure_framebuffer(FramebufferState& fb, std::uint64_t address, s
     fb.green_size = fields[3];
     fb.blue_position = fields[4];
     fb.blue_size = fields[5];
-    fb.scale = static_cast<std::uint8_t>(scale);
-    fb.columns = static_cast<std::uint16_t>(width / (scale * font::kWidth));
-    fb.rows = static_cast<std::uint16_t>(height / (scale * font::kHeight));
+    fb.scale = grid->scale;
+    fb.columns = grid->columns;
+    fb.rows = grid->rows;
     return true;
 }
 

@@ -18,7 +18,7 @@
 namespace pagewalk::host::cli {
 namespace {
 
-/// What `boot --test` can run: the guest's pw.test= programs (guest/boot/main32.cpp, main64.cpp, selftest/).
+/// What `boot --test` can run: the guest's pw.test= programs (guest/main/main32.cpp, main64.cpp, selftest/).
 const std::vector<std::string> kGuestTests = {"selftest",       "selftest32",     "selftest-pae",  "bench",
                                               "la57",           "program",        "inspect-32bit", "inspect-pae",
                                               "inspect-4level", "inspect-5level", "triple-fault",  "hang",

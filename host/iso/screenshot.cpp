@@ -2,9 +2,10 @@
 #include "iso/screenshot.hpp"
 
 #include <fstream>
+#include <pagewalk/harness/font8x16.hpp>
+#include <pagewalk/harness/text_screen.hpp>
 #include <sstream>
 
-#include "report/framebuffer.hpp"
 #include "util/process.hpp"
 
 namespace pagewalk::host::iso {
@@ -27,25 +28,24 @@ Expected<Image> read_ppm(const std::string& path) {
 }
 
 std::optional<TextGrid> text_grid(unsigned width, unsigned height) {
-    // The guest's rule for a 32-bit framebuffer of this size (the pixel format does not change the grid).
-    guest::FramebufferState fb{};
-    const std::uint8_t fields[6] = {16, 8, 8, 8, 0, 8};
-    if (!guest::configure_framebuffer(fb, 0x1000, width * 4, width, height, 32, fields)) return std::nullopt;
-    return TextGrid{fb.columns, fb.rows, fb.scale};
+    // The guest's rule (the pixel format does not change the grid).
+    const std::optional<harness::TextGrid> grid = harness::text_grid(width, height);
+    if (!grid) return std::nullopt;
+    return TextGrid{grid->columns, grid->rows, grid->scale};
 }
 
 std::optional<unsigned> find_text_row(const Image& image, const std::string& text, std::uint8_t attr) {
     const std::optional<TextGrid> grid = text_grid(image.width, image.height);
     if (!grid || text.size() > grid->columns) return std::nullopt;
-    const unsigned s = grid->scale, cw = s * guest::font::kWidth, ch = s * guest::font::kHeight;
-    const guest::Rgb fg = guest::kVgaPalette[attr & 15], bg = guest::kVgaPalette[(attr >> 4) & 7];
+    const unsigned s = grid->scale, cw = s * harness::font::kWidth, ch = s * harness::font::kHeight;
+    const harness::Rgb fg = harness::kVgaPalette[attr & 15], bg = harness::kVgaPalette[(attr >> 4) & 7];
     auto matches = [&](unsigned row) {
         for (std::size_t i = 0; i < text.size(); ++i) {
-            const std::uint8_t* glyph = guest::font::glyph(text[i]);
+            const std::uint8_t* glyph = harness::font::glyph(text[i]);
             for (unsigned y = 0; y < ch; ++y)
                 for (unsigned x = 0; x < cw; ++x) {
                     const bool on = (glyph[y / s] & (0x80u >> (x / s))) != 0;
-                    const guest::Rgb want = on ? fg : bg;
+                    const harness::Rgb want = on ? fg : bg;
                     const std::size_t at =
                         (std::size_t{row * ch + y} * image.width + static_cast<unsigned>(i) * cw + x) * 3;
                     if (image.rgb[at] != want.r || image.rgb[at + 1] != want.g || image.rgb[at + 2] != want.b)

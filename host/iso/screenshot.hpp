@@ -26,7 +26,8 @@ Expected<Image> read_ppm(const std::string& path);
 /// characters are exactly `text` in VGA attribute `attr` — every pixel of every glyph. nullopt when no row has it.
 std::optional<unsigned> find_text_row(const Image& image, const std::string& text, std::uint8_t attr);
 
-/// The guest's text grid on this screen: columns, rows and glyph scale (guest/report/framebuffer.hpp's rule).
+/// The guest's text grid on this screen: columns, rows and glyph scale (the rule of harness/text_screen.hpp, which the
+/// guest uses).
 struct TextGrid {
     unsigned columns = 0, rows = 0, scale = 0;
 };

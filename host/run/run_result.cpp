@@ -118,6 +118,12 @@ std::string hex(std::uint64_t v) {
     return b;
 }
 
+/// A program's mode byte as its name ("?" for a value no mode with paging on has).
+const char* mode_name(std::uint8_t value) {
+    const auto m = paging_mode_from_value(value);
+    return m ? to_string(*m) : "?";
+}
+
 const char* vector_name(unsigned v) {
     static const char* const names[32] = {"#DE", "#DB",    "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
                                           "#DF", "#MF(9)", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
@@ -125,6 +131,14 @@ const char* vector_name(unsigned v) {
                                           "#24", "#25",    "#26", "#27", "#HV", "#VC", "#SX", "#31"};
     return v < 32 ? names[v] : "?";
 }
+
+/// By harness::AccessKind.
+const char* const kAccessKindNames[] = {"read", "write", "fetch"};
+static_assert(std::size(kAccessKindNames) == static_cast<std::size_t>(harness::AccessKind::fetch) + 1,
+              "one name per AccessKind");
+/// By harness::ProgramVerdict (0: none).
+const char* const kVerdictNames[] = {"?", "PASS", "FAIL", "SKIP", "ERROR"};
+static_assert(std::size(kVerdictNames) == harness::kMaxProgramVerdict + 1u, "one name per ProgramVerdict");
 
 std::string pf_bits(std::uint64_t e) {
     // #PF error code (Intel SDM Vol. 3A §4.7, Figure 4-12).
@@ -190,14 +204,13 @@ std::string format_record(const harness::DecodedRecord& r) {
           << " cr3=" << hex(ri->cr3) << " cr4=" << hex(ri->cr4) << " efer=" << hex(ri->efer)
           << " pkru=" << hex(ri->pkru) << " cpuid_features=" << hex(ri->cpu_features);
     } else if (const auto* an = r.announce()) {
-        static const char* const kinds[] = {"read", "write", "fetch"};
-        o << "announce step " << an->step << ": " << ((an->access_flags & 2) ? "implicit " : "") << kinds[an->kind % 3]
-          << " " << hex(an->va) << " cpl " << int{an->cpl} << ((an->access_flags & 1) ? " ac" : "") << " predicted "
-          << format_prediction(an->prediction);
+        o << "announce step " << an->step << ": " << ((an->access_flags & 2) ? "implicit " : "")
+          << kAccessKindNames[an->kind % std::size(kAccessKindNames)] << " " << hex(an->va) << " cpl " << int{an->cpl}
+          << ((an->access_flags & 1) ? " ac" : "") << " predicted " << format_prediction(an->prediction);
     } else if (const auto* a = r.access()) {
-        static const char* const kinds[] = {"read", "write", "fetch"};
-        o << "access step " << a->step << ": " << ((a->access_flags & 2) ? "implicit " : "") << kinds[a->kind % 3]
-          << " " << hex(a->va) << " cpl " << int{a->cpl} << ((a->access_flags & 1) ? " ac" : "") << " → ";
+        o << "access step " << a->step << ": " << ((a->access_flags & 2) ? "implicit " : "")
+          << kAccessKindNames[a->kind % std::size(kAccessKindNames)] << " " << hex(a->va) << " cpl " << int{a->cpl}
+          << ((a->access_flags & 1) ? " ac" : "") << " → ";
         if (a->outcome == 0)
             o << "ok value=" << hex(a->value);
         else
@@ -225,16 +238,13 @@ std::string format_record(const harness::DecodedRecord& r) {
                 o << "ok";
         }
     } else if (const auto* b = r.program_begin()) {
-        static const char* const modes[] = {"?", "32bit", "pae", "4level", "5level"};
         o << "program_begin module " << b->module_index + 1 << "/" << b->module_count << ": scenario " << b->scenario_id
-          << " " << modes[b->mode <= 4 ? b->mode : 0] << " '" << std::string(b->name, strnlen(b->name, sizeof b->name))
-          << "' " << b->module_bytes << " bytes at " << hex(b->module_start) << ", " << int{b->code_bits}
-          << "-bit world";
+          << " " << mode_name(b->mode) << " '" << std::string(b->name, strnlen(b->name, sizeof b->name)) << "' "
+          << b->module_bytes << " bytes at " << hex(b->module_start) << ", " << int{b->code_bits} << "-bit world";
     } else if (const auto* pe = r.program_end()) {
-        static const char* const verdicts[] = {"?", "PASS", "FAIL", "SKIP", "ERROR"};
         o << "program_end module " << pe->module_index + 1 << ": scenario " << pe->scenario_id << " "
-          << verdicts[pe->verdict <= 4 ? pe->verdict : 0] << " (" << pe->steps_executed << " steps run, "
-          << pe->steps_judged << " judged, " << pe->steps_failed << " failed";
+          << kVerdictNames[pe->verdict <= harness::kMaxProgramVerdict ? pe->verdict : 0] << " (" << pe->steps_executed
+          << " steps run, " << pe->steps_judged << " judged, " << pe->steps_failed << " failed";
         if (pe->steps_failed != 0) o << ", first " << pe->first_failed_step << " checks " << hex(pe->failed_checks);
         if (pe->reason != 0) o << ", reason " << int{pe->reason} << " detail " << hex(pe->detail);
         o << ")";

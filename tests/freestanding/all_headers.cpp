@@ -11,6 +11,11 @@
 
 namespace {
 
+// pagewalk::Level is a constexpr strong type in both widths (tests/walker/level_test.cpp has the rest).
+static_assert(pagewalk::kPml5e.next_lower() == pagewalk::kPml4e && pagewalk::kPte.next_lower().value() == 0);
+static_assert(pagewalk::shape(pagewalk::PagingMode::pae).at(pagewalk::kPdpte).index_bits == 2 &&
+              sizeof(pagewalk::Level) == 1);
+
 // Results go here so that the optimiser keeps the calls.
 volatile std::uint64_t sink;
 

@@ -181,6 +181,7 @@ public:
     constexpr const ControlRegisters& registers() const { return regs_; }
     constexpr const CpuFeatures& cpu() const { return cpu_; }
     constexpr const LevelRule& rule(unsigned level) const { return rules_[level]; }
+    constexpr const LevelRule& rule(Level level) const { return rules_[level.value()]; }
 
     /// Physical address of the top-level table (PML5, PML4, PAE PDPT or 32-bit page directory).
     constexpr std::uint64_t root() const { return root_; }

@@ -70,6 +70,42 @@ constexpr std::optional<PagingMode> paging_mode_from_value(std::uint8_t value, b
     return std::nullopt;
 }
 
+/// A paging-structure level, numbered from the bottom as the SDM does (Vol. 3A §4.2, §4.5): 1 = page table
+/// (PTE), 2 = page directory (PDE), 3 = page-directory-pointer table (PDPTE), 4 = PML4, 5 = PML5. The one way
+/// new runtime code names a level: it cannot be mixed up with an index, a count or a table depth, and it reads
+/// the same as the SDM (`kPde.next_lower() == kPte`). Level 0 (below the PTE) is what next_lower() gives at the
+/// bottom: not valid(), the end of a walk down.
+class Level {
+public:
+    static constexpr unsigned kMax = 5;  ///< PML5E: the highest level of any mode (5-level paging)
+
+    constexpr explicit Level(unsigned value) : value_(static_cast<std::uint8_t>(value)) {}
+
+    [[nodiscard]] constexpr unsigned value() const { return value_; }
+    /// 1 … kMax: a level some mode has.
+    [[nodiscard]] constexpr bool valid() const { return value_ >= 1 && value_ <= kMax; }
+    /// The level of the tables this level's entries reference (Level{0} below the PTE).
+    [[nodiscard]] constexpr Level next_lower() const { return Level{value_ > 0 ? value_ - 1u : 0u}; }
+    /// The level of the table whose entries reference this level's tables.
+    [[nodiscard]] constexpr Level next_higher() const { return Level{value_ + 1u}; }
+
+    friend constexpr bool operator==(Level a, Level b) { return a.value_ == b.value_; }
+    friend constexpr bool operator!=(Level a, Level b) { return a.value_ != b.value_; }
+    friend constexpr bool operator<(Level a, Level b) { return a.value_ < b.value_; }
+    friend constexpr bool operator<=(Level a, Level b) { return a.value_ <= b.value_; }
+    friend constexpr bool operator>(Level a, Level b) { return a.value_ > b.value_; }
+    friend constexpr bool operator>=(Level a, Level b) { return a.value_ >= b.value_; }
+
+private:
+    std::uint8_t value_;
+};
+
+inline constexpr Level kPte{1};    ///< page table entry (SDM: PTE)
+inline constexpr Level kPde{2};    ///< page-directory entry
+inline constexpr Level kPdpte{3};  ///< page-directory-pointer-table entry
+inline constexpr Level kPml4e{4};  ///< PML4 entry
+inline constexpr Level kPml5e{5};  ///< PML5 entry
+
 /// The SDM's name for the entry of a level in a mode ("PML4E", "PDPTE", "PDE", "PTE").
 constexpr const char* entry_name(unsigned level) {
     switch (level) {
@@ -85,6 +121,10 @@ constexpr const char* entry_name(unsigned level) {
             return "PML5E";
     }
     return "?";
+}
+
+constexpr const char* entry_name(Level level) {
+    return entry_name(level.value());
 }
 
 /// The geometry of one level: which linear-address bits index it.
@@ -109,6 +149,11 @@ struct ModeShape {
     LevelShape level[6] = {};      // indexed by level number, 1..levels
 
     constexpr const LevelShape& at(unsigned l) const { return level[l]; }
+    constexpr const LevelShape& at(Level l) const { return level[l.value()]; }
+    /// The level of the top-level table (the one CR3 references; Level{0} when paging is disabled).
+    constexpr Level top() const { return Level{levels}; }
+    /// Whether the mode has entries of level `l`.
+    constexpr bool has(Level l) const { return l.value() >= 1 && l.value() <= levels; }
 
     /// The low `va_bits` bits of `va`: the linear address the walk indexes (in 4/5-level paging bits 63:48 or 63:57
     /// only make an address canonical; 32-bit and PAE paging use 32 bits).
@@ -168,7 +213,7 @@ constexpr std::uint64_t table_address_mask(PagingMode m, unsigned maxphyaddr) {
 /// Per-level facts of a mode, as types. `Entry` is the entry as read (the table form where the level may
 /// hold either); `Leaf` is the entry that maps a page at this level, or `void` where no page can be
 /// mapped; `leaf_needs` says which CPU feature lets PS make a leaf here.
-template <class Mode, unsigned Level>
+template <class Mode, unsigned LevelNumber>
 struct LevelTraits;
 
 enum class LeafFeature : std::uint8_t { never, always, pse, page1gb };
@@ -199,13 +244,13 @@ struct Long5 {
 };
 
 namespace detail {
-template <unsigned Level, class EntryT, class LeafT, LeafFeature Feature>
+template <unsigned LevelNumber, class EntryT, class LeafT, LeafFeature Feature>
 struct LevelFacts {
     using Entry = EntryT;
     using Leaf = LeafT;
-    static constexpr unsigned level = Level;
+    static constexpr unsigned level = LevelNumber;
     static constexpr LeafFeature leaf_needs = Feature;
-    static constexpr const char* name() { return entry_name(Level); }
+    static constexpr const char* name() { return entry_name(LevelNumber); }
 };
 }  // namespace detail
 
@@ -227,7 +272,7 @@ template <> struct LevelTraits<Long4, 1> : LevelTraits<Long5, 1> {};
 // clang-format on
 
 /// The geometry of one level of a mode at compile time.
-template <class Mode, unsigned Level>
-inline constexpr LevelShape level_shape = shape(Mode::id).level[Level];
+template <class Mode, unsigned LevelNumber>
+inline constexpr LevelShape level_shape = shape(Mode::id).level[LevelNumber];
 
 }  // namespace pagewalk

@@ -81,14 +81,14 @@ private:
     bool ok_ = false;
 };
 
-template <class Mode, unsigned Level, TableMemory M>
+template <class Mode, unsigned LevelNumber, TableMemory M>
 class TableWalker;
 
 /// What entry `i` of a table is; see the file comment.
-template <class Mode, unsigned Level, TableMemory M>
+template <class Mode, unsigned LevelNumber, TableMemory M>
 class Next {
 public:
-    using Traits = LevelTraits<Mode, Level>;
+    using Traits = LevelTraits<Mode, LevelNumber>;
     using Entry = typename Traits::Entry;
     using Leaf = typename Traits::Leaf;
 
@@ -107,18 +107,18 @@ public:
     constexpr std::uint64_t va() const { return va_; }
 
     /// The table of the next level. Only above level 1; traps unless `is_table()`.
-    constexpr auto table() const requires(Level > 1) {
+    constexpr auto table() const requires(LevelNumber > 1) {
         if (kind_ != NextKind::table) __builtin_trap();
-        return TableWalker<Mode, Level - 1, M>(*memory_, entry().address(), va_, policy_);
+        return TableWalker<Mode, LevelNumber - 1, M>(*memory_, entry().address(), va_, policy_);
     }
     /// The leaf mapping a page of this level's size. Only where the level can map one; traps unless
     /// `is_huge_page()`.
-    constexpr Leaf huge_page() const requires(Level > 1 && !std::is_void_v<Leaf>) {
+    constexpr Leaf huge_page() const requires(LevelNumber > 1 && !std::is_void_v<Leaf>) {
         if (kind_ != NextKind::huge_page) __builtin_trap();
         return Leaf{static_cast<typename Leaf::raw_type>(raw_)};
     }
     /// The PTE mapping a 4 KiB page. Only at level 1; traps unless `is_page()`.
-    constexpr Leaf page() const requires(Level == 1) {
+    constexpr Leaf page() const requires(LevelNumber == 1) {
         if (kind_ != NextKind::page) __builtin_trap();
         return Leaf{static_cast<typename Leaf::raw_type>(raw_)};
     }
@@ -131,14 +131,14 @@ private:
     LeafPolicy policy_;
 };
 
-/// One table of level `Level` in mode `Mode`, reached through memory `M`.
-template <class Mode, unsigned Level, TableMemory M>
+/// One table of level `LevelNumber` in mode `Mode`, reached through memory `M`.
+template <class Mode, unsigned LevelNumber, TableMemory M>
 class TableWalker {
 public:
-    using Traits = LevelTraits<Mode, Level>;
+    using Traits = LevelTraits<Mode, LevelNumber>;
     using Entry = typename Traits::Entry;
-    static constexpr unsigned level = Level;
-    static constexpr LevelShape shape = level_shape<Mode, Level>;
+    static constexpr unsigned level = LevelNumber;
+    static constexpr LevelShape shape = level_shape<Mode, LevelNumber>;
     static constexpr unsigned entries = shape.entries();
     static constexpr std::uint8_t entry_bytes = sizeof(typename Mode::raw_type);
 
@@ -154,7 +154,7 @@ public:
         return mode_shape.canonical(va_base_ + (std::uint64_t{i % entries} << shape.shift));
     }
     constexpr EntryLocation location(unsigned i) const {
-        return {table_pa_, va_of(i), static_cast<std::uint16_t>(i % entries), static_cast<std::uint8_t>(Level),
+        return {table_pa_, va_of(i), static_cast<std::uint16_t>(i % entries), static_cast<std::uint8_t>(LevelNumber),
                 entry_bytes};
     }
 
@@ -172,12 +172,12 @@ public:
         return EntryRef<Entry, M>(*memory_, location(i));
     }
 
-    constexpr Next<Mode, Level, M> next(unsigned i) const {
+    constexpr Next<Mode, LevelNumber, M> next(unsigned i) const {
         std::uint64_t raw = 0;
         const std::uint64_t va = va_of(i);
         if (!memory_->read_entry(location(i), raw)) return {NextKind::memory_error, 0, memory_, va, policy_};
         if ((raw & entry_bit::present) == 0) return {NextKind::not_present, raw, memory_, va, policy_};
-        if constexpr (Level == 1) {
+        if constexpr (LevelNumber == 1) {
             return {NextKind::page, raw, memory_, va, policy_};
         } else {
             const bool ps = (raw & entry_bit::page_size) != 0;
@@ -185,7 +185,7 @@ public:
             if (!ps || needs == LeafFeature::never) {
                 // PS is reserved in a PML5E/PML4E (SDM §4.5.4) — no 512 GiB or 256 TiB pages. PAE PDPTEs have
                 // no PS bit (bit 7 is reserved).
-                const bool reserved = ps && (Level >= 4 || Mode::id == PagingMode::pae);
+                const bool reserved = ps && (LevelNumber >= 4 || Mode::id == PagingMode::pae);
                 return {reserved ? NextKind::reserved_ps : NextKind::table, raw, memory_, va, policy_};
             }
             if (needs == LeafFeature::pse && !policy_.pse) return {NextKind::table, raw, memory_, va, policy_};

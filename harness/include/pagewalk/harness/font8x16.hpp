@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: OFL-1.1
-// pagewalk guest: the framebuffer console's glyphs — printable ASCII (0x20–0x7E), 8×16 pixels, one byte per row
-// (bit 7 = the leftmost pixel). Taken from Terminus Font 16 (ter-u16n), as Debian's console-setup-linux 1.221
-// ships it in /usr/share/consolefonts/Uni2-Terminus16.psf.gz (the glyphs of U+0020–U+007E, bitmaps unchanged).
+// pagewalk harness: the glyphs of the guest's framebuffer console, which the host's screenshot check draws too —
+// printable ASCII (0x20–0x7E), 8×16 pixels, one byte per row (bit 7 = the leftmost pixel). Taken from Terminus Font 16
+// (ter-u16n), as Debian's console-setup-linux 1.221 ships it in /usr/share/consolefonts/Uni2-Terminus16.psf.gz (the
+// glyphs of U+0020–U+007E, bitmaps unchanged).
 //
 // Terminus Font is licensed under the SIL Open Font License, Version 1.1 (https://openfontlicense.org):
 //   Copyright (c) 2010 Dimitar Toshkov Zhekov, with Reserved Font Name "Terminus Font".
@@ -10,7 +11,7 @@
 
 #include <cstdint>
 
-namespace pagewalk::guest::font {
+namespace pagewalk::harness::font {
 
 inline constexpr unsigned kWidth = 8;
 inline constexpr unsigned kHeight = 16;
@@ -122,4 +123,4 @@ constexpr const std::uint8_t* glyph(char c) {
     return &kGlyphs[static_cast<unsigned>(g - kFirst) * kHeight];
 }
 
-}  // namespace pagewalk::guest::font
+}  // namespace pagewalk::harness::font
