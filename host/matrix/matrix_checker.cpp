@@ -83,14 +83,17 @@ void MatrixChecker::matrix_case(const harness::AccessRecord& a) {
                         " (cases lost or repeated)");
     ++tally_.cases;
     block_cases_.push_back({c.index, c.mismatch != 0});
+    if (c.mismatch != 0) ++reported_mismatches_;  // as the guest counts them against Job::max_cases
     const CaseJudgement j = judge_case({*matrix_, job_, cpu_}, c, a);
     const PagingMode mode = matrix_->mode();
-    if (!j.report_error.empty()) return fail("case", j.report_error, check::format_chain(a, mode));
+    if (!j.report_error.empty()) {
+        ++tally_.bad_reports;
+        return fail("case", j.report_error, check::format_chain(a, mode));
+    }
     if (j.mismatch == 0) {
         ++tally_.samples_verified;
         return;
     }
-    ++reported_mismatches_;
     check::Disagreement d = j.evidence;
     d.backend = backend_.name;
     d.backend_version = backend_.version;
@@ -241,7 +244,8 @@ void MatrixChecker::finish(const RunResult& run) {
              format_result(run, false));
     } else if (!ended_ && eval_.verdict != check::Verdict::skip) {
         eval_.run_broke = true;
-        fail("run", "no matrix_end record: the job did not finish");
+        fail("run", matrix_ ? "no matrix_end record: the job did not finish"
+                            : "the guest ran no matrix job (no matrix_begin record)");
     }
     if (failures_ > kListedFailures) {
         check::Finding f;

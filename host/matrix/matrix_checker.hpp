@@ -32,6 +32,8 @@ struct MatrixTally {
     std::uint64_t samples_verified = 0;               ///< sampled agreements the host confirmed
     std::map<std::string, std::uint64_t> deviations;  ///< known deviation id → mismatches it explains
     std::uint64_t unexplained = 0;                    ///< mismatches no known deviation explains (dropped ones too)
+    std::uint64_t bad_reports =
+        0;  ///< cases whose report is wrong (entries, registers, prediction, the guest's verdict)
     std::uint64_t guest_cycles = 0;
 };
 
