@@ -44,6 +44,7 @@ MatrixCommand::MatrixCommand(CLI::App& app, std::string default_guest)
         ->check(CLI::PositiveNumber);
     m.add_option("--jobs,-j", plan.parts, "split each mode's range into N parts booted side by side")
         ->capture_default_str()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)  // ./run.sh matrix gives one; the caller's wins
         ->check(CLI::Range(1u, 256u));
     m.add_option("--sample", plan.sample_every, "report one agreement in N in full for the host's own check (0: none)")
         ->capture_default_str();
