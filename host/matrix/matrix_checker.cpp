@@ -13,8 +13,8 @@
 namespace pagewalk::host::matrix {
 namespace {
 
-/// Failures listed in full; the rest are counted in one more finding.
-constexpr std::uint64_t kListedFailures = 20;
+/// Failures listed in full per check ("case", "mismatch", "block" …); the rest are counted in one more finding each.
+constexpr std::uint64_t kListedFailures = 10;
 
 std::string count_mismatch(const char* what, std::uint64_t guest, std::uint64_t host) {
     return std::string(what) + ": the guest counts " + std::to_string(guest) + ", the host " + std::to_string(host);
@@ -26,7 +26,7 @@ MatrixChecker::MatrixChecker(const hm::Job& job, check::BackendInfo backend)
     : job_(job), backend_(std::move(backend)) {}
 
 void MatrixChecker::fail(const std::string& check, const std::string& message, const std::string& detail) {
-    if (++failures_ > kListedFailures) return;
+    if (++failures_[check] > kListedFailures) return;
     check::Finding f;
     f.check = check;
     f.message = message;
@@ -247,10 +247,11 @@ void MatrixChecker::finish(const RunResult& run) {
         fail("run", matrix_ ? "no matrix_end record: the job did not finish"
                             : "the guest ran no matrix job (no matrix_begin record)");
     }
-    if (failures_ > kListedFailures) {
+    for (const auto& [check, n] : failures_) {
+        if (n <= kListedFailures) continue;
         check::Finding f;
-        f.check = "summary";
-        f.message = std::to_string(failures_ - kListedFailures) + " more failures not listed";
+        f.check = check;
+        f.message = std::to_string(n - kListedFailures) + " more failures of this check not listed";
         eval_.add(std::move(f));
     }
     for (const auto& [id, n] : tally_.deviations) {

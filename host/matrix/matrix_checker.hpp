@@ -74,7 +74,7 @@ private:
     std::optional<std::uint64_t> last_index_;
     std::uint64_t blocks_ = 0;
     bool ended_ = false, unknown_test_ = false;
-    std::uint64_t failures_ = 0;
+    std::map<std::string, std::uint64_t> failures_;  ///< per check
     MatrixTally tally_;
     check::Evaluation eval_;
 };
