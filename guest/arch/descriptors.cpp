@@ -57,6 +57,15 @@ void init_descriptors() {
     asm volatile("lidt %0" ::"m"(idtr));
 }
 
+std::uint64_t swap_idt_handler(unsigned vector, std::uint64_t handler) {
+    IdtGate64& g = g_idt[vector % kVectors];
+    const std::uint64_t old = g.offset_low | (std::uint64_t{g.offset_mid} << 16) | (std::uint64_t{g.offset_high} << 32);
+    g.offset_low = static_cast<std::uint16_t>(handler);
+    g.offset_mid = static_cast<std::uint16_t>(handler >> 16);
+    g.offset_high = static_cast<std::uint32_t>(handler >> 32);
+    return old;
+}
+
 void mark_user_pages() {
     const auto first = reinterpret_cast<std::uintptr_t>(pw_user_start) >> 12;
     const auto last = reinterpret_cast<std::uintptr_t>(pw_user_end) >> 12;

@@ -35,6 +35,10 @@ static_assert(sizeof(IdtGate64) == 16);
 void init_descriptors();
 /// Sets U/S in the boot PTEs of the .user section and reloads CR3.
 void mark_user_pages();
+
+/// Points the IDT gate of `vector` at `handler` (same selector and attributes); returns the previous handler. For
+/// measurements that need a bare handler (matrix calibration); put the old one back afterwards.
+std::uint64_t swap_idt_handler(unsigned vector, std::uint64_t handler);
 /// Loads an empty IDT (limit 0): the next exception escalates to a triple fault. For the broken-guest test.
 void load_null_idt();
 

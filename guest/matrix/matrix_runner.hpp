@@ -17,14 +17,24 @@
 #include <pagewalk/harness/matrix_records.hpp>
 #include <pagewalk/pagewalk.hpp>
 
+#include "arch/descriptors.hpp"
 #include "matrix/batch_layout.hpp"
 #include "matrix/case_judge.hpp"
+#include "matrix/fast_access.hpp"
 #include "report/reporter.hpp"
 #include "runner/access_request.hpp"
 #include "runner/controls.hpp"
 #include "runner/identity_map.hpp"
 #include "runner/layout.hpp"
 #include "runner/records.hpp"
+
+extern "C" {
+// calibrate64.S (64-bit world only)
+void pw_cal_hits(std::uint64_t va, std::uint64_t n);
+void pw_cal_faults(std::uint64_t va, std::uint64_t n);
+void pw_cal_invlpg(std::uint64_t pte_pa, std::uint64_t pte, std::uint64_t va, std::uint64_t n);
+void pw_cal_pf_handler();
+}
 
 namespace pagewalk::guest::matrix {
 
@@ -37,6 +47,7 @@ struct Slot {
     std::uint64_t tag = 0, memory_after = 0;
     std::uint8_t leaf_level = 0, cls = 0, mismatch = 0;
     bool sample = false;
+    bool send = false;      ///< a sampled agreement, or one of the first examples of its mismatch class
     arch::Trap cr3_trap{};  ///< PAE: the MOV to CR3 that loads this combination's PDPTE
 };
 
@@ -63,6 +74,13 @@ public:
         cpu_ = p_.cpu();
         if (!prepare()) return end(harness::MatrixStatus::memory_too_small, 0);
         send_begin();
+        if ((job.flags & hm::job_flag::calibrate) != 0) {
+            if constexpr (Platform::code_bits == 64) {
+                calibrate();
+                return end(harness::MatrixStatus::ok, 0);
+            }
+            return end(harness::MatrixStatus::unsupported_mode, job.mode);
+        }
         const hm::Matrix m(mode_, static_cast<hm::Space>(job.space));
         matrix_ = &m;
         const std::uint64_t block = m.block().size;
@@ -76,6 +94,42 @@ public:
     }
 
 private:
+    void send_calibration(harness::CalibrationPhase phase, std::uint32_t iterations) {
+        harness::MatrixCalibrationRecord c{};
+        c.header = harness::make_header(harness::RecordType::matrix_calibration, sizeof c);
+        c.phase = static_cast<std::uint32_t>(phase);
+        c.iterations = iterations;
+        r_.send(c.header);
+    }
+
+    /// The backend's bare rates (calibrate64.S): reads that hit, reads that page-fault into a bare handler, PTE writes
+    /// with INVLPG — each between two records the host times.
+    void calibrate() {
+        hm::Combination c{};
+        c.mode = mode_;
+        c.leaf_level = 1;
+        const std::uint64_t grant = entry_bit::present | entry_bit::writable;
+        for (unsigned l = 1; l <= shape(mode_).levels; ++l) c.flags[l] = grant;
+        const hm::Layout mapped = layout_.layout(0, 1), missing = layout_.layout(1, 1);
+        const Context ctx = Context::from_registers(block_registers(hm::Controls{}, layout_.identity_root()), cpu_);
+        const hm::WalkerInputs ok = hm::walker_inputs(c, ctx, cpu_, mapped);
+        write_entries(c, ok);
+        c.flags[1] = 0;
+        write_entries(c, hm::walker_inputs(c, ctx, cpu_, missing));
+        p_.write_cr3(layout_.identity_root());
+        const std::uint32_t n = job_.calibrate_iterations != 0 ? job_.calibrate_iterations : 10000;
+        send_calibration(harness::CalibrationPhase::start, 0);
+        pw_cal_hits(mapped.va, n);
+        send_calibration(harness::CalibrationPhase::hits_done, n);
+        const std::uint64_t old =
+            arch::swap_idt_handler(vector::page_fault, reinterpret_cast<std::uintptr_t>(pw_cal_pf_handler));
+        pw_cal_faults(missing.va, n);
+        arch::swap_idt_handler(vector::page_fault, old);
+        send_calibration(harness::CalibrationPhase::faults_done, n);
+        pw_cal_invlpg(ok.entry_pa[1], ok.entry[1], mapped.va, n);
+        send_calibration(harness::CalibrationPhase::invlpg_done, n);
+    }
+
     /// The first selected index at or above `i`.
     std::uint64_t first_selected(std::uint64_t i) const {
         const std::uint64_t start = job_.begin + job_.phase;
@@ -87,7 +141,7 @@ private:
     /// The guest's own identity map under a fresh root, the slot frames and the data page.
     bool prepare() {
         const std::uint64_t slot_frames = BatchLayout::frames_needed(mode_);
-        const std::uint64_t slot_bytes = sizeof(Slot) * kMaxBatch;
+        const std::uint64_t slot_bytes = (sizeof(Slot) + sizeof(FastAccess)) * kMaxBatch;
         areas_ = runner::plan_areas(map_, static_cast<std::uint32_t>(kIdentityFrames + slot_frames),
                                     static_cast<std::uint32_t>(1 + (slot_bytes + 4095) / 4096));
         if (!areas_.fits) return false;
@@ -112,6 +166,7 @@ private:
         layout_ =
             BatchLayout(mode_, id.root, first_slot, areas_.tables_base + kIdentityFrames * 4096, areas_.data_base);
         slots_ = reinterpret_cast<Slot*>(static_cast<std::uintptr_t>(areas_.data_base + 4096));
+        fast_ = reinterpret_cast<FastAccess*>(slots_ + kMaxBatch);
         if (mode_ == PagingMode::pae) {
             // Every slot's PDPT maps the guest through PDPTE 0, as the identity root does.
             std::uint64_t pdpte0 = 0;
@@ -165,10 +220,7 @@ private:
         controls_ = matrix_->controls(state);
         const hm::Layout l0 = layout_.layout(0, 1);
         block_regs_ = block_registers(controls_, layout_.root_for(l0));
-        hm::Combination probe{};
-        probe.mode = mode_;
-        probe.controls = controls_;
-        pkru_ = hm::pkru_value(probe);
+        pkru_ = hm::pkru_value(controls_);
         block_ctx_ = Context::from_registers(block_regs_, cpu_);
         live_ = false;
         next_ = first;
@@ -305,9 +357,31 @@ private:
         } else {
             p_.write_cr3(layout_.identity_root());
         }
+        if constexpr (Platform::code_bits == 64) {
+            access_batch_fast();
+            return;
+        }
         for (unsigned i = 0; i < filled_; ++i) {
             Slot& s = slots_[i];
             const runner::AccessResult got = p_.access(s.request);
+            runner::set_outcome(s.record, got.trap, got.value);
+        }
+    }
+
+    /// The 64-bit world: the explicit accesses in one pw_mx_batch with the bare trap gates, the implicit ones (an LDT
+    /// each) through the platform.
+    void access_batch_fast() {
+        unsigned n = 0;
+        for (unsigned i = 0; i < filled_; ++i)
+            if (fast_path(slots_[i].request)) fast_[n++] = fast_access(slots_[i].request);
+        {
+            const BareTrapGates gates;
+            pw_mx_batch(fast_, n);
+        }
+        for (unsigned i = 0, k = 0; i < filled_; ++i) {
+            Slot& s = slots_[i];
+            const runner::AccessResult got =
+                fast_path(s.request) ? fast_result(fast_[k++], s.request) : p_.access(s.request);
             runner::set_outcome(s.record, got.trap, got.value);
         }
     }
@@ -336,6 +410,7 @@ private:
             if (rec.prediction.kind == 1 && rec.prediction.may_set_accessed != 0)
                 ++(set_accessed(rec) ? tally_.accessed_on_fault : tally_.clean_on_fault);
             s.sample = s.mismatch == 0 && hm::sampled(job_, s.index);
+            s.send = s.sample || (s.mismatch != 0 && add_to_class(s));
             const struct {
                 std::uint64_t index;
                 std::uint64_t error;
@@ -346,15 +421,71 @@ private:
         }
     }
 
+    /// Counts mismatch `s` in its class (the class table is harness::MatrixClassRecord's signature); true when it is
+    /// one of the first Job::max_cases of the class, to be sent in full.
+    bool add_to_class(const Slot& s) {
+        harness::MatrixClassRecord sig = signature_of(s);
+        for (unsigned i = 0; i < class_count_; ++i) {
+            harness::MatrixClassRecord& c = classes_[i];
+            if (!same_class(c, sig)) continue;
+            ++c.count;
+            if (c.examples >= job_.max_cases) {
+                ++cases_dropped_;
+                return false;
+            }
+            ++c.examples;
+            return true;
+        }
+        if (class_count_ == kMaxClasses) {
+            ++unclassified_;
+            return false;
+        }
+        sig.count = 1;
+        sig.examples = job_.max_cases != 0 ? 1 : 0;
+        sig.first_case = 0xffff'ffffu;
+        classes_[class_count_++] = sig;
+        if (sig.examples == 0) ++cases_dropped_;
+        return sig.examples != 0;
+    }
+    static bool same_class(const harness::MatrixClassRecord& a, const harness::MatrixClassRecord& b) {
+        return a.mismatch == b.mismatch && a.outcome_class == b.outcome_class && a.predicted_kind == b.predicted_kind &&
+               a.outcome == b.outcome && a.predicted_error == b.predicted_error && a.vector == b.vector &&
+               a.kind == b.kind && a.cpl == b.cpl && a.access_flags == b.access_flags && a.error_code == b.error_code &&
+               a.leaf_level == b.leaf_level;
+    }
+    /// The class fields of mismatch `s`.
+    static harness::MatrixClassRecord signature_of(const Slot& s) {
+        const harness::AccessRecord& a = s.record;
+        harness::MatrixClassRecord sig{};
+        sig.header = harness::make_header(harness::RecordType::matrix_class, sizeof sig);
+        sig.mismatch = s.mismatch;
+        sig.outcome_class = s.cls;
+        sig.predicted_kind = a.prediction.kind;
+        sig.outcome = a.outcome;
+        sig.predicted_error = a.prediction.error_code;
+        sig.vector = a.outcome != 0 ? a.vector : 0;
+        sig.kind = a.kind;
+        sig.cpl = a.cpl;
+        sig.access_flags = a.access_flags;
+        sig.error_code = a.outcome != 0 ? a.error_code : 0;
+        sig.leaf_level = s.leaf_level;
+        return sig;
+    }
+    /// The class record of mismatch `s` (it has one when it is sent).
+    harness::MatrixClassRecord* class_of(const Slot& s) {
+        const harness::MatrixClassRecord sig = signature_of(s);
+        for (unsigned i = 0; i < class_count_; ++i)
+            if (same_class(classes_[i], sig)) return &classes_[i];
+        return nullptr;
+    }
+
     void send_cases() {
         for (unsigned i = 0; i < filled_; ++i) {
             Slot& s = slots_[i];
-            if (s.mismatch == 0 && !s.sample) continue;
-            if (s.mismatch != 0 && cases_mismatched_ >= job_.max_cases) {
-                ++cases_dropped_;
-                continue;
-            }
-            if (s.mismatch != 0) ++cases_mismatched_;
+            if (!s.send) continue;
+            if (s.mismatch != 0)
+                if (harness::MatrixClassRecord* c = class_of(s); c != nullptr && c->first_case == 0xffff'ffffu)
+                    c->first_case = cases_sent_;
             harness::MatrixCaseRecord c{};
             c.header = harness::make_header(harness::RecordType::matrix_case, sizeof c);
             c.index = s.index;
@@ -442,6 +573,9 @@ private:
         e.elsewhere = total_.elsewhere;
         e.cases_sent = cases_sent_;
         e.cases_dropped = cases_dropped_;
+        e.classes = class_count_;
+        e.unclassified = unclassified_;
+        for (unsigned i = 0; i < class_count_; ++i) r_.send(classes_[i].header);
         r_.send(e.header);
         return (status == harness::MatrixStatus::ok || status == harness::MatrixStatus::unsupported_mode) &&
                total_.mismatched == 0;
@@ -476,6 +610,7 @@ private:
     Frames frames_{0, 0};
     BatchLayout layout_{PagingMode::long4, 0, 1, 0, 0};
     Slot* slots_ = nullptr;
+    FastAccess* fast_ = nullptr;  ///< the 64-bit world's batch of explicit accesses
     const hm::Matrix* matrix_ = nullptr;
     ControlRegisters base_regs_{}, block_regs_{};
     Context block_ctx_{};
@@ -487,7 +622,10 @@ private:
     unsigned filled_ = 0;
     Tally tally_{}, total_{};
     std::uint32_t digest_state_ = 0xffff'ffffu;
-    std::uint32_t cases_sent_ = 0, cases_mismatched_ = 0, cases_dropped_ = 0;
+    std::uint32_t cases_sent_ = 0, cases_dropped_ = 0, unclassified_ = 0;
+    static constexpr unsigned kMaxClasses = 128;
+    harness::MatrixClassRecord classes_[kMaxClasses] = {};
+    unsigned class_count_ = 0;
     std::uint8_t trap_vector_ = 0;
 };
 

@@ -95,6 +95,10 @@ Expected<IsoImage> build_iso(const IsoPlan& plan, const IsoBuildOptions& o) {
             write_file(fs::path(image.tree) / p.iso_path.substr(1), p.program.bytes.data(), p.program.bytes.size());
         if (!s) return Error{s.error()};
     }
+    for (const IsoMatrixJob& j : plan.matrix_jobs) {
+        const Status s = write_file(fs::path(image.tree) / j.iso_path.substr(1), j.bytes.data(), j.bytes.size());
+        if (!s) return Error{s.error()};
+    }
     for (const auto& [name, text] :
          {std::pair<std::string, std::string>{"boot/grub/grub.cfg",
                                               grub_config(plan, guest_iso_path, o.grub_timeout, o.gfxmode)},

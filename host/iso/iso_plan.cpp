@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <iterator>
+#include <pagewalk/harness/matrix/job.hpp>
+#include <pagewalk/harness/matrix/space.hpp>
 #include <regex>
 #include <sstream>
 
@@ -62,6 +64,23 @@ IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<PagingMode
             plan.programs.push_back(std::move(ip));
         }
     }
+    for (PagingMode m : kPagingModes) {
+        if (mode && *mode != m) continue;
+        harness::matrix::Job job{};
+        job.magic = harness::matrix::kJobMagic;
+        job.version = harness::matrix::kJobVersion;
+        job.mode = static_cast<std::uint8_t>(m);
+        job.space = static_cast<std::uint8_t>(harness::matrix::Space::standard);
+        job.end = harness::matrix::Matrix(m, harness::matrix::Space::standard).count();
+        job.stride = 1;
+        job.max_cases = 4;
+        IsoMatrixJob ij;
+        ij.mode = m;
+        const auto* b = reinterpret_cast<const std::uint8_t*>(&job);
+        ij.bytes.assign(b, b + sizeof job);
+        ij.iso_path = "/pagewalk/matrix/" + std::string(to_string(m)) + ".pwx";
+        plan.matrix_jobs.push_back(std::move(ij));
+    }
     return plan;
 }
 
@@ -115,6 +134,17 @@ std::string grub_config(const IsoPlan& plan, const std::string& guest_iso_path, 
         if (n == 0) continue;
         o << "menuentry \"pagewalk: " << titles[static_cast<unsigned>(m)] << " only (" << n << " programs)\" {\n"
           << kernel << "  pagewalk_" << to_string(m) << "\n  boot\n}\n";
+    }
+    // The access matrix (harness/matrix/): every legal combination of a mode's default space, judged by the guest.
+    const std::string matrix_kernel =
+        "  multiboot2 " + guest_iso_path + " pw.test=matrix\n  set gfxpayload=" + gfxmode + "\n";
+    for (const IsoMatrixJob& j : plan.matrix_jobs)
+        o << "menuentry \"pagewalk: access matrix, " << titles[static_cast<unsigned>(j.mode)] << "\" {\n"
+          << matrix_kernel << "  module2 " << j.iso_path << "\n  boot\n}\n";
+    if (plan.matrix_jobs.size() > 1) {
+        o << "menuentry \"pagewalk: access matrix, every mode\" {\n" << matrix_kernel;
+        for (const IsoMatrixJob& j : plan.matrix_jobs) o << "  module2 " << j.iso_path << "\n";
+        o << "  boot\n}\n";
     }
     return o.str();
 }

@@ -23,20 +23,29 @@ struct IsoProgram {
     std::string iso_path;       ///< "/pagewalk/4level/not-present.pwp"
 };
 
+/// A matrix job on the ISO: the whole default space of one mode (harness/matrix/job.hpp), a module of its own menu
+/// entry.
+struct IsoMatrixJob {
+    PagingMode mode = PagingMode::long4;
+    std::vector<std::uint8_t> bytes;  ///< the Job
+    std::string iso_path;             ///< "/pagewalk/matrix/4level.pwx"
+};
+
 /// Every program, or the scenario files' errors (then no ISO is made).
 struct IsoPlan {
-    std::vector<IsoProgram> programs;  ///< in boot order; programs[i].program.scenario_id == i + 1
-    std::vector<std::string> errors;   ///< "FILE:LINE:COL: KEY: MESSAGE"
-    std::uint64_t memory_bytes = 0;    ///< RAM the largest program needs (for QEMU; a physical machine has more)
+    std::vector<IsoProgram> programs;       ///< in boot order; programs[i].program.scenario_id == i + 1
+    std::vector<IsoMatrixJob> matrix_jobs;  ///< one per mode planned, in the same order
+    std::vector<std::string> errors;        ///< "FILE:LINE:COL: KEY: MESSAGE"
+    std::uint64_t memory_bytes = 0;         ///< RAM the largest program needs (for QEMU; a physical machine has more)
 };
 
 /// Parses `files` and compiles each for every mode it names (only `mode`, when given).
 IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<PagingMode> mode);
 
 /// The GRUB configuration: serial and console terminals, every video driver (all_video), a menu entry that runs
-/// every program and one per mode (each loads the guest with `multiboot2`, asks for the framebuffer `gfxmode` —
-/// GRUB's gfxpayload syntax, e.g. "auto" or "2560x1440,auto" — and loads its programs with `module2`), `timeout`
-/// seconds before the first.
+/// every program and one per mode, then the access matrix: one entry per mode and one for every mode (each loads the
+/// guest with `multiboot2`, asks for the framebuffer `gfxmode` — GRUB's gfxpayload syntax, e.g. "auto" or
+/// "2560x1440,auto" — and loads its programs with `module2`), `timeout` seconds before the first.
 std::string grub_config(const IsoPlan& plan, const std::string& guest_iso_path, unsigned timeout,
                         const std::string& gfxmode = "auto");
 

@@ -47,6 +47,7 @@ void MatrixChecker::add(const harness::DecodedRecord& r) {
     if (const auto* a = r.access()) return matrix_case(*a);
     if (const auto* b = r.matrix_block()) return block(*b);
     if (const auto* e = r.matrix_end()) return end(*e);
+    if (const auto* k = r.matrix_class()) return mismatch_class(*k);
     if (const auto* x = r.exception(); x != nullptr && x->expected == 0)
         return fail("run", "unexpected " + format_record(r));
     if (const auto* l = r.log()) {
@@ -86,6 +87,21 @@ void MatrixChecker::matrix_case(const harness::AccessRecord& a) {
     if (c.mismatch != 0) ++reported_mismatches_;  // as the guest counts them against Job::max_cases
     const CaseJudgement j = judge_case({*matrix_, job_, cpu_}, c, a);
     const PagingMode mode = matrix_->mode();
+    if (c.mismatch != 0) {
+        harness::MatrixClassRecord sig{};
+        sig.mismatch = c.mismatch;
+        sig.outcome_class = c.outcome_class;
+        sig.predicted_kind = a.prediction.kind;
+        sig.outcome = a.outcome;
+        sig.predicted_error = a.prediction.error_code;
+        sig.vector = a.outcome != 0 ? a.vector : 0;
+        sig.kind = a.kind;
+        sig.cpl = a.cpl;
+        sig.access_flags = a.access_flags;
+        sig.error_code = a.outcome != 0 ? a.error_code : 0;
+        sig.leaf_level = c.leaf_level;
+        mismatches_.push_back({sig, ""});
+    }
     if (!j.report_error.empty()) {
         ++tally_.bad_reports;
         return fail("case", j.report_error, check::format_chain(a, mode));
@@ -100,6 +116,7 @@ void MatrixChecker::matrix_case(const harness::AccessRecord& a) {
     const auto known = check::match_known_deviation(d);
     if (known && (j.mismatch & ~explained_by_deviation(j)) == 0) {
         ++tally_.deviations[known->id];
+        mismatches_.back().deviation = known->id;
         return;
     }
     ++tally_.unexplained;
@@ -167,15 +184,11 @@ void MatrixChecker::block(const harness::MatrixBlockRecord& b) {
     }
     if (mismatch_cases > b.mismatched)
         fail("block", name + ": " + count_mismatch("mismatches", b.mismatched, mismatch_cases));
-    // Every sampled combination is reported: in full when it agreed, and as a mismatch unless Job::max_cases was
-    // reached (then the mismatch may have been counted only).
-    const bool none_dropped = reported_mismatches_ < job_.max_cases;
+    // Every sampled combination is reported: in full when it agreed, and as a mismatch unless its class had its
+    // Job::max_cases examples already (the end record says whether any mismatch was counted only).
     for (std::uint64_t i : e.sampled) {
         const bool seen = std::any_of(cases.begin(), cases.end(), [&](const SeenCase& c) { return c.index == i; });
-        if (!seen && none_dropped) {
-            fail("block", name + ": the sampled combination " + std::to_string(i) + " was not reported");
-            break;
-        }
+        if (!seen && missing_samples_++ == 0) first_missing_sample_ = i;
     }
     tally_.selected += e.selected;
     static constexpr std::pair<std::uint64_t MatrixTally::*, std::uint32_t harness::MatrixBlockRecord::*> kSums[] = {
@@ -224,12 +237,50 @@ void MatrixChecker::end(const harness::MatrixEndRecord& e) {
     };
     for (const auto& [what, v] : totals)
         if (v.first != v.second) fail("end", "matrix_end: " + count_mismatch(what, v.first, v.second));
-    if (e.cases_dropped != 0) {
-        tally_.unexplained += e.cases_dropped;
-        fail("mismatch", std::to_string(e.cases_dropped) +
-                             " mismatches were counted but not reported in full (more than --max-cases): unjudged, "
-                             "they count as failures");
+    if (missing_samples_ > e.cases_dropped)
+        fail("block", std::to_string(missing_samples_) + " sampled combinations were not reported (the first: index " +
+                          std::to_string(first_missing_sample_) + "), more than the mismatches counted only");
+    if (counted_in_classes_ != e.cases_dropped)
+        fail("end", "matrix_end: " +
+                        count_mismatch("mismatches counted only in their class", e.cases_dropped, counted_in_classes_));
+    if (e.unclassified != 0) {
+        tally_.unexplained += e.unclassified;
+        fail("mismatch", std::to_string(e.unclassified) +
+                             " mismatches fit no class of the guest's table: counted only, unjudged, they fail");
     }
+}
+
+/// A class of mismatches: its examples were judged as cases; the rest of it (counted only) is explained by the known
+/// deviation that explained every example, else it fails.
+void MatrixChecker::mismatch_class(const harness::MatrixClassRecord& k) {
+    const auto same = [&](const harness::MatrixClassRecord& s) {
+        return s.mismatch == k.mismatch && s.outcome_class == k.outcome_class && s.predicted_kind == k.predicted_kind &&
+               s.outcome == k.outcome && s.predicted_error == k.predicted_error && s.vector == k.vector &&
+               s.kind == k.kind && s.cpl == k.cpl && s.access_flags == k.access_flags && s.error_code == k.error_code &&
+               s.leaf_level == k.leaf_level;
+    };
+    std::uint64_t examples = 0;
+    std::string deviation;
+    bool one_deviation = true;
+    for (const MismatchSeen& m : mismatches_) {
+        if (!same(m.signature)) continue;
+        if (examples++ == 0) deviation = m.deviation;
+        one_deviation = one_deviation && !m.deviation.empty() && m.deviation == deviation;
+    }
+    const std::string name = "class of " + std::to_string(k.count) + " mismatches (" + mismatch_names(k.mismatch) +
+                             ", " + hm::to_string(static_cast<hm::OutcomeClass>(k.outcome_class)) + ")";
+    if (examples != k.examples || k.count < k.examples)
+        return fail("class", name + ": " + count_mismatch("examples sent in full", k.examples, examples));
+    const std::uint64_t rest = k.count - k.examples;
+    counted_in_classes_ += rest;
+    if (rest == 0) return;
+    if (examples != 0 && one_deviation) {
+        tally_.deviations[deviation] += rest;
+        return;
+    }
+    tally_.unexplained += rest;
+    fail("mismatch", name + ": " + std::to_string(rest) + " counted only, and no known deviation explains " +
+                         (examples == 0 ? "a class without examples" : "all its examples"));
 }
 
 void MatrixChecker::finish(const RunResult& run) {

@@ -57,6 +57,7 @@ private:
     void matrix_case(const harness::AccessRecord& a);
     void block(const harness::MatrixBlockRecord& b);
     void end(const harness::MatrixEndRecord& e);
+    void mismatch_class(const harness::MatrixClassRecord& k);
     void fail(const std::string& check, const std::string& message, const std::string& detail = {});
 
     hm::Job job_;
@@ -70,6 +71,15 @@ private:
     };
     std::vector<SeenCase> block_cases_;  ///< the cases since the last block record
     std::uint64_t reported_mismatches_ = 0;
+    /// A mismatch reported in full: its class's fields (matrix_class) and the known deviation that explained it ("":
+    /// none, or a wrong report).
+    struct MismatchSeen {
+        harness::MatrixClassRecord signature;
+        std::string deviation;
+    };
+    std::vector<MismatchSeen> mismatches_;
+    std::uint64_t counted_in_classes_ = 0;  ///< mismatches beyond their class's examples (matrix_class)
+    std::uint64_t missing_samples_ = 0, first_missing_sample_ = 0;
     std::uint64_t covered_ = 0;  ///< selected indices the blocks accounted for
     std::optional<std::uint64_t> last_index_;
     std::uint64_t blocks_ = 0;

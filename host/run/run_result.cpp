@@ -253,11 +253,20 @@ std::string format_record(const harness::DecodedRecord& r) {
           << hex(mc->mismatch) << " leaf level " << int{mc->leaf_level} << " va " << hex(mc->va) << " cr0 "
           << hex(mc->cr0) << " cr4 " << hex(mc->cr4) << " efer " << hex(mc->efer) << " expected "
           << hex(mc->expected_value) << " memory after " << hex(mc->memory_after);
+    } else if (const auto* cal = r.matrix_calibration()) {
+        o << "matrix_calibration phase " << cal->phase << " after " << cal->iterations << " iterations";
+    } else if (const auto* mk = r.matrix_class()) {
+        o << "matrix_class: " << mk->count << " mismatches " << hex(mk->mismatch) << ", " << mk->examples
+          << " sent from case " << mk->first_case << "; predicted class " << int{mk->outcome_class} << " err "
+          << hex(mk->predicted_error) << ", observed " << (mk->outcome != 0 ? vector_name(mk->vector) : "ok") << " err "
+          << hex(mk->error_code) << "; access kind " << int{mk->kind} << " cpl " << int{mk->cpl} << " flags "
+          << int{mk->access_flags} << " leaf level " << int{mk->leaf_level};
     } else if (const auto* me = r.matrix_end()) {
         o << "matrix_end status " << int{me->status} << " detail " << me->detail << ": " << me->selected
           << " selected, " << me->run << " run, " << me->agreed << " agreed, " << me->mismatched << " mismatched, "
           << me->illegal << " illegal, " << me->inapplicable << " inapplicable, " << me->elsewhere << " elsewhere, "
-          << me->cases_sent << " cases sent, " << me->cases_dropped << " dropped";
+          << me->cases_sent << " cases sent, " << me->cases_dropped << " dropped, " << me->classes << " classes, "
+          << me->unclassified << " unclassified";
     } else if (const auto* f = r.final_record()) {
         o << "final records=" << f->records << " steps=" << f->steps << " digest=" << hex(f->digest)
           << " status=" << f->status;

@@ -71,6 +71,7 @@ struct Access {
 
 /// The exception vectors paging raises (SDM Vol. 3A §6.3.1, Table 6-1).
 namespace vector {
+inline constexpr std::uint8_t invalid_opcode = 6;       // #UD (the harness ends a CPL-3 call with UD2)
 inline constexpr std::uint8_t general_protection = 13;  // #GP
 inline constexpr std::uint8_t page_fault = 14;          // #PF
 inline constexpr std::uint8_t alignment_check = 17;     // #AC (SDM Vol. 3A §6.15 Interrupt 17)

@@ -82,6 +82,12 @@ public:
     }
     [[nodiscard]] const MatrixCaseRecord* matrix_case() const { return as<MatrixCaseRecord>(RecordType::matrix_case); }
     [[nodiscard]] const MatrixEndRecord* matrix_end() const { return as<MatrixEndRecord>(RecordType::matrix_end); }
+    [[nodiscard]] const MatrixCalibrationRecord* matrix_calibration() const {
+        return as<MatrixCalibrationRecord>(RecordType::matrix_calibration);
+    }
+    [[nodiscard]] const MatrixClassRecord* matrix_class() const {
+        return as<MatrixClassRecord>(RecordType::matrix_class);
+    }
 
 private:
     friend DecodeResult decode(const std::uint8_t* data, std::size_t size);
@@ -254,6 +260,15 @@ constexpr DecodeError check_payload(const std::uint8_t* p, std::uint16_t type, s
             if (p[offsetof(MatrixCaseRecord, leaf_level)] > 5) return DecodeError::bad_field;
             return DecodeError::ok;
         }
+        case RecordType::matrix_class:
+            if (length != sizeof(MatrixClassRecord)) return DecodeError::bad_payload_length;
+            if ((p[offsetof(MatrixClassRecord, mismatch)] & ~matrix::mismatch::all) != 0) return DecodeError::bad_field;
+            return p[offsetof(MatrixClassRecord, outcome_class)] < matrix::kOutcomeClasses ? DecodeError::ok
+                                                                                           : DecodeError::bad_field;
+        case RecordType::matrix_calibration:
+            if (length != sizeof(MatrixCalibrationRecord)) return DecodeError::bad_payload_length;
+            return load_le(p + offsetof(MatrixCalibrationRecord, phase), 4) <= 3 ? DecodeError::ok
+                                                                                 : DecodeError::bad_field;
         case RecordType::matrix_end:
             if (length != sizeof(MatrixEndRecord)) return DecodeError::bad_payload_length;
             return p[offsetof(MatrixEndRecord, status)] <= static_cast<std::uint8_t>(MatrixStatus::trapped)

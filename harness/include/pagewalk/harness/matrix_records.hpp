@@ -5,8 +5,9 @@
 // A matrix job's boot sends: matrix_begin (the job as the guest runs it, its CPU and where the combinations live),
 // then per block (one control state; a slice may give a block few combinations) a matrix_block record with the
 // counts per outcome class and a digest, preceded by a matrix_case record + an access record (runner_records.hpp,
-// scenario_id = kMatrixScenario, step = the case's number) for every mismatch (up to Job::max_cases) and every
-// sampled agreement; and last a matrix_end record with the totals. The host decodes each case's index itself,
+// scenario_id = kMatrixScenario, step = the case's number) for every mismatch (up to Job::max_cases of each class of
+// mismatches) and every sampled agreement; at the end a matrix_class record per class of mismatches (its signature
+// and count) and a matrix_end record with the totals. The host decodes each case's index itself,
 // rebuilds the entries from the layout in the case record and predicts with its own walker: a guest whose walker or
 // report is wrong is caught there.
 #pragma once
@@ -89,6 +90,37 @@ struct alignas(8) MatrixCaseRecord {
     std::uint64_t memory_after;    ///< the qword at va's physical address after the access
 };
 
+/// One class of mismatches (sent before matrix_end, one record per class): combinations whose outcome differs from the
+/// prediction in the same way — the same mismatch bits, predicted and observed outcome, error codes and access. The
+/// first Job::max_cases of each class are sent in full as cases; the host explains a class by its examples, and a
+/// known deviation whose evidence is these fields covers all of the class.
+struct alignas(8) MatrixClassRecord {
+    RecordHeader header;
+    std::uint32_t count;          ///< mismatches of this class
+    std::uint32_t first_case;     ///< `number` of its first case record
+    std::uint32_t examples;       ///< case records sent for it
+    std::uint8_t mismatch;        ///< matrix::mismatch bits
+    std::uint8_t outcome_class;   ///< predicted (matrix::OutcomeClass)
+    std::uint8_t predicted_kind;  ///< Prediction::kind
+    std::uint8_t outcome;         ///< AccessOutcome
+    std::uint32_t predicted_error;
+    std::uint8_t vector;  ///< observed, when outcome is an exception
+    std::uint8_t kind;    ///< AccessKind
+    std::uint8_t cpl;
+    std::uint8_t access_flags;
+    std::uint64_t error_code;  ///< observed
+    std::uint8_t leaf_level;
+    std::uint8_t reserved0[7];
+};
+
+/// Calibration (Job with job_flag::calibrate): sent before and after each bare loop; the host times the gaps.
+enum class CalibrationPhase : std::uint8_t { start = 0, hits_done = 1, faults_done = 2, invlpg_done = 3 };
+struct alignas(8) MatrixCalibrationRecord {
+    RecordHeader header;
+    std::uint32_t phase;       ///< CalibrationPhase
+    std::uint32_t iterations;  ///< of the loop that just ended (0 for start)
+};
+
 struct alignas(8) MatrixEndRecord {
     RecordHeader header;
     std::uint8_t status;  ///< MatrixStatus
@@ -97,8 +129,9 @@ struct alignas(8) MatrixEndRecord {
     std::uint64_t selected;  ///< indices the job selects
     std::uint64_t run, agreed, mismatched, illegal, inapplicable, elsewhere;
     std::uint32_t cases_sent;     ///< matrix_case records sent (mismatches and samples)
-    std::uint32_t cases_dropped;  ///< mismatches beyond Job::max_cases, counted only
-    std::uint64_t cycles;
+    std::uint32_t cases_dropped;  ///< mismatches beyond Job::max_cases of their class: counted in its class record
+    std::uint32_t classes;        ///< matrix_class records sent
+    std::uint32_t unclassified;   ///< mismatches beyond the guest's table of classes (the host fails them)
 };
 
 static_assert(sizeof(MatrixBeginRecord) == 88);
@@ -116,6 +149,11 @@ static_assert(offsetof(MatrixCaseRecord, page_pa) == 80 && offsetof(MatrixCaseRe
 static_assert(offsetof(MatrixCaseRecord, pkru) == 128 && offsetof(MatrixCaseRecord, expected_value) == 136);
 static_assert(sizeof(MatrixEndRecord) == 96);
 static_assert(offsetof(MatrixEndRecord, detail) == 20 && offsetof(MatrixEndRecord, selected) == 24);
-static_assert(offsetof(MatrixEndRecord, cases_sent) == 80 && offsetof(MatrixEndRecord, cycles) == 88);
+static_assert(offsetof(MatrixEndRecord, cases_sent) == 80 && offsetof(MatrixEndRecord, classes) == 88);
+static_assert(sizeof(MatrixClassRecord) == 56);
+static_assert(sizeof(MatrixCalibrationRecord) == 24 && offsetof(MatrixCalibrationRecord, iterations) == 20);
+static_assert(offsetof(MatrixClassRecord, count) == 16 && offsetof(MatrixClassRecord, mismatch) == 28);
+static_assert(offsetof(MatrixClassRecord, predicted_error) == 32 && offsetof(MatrixClassRecord, vector) == 36);
+static_assert(offsetof(MatrixClassRecord, error_code) == 40 && offsetof(MatrixClassRecord, leaf_level) == 48);
 
 }  // namespace pagewalk::harness

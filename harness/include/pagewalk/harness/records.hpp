@@ -51,10 +51,12 @@ enum class RecordType : std::uint16_t {
     last_known_runner_type = 0x17,
     last_runner_type = 0x3f,
     // 0x40..0x4f: the access matrix (matrix_records.hpp).
-    matrix_begin = 0x40,  ///< a matrix job starts: the job, the CPU, the batch size
-    matrix_block = 0x41,  ///< one block's counts per outcome class and digest
-    matrix_case = 0x42,   ///< a mismatch or sampled agreement (an access record follows)
-    matrix_end = 0x43,    ///< the job's totals and status
+    matrix_begin = 0x40,        ///< a matrix job starts: the job, the CPU, the batch size
+    matrix_block = 0x41,        ///< one block's counts per outcome class and digest
+    matrix_case = 0x42,         ///< a mismatch or sampled agreement (an access record follows)
+    matrix_end = 0x43,          ///< the job's totals and status
+    matrix_class = 0x44,        ///< one class of mismatches: its signature and count
+    matrix_calibration = 0x45,  ///< calibration: a bare loop starts or ended
 };
 
 /// Common header of every record (16 bytes).

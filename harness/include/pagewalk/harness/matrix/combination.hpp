@@ -21,7 +21,7 @@ struct Controls {
     bool nxe = false;                       // EFER.NXE (PAE, 4/5-level)
     bool pse = false;                       // CR4.PSE (32-bit paging)
     bool pke = false;                       // CR4.PKE (4/5-level)
-    bool pkru_ad = false, pkru_wd = false;  // PKRU's AD and WD for the leaf's key
+    bool pkru_ad = false, pkru_wd = false;  // PKRU's AD and WD for key kLeafKey (inputs.hpp pkru_value)
 
     friend constexpr bool operator==(const Controls&, const Controls&) = default;
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 namespace pagewalk::harness::matrix {
 
@@ -12,12 +13,23 @@ struct DivMod {
     std::uint64_t remainder = 0;
 };
 
-/// n / d and n % d (0 < d < 2^63). Native on 64-bit targets; shift and subtract on 32-bit ones, where the compiler
-/// would call __udivdi3, which a kernel does not have.
+/// n / d and n % d (0 < d < 2^63). Native on 64-bit targets. On 32-bit ones, where the compiler would call
+/// __udivdi3, which a kernel does not have: a divisor below 2^32 takes two 64-by-32-bit DIVs (the high half first, so
+/// the second quotient fits 32 bits), a larger one (or a constant evaluation) shifts and subtracts.
 constexpr DivMod divmod(std::uint64_t n, std::uint64_t d) {
     if constexpr (sizeof(void*) == 8) {
         return {n / d, n % d};
     } else {
+#if defined(__i386__)
+        if (!std::is_constant_evaluated() && (d >> 32) == 0) {
+            const auto d32 = static_cast<std::uint32_t>(d);
+            const auto hi = static_cast<std::uint32_t>(n >> 32);
+            const std::uint32_t q_hi = hi / d32;
+            std::uint32_t q_lo = 0, r = hi % d32;
+            asm("divl %4" : "=a"(q_lo), "=d"(r) : "a"(static_cast<std::uint32_t>(n)), "d"(r), "rm"(d32));
+            return {(std::uint64_t{q_hi} << 32) | q_lo, r};
+        }
+#endif
         std::uint64_t q = 0, r = 0;
         for (int bit = 63; bit >= 0; --bit) {
             r = (r << 1) | ((n >> bit) & 1u);

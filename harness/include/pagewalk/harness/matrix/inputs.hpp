@@ -70,11 +70,16 @@ constexpr std::uint32_t needed_features(const Combination& c) {
     return f;
 }
 
-/// PKRU of a combination: AD/WD of the leaf's key from the control state, everything denied for the decoy key held by
-/// table entries (so that a walk taking a table entry's key faults), every other key allowed.
+/// PKRU of a control state: its AD/WD for key kLeafKey, everything denied for the decoy key held by table entries (so
+/// that a walk taking a table entry's key faults), every other key — key 0 included — allowed. One value per block
+/// (the guest writes it once per control state): a leaf with key kLeafKey gets the control state's AD/WD, a leaf with
+/// key 0 is never restricted, so the leaf-key digit tells whether the CPU takes the leaf's key.
+constexpr std::uint32_t pkru_value(const Controls& k) {
+    const std::uint32_t leaf = (k.pkru_ad ? 1u : 0u) | (k.pkru_wd ? 2u : 0u);
+    return (leaf << (2u * kLeafKey)) | (3u << (2u * kDecoyKey));
+}
 constexpr std::uint32_t pkru_value(const Combination& c) {
-    const std::uint32_t leaf = (c.controls.pkru_ad ? 1u : 0u) | (c.controls.pkru_wd ? 2u : 0u);
-    return (leaf << (2u * c.leaf_key)) | (3u << (2u * kDecoyKey));
+    return pkru_value(c.controls);
 }
 
 /// The control registers of a combination, with CR3 = `root`.

@@ -29,6 +29,14 @@ inline constexpr std::uint32_t ignore_smep = 1u << 0;  ///< predict as if CR4.SM
 inline constexpr std::uint32_t all = 1;
 }  // namespace mutation
 
+namespace job_flag {
+/// Instead of combinations: the backend's bare rates (an access that hits, one that page-faults, a PTE write +
+/// INVLPG), each looped calibrate_iterations times between two matrix_calibration records (the host times them).
+/// 64-bit world only (4-level and 5-level jobs).
+inline constexpr std::uint32_t calibrate = 1u << 0;
+inline constexpr std::uint32_t all = 1;
+}  // namespace job_flag
+
 struct alignas(8) Job {
     std::uint32_t magic;    ///< kJobMagic
     std::uint16_t version;  ///< kJobVersion
@@ -48,12 +56,14 @@ struct alignas(8) Job {
     /// needed_features() in inputs.hpp) — the rest ran on another backend that lacks them; the others are counted
     /// as `elsewhere`.
     std::uint32_t only_needing;
+    std::uint32_t flags;                 ///< job_flag:: bits
+    std::uint32_t calibrate_iterations;  ///< job_flag::calibrate: loop iterations per measurement
 };
-static_assert(sizeof(Job) == 64);
+static_assert(sizeof(Job) == 72);
 static_assert(offsetof(Job, begin) == 8 && offsetof(Job, end) == 16 && offsetof(Job, stride) == 24);
 static_assert(offsetof(Job, phase) == 32 && offsetof(Job, seed) == 40 && offsetof(Job, sample_every) == 48);
 static_assert(offsetof(Job, mutations) == 52 && offsetof(Job, max_cases) == 56);
-static_assert(offsetof(Job, only_needing) == 60);
+static_assert(offsetof(Job, only_needing) == 60 && offsetof(Job, flags) == 64);
 
 enum class JobError : std::uint8_t {
     ok,
@@ -64,7 +74,8 @@ enum class JobError : std::uint8_t {
     bad_space,
     bad_range,
     bad_stride,
-    bad_mutation
+    bad_mutation,
+    bad_flags,
 };
 
 constexpr const char* to_string(JobError e) {
@@ -87,6 +98,8 @@ constexpr const char* to_string(JobError e) {
             return "stride 0 or phase >= stride";
         case JobError::bad_mutation:
             return "unknown mutation bit";
+        case JobError::bad_flags:
+            return "unknown job flag";
     }
     return "?";
 }
@@ -106,6 +119,7 @@ constexpr JobError validate(const Job& j, std::size_t size) {
     if (j.space > static_cast<std::uint8_t>(Space::full)) return JobError::bad_space;
     if (j.stride == 0 || j.phase >= j.stride) return JobError::bad_stride;
     if ((j.mutations & ~mutation::all) != 0) return JobError::bad_mutation;
+    if ((j.flags & ~job_flag::all) != 0) return JobError::bad_flags;
     const bool in_space = j.begin <= j.end && j.end <= Matrix(*mode, static_cast<Space>(j.space)).count();
     return in_space ? JobError::ok : JobError::bad_range;
 }
