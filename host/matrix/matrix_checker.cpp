@@ -87,21 +87,7 @@ void MatrixChecker::matrix_case(const harness::AccessRecord& a) {
     if (c.mismatch != 0) ++reported_mismatches_;  // as the guest counts them against Job::max_cases
     const CaseJudgement j = judge_case({*matrix_, job_, cpu_}, c, a);
     const PagingMode mode = matrix_->mode();
-    if (c.mismatch != 0) {
-        harness::MatrixClassRecord sig{};
-        sig.mismatch = c.mismatch;
-        sig.outcome_class = c.outcome_class;
-        sig.predicted_kind = a.prediction.kind;
-        sig.outcome = a.outcome;
-        sig.predicted_error = a.prediction.error_code;
-        sig.vector = a.outcome != 0 ? a.vector : 0;
-        sig.kind = a.kind;
-        sig.cpl = a.cpl;
-        sig.access_flags = a.access_flags;
-        sig.error_code = a.outcome != 0 ? a.error_code : 0;
-        sig.leaf_level = c.leaf_level;
-        mismatches_.push_back({sig, ""});
-    }
+    if (c.mismatch != 0) mismatches_.push_back({c, a, ""});
     if (!j.report_error.empty()) {
         ++tally_.bad_reports;
         return fail("case", j.report_error, check::format_chain(a, mode));
@@ -253,17 +239,22 @@ void MatrixChecker::end(const harness::MatrixEndRecord& e) {
 /// A class of mismatches: its examples were judged as cases; the rest of it (counted only) is explained by the known
 /// deviation that explained every example, else it fails.
 void MatrixChecker::mismatch_class(const harness::MatrixClassRecord& k) {
-    const auto same = [&](const harness::MatrixClassRecord& s) {
-        return s.mismatch == k.mismatch && s.outcome_class == k.outcome_class && s.predicted_kind == k.predicted_kind &&
-               s.outcome == k.outcome && s.predicted_error == k.predicted_error && s.vector == k.vector &&
-               s.kind == k.kind && s.cpl == k.cpl && s.access_flags == k.access_flags && s.error_code == k.error_code &&
-               s.leaf_level == k.leaf_level;
+    // A case is of the class when what the class names is what the case says: the verdict, the prediction, what
+    // the CPU did (vector and error code only for an exception) and the access.
+    const auto of_class = [&](const MismatchSeen& m) {
+        const harness::AccessRecord& a = m.access;
+        const bool exception = a.outcome != 0;
+        return k.mismatch == m.report.mismatch && k.outcome_class == m.report.outcome_class &&
+               k.leaf_level == m.report.leaf_level && k.predicted_kind == a.prediction.kind &&
+               k.predicted_error == a.prediction.error_code && k.outcome == a.outcome &&
+               k.vector == (exception ? a.vector : 0) && k.error_code == (exception ? a.error_code : 0) &&
+               k.kind == a.kind && k.cpl == a.cpl && k.access_flags == a.access_flags;
     };
     std::uint64_t examples = 0;
     std::string deviation;
     bool one_deviation = true;
     for (const MismatchSeen& m : mismatches_) {
-        if (!same(m.signature)) continue;
+        if (!of_class(m)) continue;
         if (examples++ == 0) deviation = m.deviation;
         one_deviation = one_deviation && !m.deviation.empty() && m.deviation == deviation;
     }

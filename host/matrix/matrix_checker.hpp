@@ -71,10 +71,10 @@ private:
     };
     std::vector<SeenCase> block_cases_;  ///< the cases since the last block record
     std::uint64_t reported_mismatches_ = 0;
-    /// A mismatch reported in full: its class's fields (matrix_class) and the known deviation that explained it ("":
-    /// none, or a wrong report).
+    /// A mismatch reported in full and the known deviation that explained it ("": none, or a wrong report).
     struct MismatchSeen {
-        harness::MatrixClassRecord signature;
+        harness::MatrixCaseRecord report;
+        harness::AccessRecord access;
         std::string deviation;
     };
     std::vector<MismatchSeen> mismatches_;

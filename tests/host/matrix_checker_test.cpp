@@ -205,6 +205,54 @@ TEST(MatrixChecker, AKnownDeviationIsCountedByItsEvidence) {
     EXPECT_EQ(judge(job, run, kQemu).verdict, host::check::Verdict::fail);
 }
 
+/// A class of mismatches with one example in full and four counted only: the rest of the class is explained by the
+/// deviation that explained its example, on QEMU; on KVM it fails. A mismatch outside every class fails.
+TEST(MatrixChecker, AClassIsExplainedByItsExamples) {
+    const hm::Job job = long4_job();
+    SyntheticRun run = honest_run(job, test_cpu());
+    SyntheticBlock* block = nullptr;
+    SyntheticCase* rsvd = nullptr;
+    for (SyntheticBlock& b : run.blocks)
+        for (SyntheticCase& c : b.cases)
+            if (rsvd == nullptr && c.c.outcome_class == static_cast<std::uint8_t>(hm::OutcomeClass::reserved_bit) &&
+                b.b.by_class[c.c.outcome_class] >= 5) {
+                rsvd = &c;
+                block = &b;
+            }
+    ASSERT_NE(rsvd, nullptr);
+    rsvd->a.error_code &= ~std::uint64_t{pf::p};
+    make_mismatch(run, *block, *rsvd, mm::error_code);
+    for (int i = 0; i < 4; ++i) make_mismatch(run, *block, *rsvd, mm::error_code);  // four more, counted only
+    rsvd->c.mismatch = mm::error_code;
+    run.end.cases_dropped = 4;
+    harness::MatrixClassRecord k{};
+    k.header = harness::make_header(harness::RecordType::matrix_class, sizeof k);
+    k.count = 5;
+    k.first_case = rsvd->c.number;
+    k.examples = 1;
+    k.mismatch = mm::error_code;
+    k.outcome_class = rsvd->c.outcome_class;
+    k.predicted_kind = rsvd->a.prediction.kind;
+    k.outcome = rsvd->a.outcome;
+    k.predicted_error = rsvd->a.prediction.error_code;
+    k.vector = rsvd->a.vector;
+    k.kind = rsvd->a.kind;
+    k.cpl = rsvd->a.cpl;
+    k.access_flags = rsvd->a.access_flags;
+    k.error_code = rsvd->a.error_code;
+    k.leaf_level = rsvd->c.leaf_level;
+    run.classes.push_back(k);
+    host::matrix::MatrixTally t;
+    const auto on_qemu = judge(job, run, kQemu, &t);
+    EXPECT_EQ(on_qemu.verdict, host::check::Verdict::known_deviation) << findings(on_qemu);
+    EXPECT_EQ(t.deviations["qemu-rsvd-without-p"], 5u);
+    const auto on_kvm = judge(job, run, kKvm, &t);
+    EXPECT_EQ(on_kvm.verdict, host::check::Verdict::fail);
+    EXPECT_EQ(t.unexplained, 5u);
+    run.end.unclassified = 1;
+    EXPECT_EQ(judge(job, run, kQemu).verdict, host::check::Verdict::fail);
+}
+
 TEST(MatrixChecker, BlockCountsAndClassesAreTheHosts) {
     const hm::Job job = long4_job();
     SyntheticRun run = honest_run(job, test_cpu());

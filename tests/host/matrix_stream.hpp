@@ -31,6 +31,7 @@ struct SyntheticBlock {
 struct SyntheticRun {
     harness::MatrixBeginRecord begin{};
     std::vector<SyntheticBlock> blocks;
+    std::vector<harness::MatrixClassRecord> classes;  ///< classes of mismatches, sent before the end record
     harness::MatrixEndRecord end{};
 
     template <class T>
@@ -50,6 +51,7 @@ struct SyntheticRun {
             }
             run.records.push_back({decoded(b.b), 0});
         }
+        for (const harness::MatrixClassRecord& k : classes) run.records.push_back({decoded(k), 0});
         run.records.push_back({decoded(end), 0});
         return run;
     }
