@@ -22,7 +22,7 @@ struct PlanOptions {
     std::optional<std::uint64_t> limit;  ///< --limit: at most this many indices per mode
     unsigned parts = 1;                  ///< --jobs: contiguous parts of each range
     std::uint32_t sample_every = 4096;   ///< --sample
-    std::uint32_t max_cases = 10000;     ///< --max-cases
+    std::uint32_t max_cases = 100;       ///< --max-cases (per class of mismatches)
     std::uint32_t mutations = 0;         ///< --mutate (tests only)
 };
 

@@ -49,7 +49,7 @@ MatrixCommand::MatrixCommand(CLI::App& app, std::string default_guest)
     m.add_option("--sample", plan.sample_every, "report one agreement in N in full for the host's own check (0: none)")
         ->capture_default_str();
     m.add_option("--max-cases", plan.max_cases,
-                 "report at most N mismatches per boot in full (the rest are counted, and fail as unjudged)")
+                 "report at most N mismatches of each class in full (the rest are counted in their class)")
         ->capture_default_str();
     m.add_option("--backend", backend_,
                  "auto: KVM where it can run a mode, the combinations KVM's CPU lacks features for on QEMU, the "

@@ -60,6 +60,18 @@ SyntheticCase* first_case(SyntheticRun& run, std::uint8_t kind, SyntheticBlock**
     return nullptr;
 }
 
+/// The first reported reserved-bit #PF whose block counts at least `agreements` agreements of that class.
+SyntheticCase* first_reserved_case(SyntheticRun& run, SyntheticBlock*& block, std::uint32_t agreements = 1) {
+    constexpr auto cls = static_cast<std::uint8_t>(hm::OutcomeClass::reserved_bit);
+    for (SyntheticBlock& b : run.blocks)
+        for (SyntheticCase& c : b.cases)
+            if (c.c.outcome_class == cls && b.b.by_class[cls] >= agreements) {
+                block = &b;
+                return &c;
+            }
+    return nullptr;
+}
+
 /// Turns a reported agreement into a mismatch with `bits`, the counts as the guest would then send them.
 void make_mismatch(SyntheticRun& run, SyntheticBlock& b, SyntheticCase& c, std::uint8_t bits) {
     c.c.mismatch = bits;
@@ -184,13 +196,7 @@ TEST(MatrixChecker, AKnownDeviationIsCountedByItsEvidence) {
     const hm::Job job = long4_job();
     SyntheticRun run = honest_run(job, test_cpu());
     SyntheticBlock* block = nullptr;
-    SyntheticCase* rsvd = nullptr;
-    for (SyntheticBlock& b : run.blocks)
-        for (SyntheticCase& c : b.cases)
-            if (rsvd == nullptr && c.c.outcome_class == static_cast<std::uint8_t>(hm::OutcomeClass::reserved_bit)) {
-                rsvd = &c;
-                block = &b;
-            }
+    SyntheticCase* rsvd = first_reserved_case(run, block);
     ASSERT_NE(rsvd, nullptr);
     rsvd->a.error_code &= ~std::uint64_t{pf::p};
     make_mismatch(run, *block, *rsvd, mm::error_code);
@@ -211,14 +217,7 @@ TEST(MatrixChecker, AClassIsExplainedByItsExamples) {
     const hm::Job job = long4_job();
     SyntheticRun run = honest_run(job, test_cpu());
     SyntheticBlock* block = nullptr;
-    SyntheticCase* rsvd = nullptr;
-    for (SyntheticBlock& b : run.blocks)
-        for (SyntheticCase& c : b.cases)
-            if (rsvd == nullptr && c.c.outcome_class == static_cast<std::uint8_t>(hm::OutcomeClass::reserved_bit) &&
-                b.b.by_class[c.c.outcome_class] >= 5) {
-                rsvd = &c;
-                block = &b;
-            }
+    SyntheticCase* rsvd = first_reserved_case(run, block, 5);
     ASSERT_NE(rsvd, nullptr);
     rsvd->a.error_code &= ~std::uint64_t{pf::p};
     make_mismatch(run, *block, *rsvd, mm::error_code);
