@@ -21,6 +21,10 @@ Usage: ./run.sh [subcommand]
                 files, directories, --tag T, and any other `pagewalk run` option (a log per run in logs/), e.g.
                   ./run.sh run nx-fetch 'smap-*' --tag pku --mode 4level --junit out.xml
                 (`build/pagewalk run --help` lists the options)
+  matrix [ARGS] build what is stale (Release, build/), then `build/pagewalk matrix --jobs 2 ARGS`: the access
+                matrix over all four modes (KVM where it can, the rest on QEMU), e.g.
+                  ./run.sh matrix --limit 100000 --seed 7 --junit matrix.xml
+                (`build/pagewalk matrix --help` lists the options)
   test          build and run every ctest test in build/ (Release), and the unit/host tests again in
                 build-asan/ (AddressSanitizer + UBSan), with the fuzz targets' replays
   bench         Release build, then run every benchmark program
@@ -234,6 +238,14 @@ cmd_run() {  # cmd_run [pagewalk run arguments...]
     exec "$BUILD_DIR/pagewalk" run --logs "$ROOT/logs" "$@"
 }
 
+cmd_matrix() {  # cmd_matrix [pagewalk matrix arguments...]
+    ensure_deps "${PKGS_BUILD[@]}" "${PKGS_COMPILER[@]}"
+    ensure_optional_deps "the modes and features KVM cannot run" "${PKGS_RUN[@]}"
+    build_release >&2
+    # The caller's --jobs comes later and wins.
+    exec "$BUILD_DIR/pagewalk" matrix --jobs 2 "$@"
+}
+
 cmd_test() {
     # QEMU too: the scenario suite's ctest entries run on it (label scenarios-qemu), and the boot tests; GRUB and
     # xorriso for the ISO tests (label iso, and the GRUB multiboot2 boot test).
@@ -355,6 +367,10 @@ main() {
         run)
             shift
             cmd_run "$@"
+            ;;
+        matrix)
+            shift
+            cmd_matrix "$@"
             ;;
         test) cmd_test ;;
         bench) cmd_bench ;;

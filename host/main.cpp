@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "inspect/inspect_command.hpp"
 #include "matrix/matrix_command.hpp"
 #include "suite/commands.hpp"
@@ -39,8 +40,8 @@ int pagewalk_main(int argc, char** argv) {
         cli::make_list_command(app),
         cli::make_compile_command(app),
         cli::make_iso_command(app),
-        std::make_unique<inspect::InspectCommand>(app),  // `inspect translate`, `inspect maps`
-        std::make_unique<matrix::MatrixCommand>(app),    // `matrix --list-dimensions`
+        std::make_unique<inspect::InspectCommand>(app),                      // `inspect translate`, `inspect maps`
+        std::make_unique<matrix::MatrixCommand>(app, cli::default_guest()),  // `matrix`, `matrix --list-dimensions`
     };
 
     try {

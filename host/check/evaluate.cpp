@@ -196,16 +196,13 @@ private:
     /// A disagreement about an exception: a known deviation of this backend, or a failure.
     void disagree(std::uint32_t step, const char* check, std::uint8_t vector, std::uint32_t error,
                   const AccessRecord& a, const std::string& message, const PageWalk* walk = nullptr) {
-        Disagreement d = disagreement();
+        Disagreement d = access_disagreement(a);
+        const Disagreement run = disagreement();
+        d.backend = run.backend;
+        d.backend_version = run.backend_version;
+        d.mode = run.mode;
         d.expected_vector = vector;
         d.expected_error = error;
-        d.observed_exception = a.outcome != 0;
-        d.observed_vector = a.vector;
-        d.observed_error = a.error_code;
-        d.cpl = a.cpl;
-        d.ac = (a.access_flags & harness::access_flag::ac) != 0;
-        d.implicit = (a.access_flags & harness::access_flag::implicit) != 0;
-        d.misaligned = (a.va & (width_of(a) - 1)) != 0;
         d.cr0_am = (cr0_ & cr0::am) != 0;
         const PageWalk w = walk != nullptr ? *walk : page_walks(a).front();
         d.fault_causes = w.p.kind == 1 ? w.p.causes : 0;

@@ -158,6 +158,18 @@ const std::vector<KnownDeviation>& known_deviations() {
     return list;
 }
 
+Disagreement access_disagreement(const harness::AccessRecord& a) {
+    Disagreement d;
+    d.observed_exception = a.outcome != 0;
+    d.observed_vector = a.vector;
+    d.observed_error = a.error_code;
+    d.cpl = a.cpl;
+    d.ac = (a.access_flags & harness::access_flag::ac) != 0;
+    d.implicit = (a.access_flags & harness::access_flag::implicit) != 0;
+    d.misaligned = (a.va & ((a.width != 0 ? a.width : 8u) - 1)) != 0;
+    return d;
+}
+
 std::optional<KnownDeviation> match_known_deviation(const Disagreement& d) {
     for (const KnownDeviation& k : known_deviations()) {
         if (d.backend != backend_name(k.backend)) continue;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <pagewalk/harness/runner_records.hpp>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,10 @@ struct Disagreement {
     /// its other page (the page its translation allowed it to write).
     bool value_from_faulted_split_write = false;
 };
+
+/// The evidence an access record gives: what the CPU did (exception, vector, error code) and the access (CPL,
+/// EFLAGS.AC, implicit, whether its address is aligned to its width — a fetch or implicit access counts 8 bytes).
+Disagreement access_disagreement(const harness::AccessRecord& a);
 
 /// A documented deviation.
 struct KnownDeviation {

@@ -1,169 +1,113 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 #include "matrix/matrix_command.hpp"
 
-#include <cstdint>
-#include <iomanip>
-#include <iostream>
-#include <pagewalk/harness/matrix/matrix.hpp>
-#include <sstream>
-#include <vector>
+#include <unistd.h>
 
+#include <cstdio>
+#include <iostream>
+#include <optional>
+
+#include "matrix/list_dimensions.hpp"
 #include "suite/commands.hpp"
+#include "util/interrupt.hpp"
 
 namespace pagewalk::host::matrix {
 namespace {
 
-using namespace pagewalk::harness::matrix;
-
-constexpr const char* kSlotNames[kFlagSlots] = {"P", "R/W", "U/S", "A", "XD", "D", "G", "PWT/PCD/PAT"};
-
-std::string page_size(PagingMode mode, unsigned level) {
-    const std::uint64_t span = shape(mode).at(level).span();
-    std::ostringstream s;
-    if (span >= (std::uint64_t{1} << 30))
-        s << (span >> 30) << " GiB";
-    else if (span >= (std::uint64_t{1} << 20))
-        s << (span >> 20) << " MiB";
-    else
-        s << (span >> 10) << " KiB";
-    return s.str();
-}
-
-std::string slots(const EntryFacts& f) {
-    std::string out;
-    for (unsigned i = 0; i < kFlagSlots; ++i) {
-        if (f.slot_mask[i] == 0) continue;
-        if (!out.empty()) out += " ";
-        out += kSlotNames[i];
-    }
-    return out;
-}
-
-/// One digit as "name (what it holds) radix".
-std::string describe(PagingMode mode, unsigned leaf, const Dimension& d) {
-    std::ostringstream s;
-    switch (d.digit) {
-        case Digit::table_flags:
-            if (d.level == 0) {
-                const unsigned top = shape(mode).levels;
-                s << entry_name(top);
-                if (top > leaf + 1)
-                    s << ".." << entry_name(leaf + 1) << " flags, shared (";
-                else
-                    s << " flags (";
-                s << slots(shared_table_facts(mode, leaf)) << ")";
-            } else {
-                s << entry_name(d.level) << " flags (" << slots(entry_facts(mode, d.level, false)) << ")";
-            }
-            break;
-        case Digit::leaf_flags:
-            s << entry_name(leaf) << " leaf flags (" << slots(entry_facts(mode, leaf, true)) << ")";
-            break;
-        case Digit::leaf_key:
-            s << "leaf key (0, " << unsigned{kLeafKey} << ")";
-            break;
-        case Digit::table_key:
-            s << "table entries' key (0, decoy " << unsigned{kDecoyKey} << ")";
-            break;
-        case Digit::reserved_case: {
-            const Placements p = placements(mode, leaf);
-            s << "reserved cases (" << p.count << " placements × present/not present, then pairs:";
-            for (unsigned i = 0; i < p.count; ++i)
-                s << (i == 0 ? " " : ", ") << entry_name(p.item[i].level) << " " << to_string(p.item[i].cls);
-            s << ")";
-            break;
-        }
-        case Digit::access_type:
-            s << "access (read, write, fetch)";
-            break;
-        case Digit::cpl:
-            s << "CPL (0, 3)";
-            break;
-        default:
-            s << to_string(d.digit);
-            break;
-    }
-    s << " " << d.radix;
-    return s.str();
-}
-
-void write_digits(std::ostream& out, PagingMode mode, unsigned leaf, const DigitList& list) {
-    for (unsigned i = 0; i < list.count; ++i) out << (i == 0 ? "" : " × ") << describe(mode, leaf, list.dims[i]);
-}
-
-void write_mode(std::ostream& out, PagingMode mode, Space space) {
-    const Matrix m(mode, space);
-    out << to_string(mode) << ": " << m.states() << " control states × " << m.block().size
-        << " combinations each = " << m.count() << "\n  control state (slowest): ";
-    write_digits(out, mode, 0, control_digits(mode));
-    out << "\n";
-    for (unsigned s = 0; s < m.block().count; ++s) {
-        const Segment& seg = m.block().segment[s];
-        out << "  " << page_size(mode, seg.leaf_level) << " leaf, "
-            << (seg.family == Family::rights ? "rights:   " : "reserved: ");
-        write_digits(out, mode, seg.leaf_level, seg.digits);
-        out << " = " << seg.size << "\n";
-    }
+/// "K/N" (1 <= K <= N) as the 0-based shard K-1 of N; nullopt when malformed.
+std::optional<std::pair<std::uint32_t, std::uint32_t>> parse_shard(const std::string& text) {
+    unsigned long k = 0, n = 0;
+    char slash = 0, rest = 0;
+    if (std::sscanf(text.c_str(), "%lu%c%lu%c", &k, &slash, &n, &rest) != 3 || slash != '/') return std::nullopt;
+    if (k < 1 || n < 1 || k > n || n > (1ul << 31)) return std::nullopt;
+    return std::pair{static_cast<std::uint32_t>(k - 1), static_cast<std::uint32_t>(n)};
 }
 
 }  // namespace
 
-void list_dimensions(std::ostream& out, std::optional<PagingMode> mode, Space space) {
-    std::vector<PagingMode> modes;
-    for (PagingMode m : kPagingModes)
-        if (!mode || *mode == m) modes.push_back(m);
-    out << "Access matrix, " << to_string(space) << " space"
-        << (space == Space::full ? " (every table level's flags independent, every pair of reserved placements)"
-                                 : " (table flags shared by the table entries of a walk, neighbouring pairs of "
-                                   "reserved placements; --full for all)")
-        << "\n\n";
-    for (PagingMode m : modes) {
-        write_mode(out, m, space);
-        out << "\n";
-    }
-    std::vector<Counts> counted;
-    for (PagingMode m : modes) counted.push_back(counts(m, space));
-    constexpr int kName = 22, kColumn = 16;
-    out << std::left << std::setw(kName) << "combinations" << std::right;
-    for (PagingMode m : modes) out << std::setw(kColumn) << to_string(m);
-    out << "\n" << std::left << std::setw(kName) << "total" << std::right;
-    for (const Counts& c : counted) out << std::setw(kColumn) << c.total;
-    out << "\n";
-    for (unsigned r = 1; r < kRules; ++r) {
-        out << std::left << std::setw(kName) << ("- " + std::string(rule_info(static_cast<Rule>(r)).name))
-            << std::right;
-        for (const Counts& c : counted) out << std::setw(kColumn) << c.removed[r];
-        out << "\n";
-    }
-    out << std::left << std::setw(kName) << "legal" << std::right;
-    for (const Counts& c : counted) out << std::setw(kColumn) << c.legal;
-    out << "\n\nLegality rules (a rule removes only what is impossible or the same as a kept combination):\n";
-    for (unsigned r = 1; r < kRules; ++r) {
-        const RuleInfo info = rule_info(static_cast<Rule>(r));
-        out << "  " << std::left << std::setw(kName) << info.name << info.why << "\n";
-    }
-}
-
-MatrixCommand::MatrixCommand(CLI::App& app)
-    : Command(app, "matrix", "the exhaustive access matrix (for now: list its dimensions and counts)") {
-    CLI::App* matrix_ = &subcommand();
-    matrix_->add_flag("--list-dimensions", list_,
-                      "print the dimensions and the count per mode (total, removed per "
-                      "legality rule, legal)");
-    matrix_->add_option("--mode", mode_, "only this paging mode: 32bit, pae, 4level, 5level")
+MatrixCommand::MatrixCommand(CLI::App& app, std::string default_guest)
+    : Command(app, "matrix", "run the exhaustive access matrix on the backends, or list its dimensions") {
+    CLI::App& m = subcommand();
+    PlanOptions& plan = options_.plan;
+    RunOptions& run = options_.run;
+    run.guest_path = std::move(default_guest);
+    m.add_flag("--list-dimensions", list_,
+               "print the dimensions and the count per mode (total, removed per legality rule, legal) and exit");
+    m.add_option("--mode", modes_, "only these paging modes (default: all four): 32bit, pae, 4level, 5level")
         ->check(CLI::IsMember({"32bit", "pae", "4level", "5level"}));
-    matrix_->add_flag("--full", full_, "the full space: every table level independent, every reserved pair");
+    m.add_flag("--full", full_, "the full space: every table level independent, every reserved pair");
+    m.add_option("--shard", shard_, "run the K-th of N equal parts of each mode's space (K/N, 1 <= K <= N)");
+    m.add_option("--seed", plan.seed, "chooses the --limit slice's phase and the sampled agreements")
+        ->capture_default_str();
+    m.add_option("--limit", limit_,
+                 "at most N combinations per mode: every ceil(range/N)-th index from a phase the seed chooses")
+        ->check(CLI::PositiveNumber);
+    m.add_option("--jobs,-j", plan.parts, "split each mode's range into N parts booted side by side")
+        ->capture_default_str()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)  // ./run.sh matrix gives one; the caller's wins
+        ->check(CLI::Range(1u, 256u));
+    m.add_option("--sample", plan.sample_every, "report one agreement in N in full for the host's own check (0: none)")
+        ->capture_default_str();
+    m.add_option("--max-cases", plan.max_cases,
+                 "report at most N mismatches of each class in full (the rest are counted in their class)")
+        ->capture_default_str();
+    m.add_option("--backend", backend_,
+                 "auto: KVM where it can run a mode, the combinations KVM's CPU lacks features for on QEMU, the "
+                 "other modes on QEMU; or only kvm or qemu")
+        ->capture_default_str()
+        ->check(CLI::IsMember(backend_option_names(true)));
+    m.add_option("--qemu-cpu", run.qemu_cpu, "QEMU's -cpu model")->capture_default_str();
+    m.add_option("--timeout", run.timeout_s, "watchdog per boot, seconds (default: from the combinations it runs)")
+        ->check(CLI::Range(0.001, 86400.0));
+    m.add_option("--guest", run.guest_path, "guest ELF image (default: the one built with this pagewalk)");
+    m.add_option("--junit", options_.junit, "write a JUnit XML report (a test case per mode and backend)");
+    m.add_option("--tap", options_.tap, "write a TAP report (a test point per mode and backend)");
+    m.add_option("--mutate", mutate_, "tests only: a deliberately wrong guest walker (ignore-smep)")
+        ->check(CLI::IsMember({"ignore-smep"}));
+    m.add_flag("--skip-if-unavailable", options_.skip_if_unavailable,
+               "exit 77 (ctest SKIP) when no row can run (no backend, or a guest without the matrix runner)");
+    m.add_flag("-q,--quiet", quiet_, "no progress line");
 }
 
 int MatrixCommand::run() {
-    if (!list_) {
-        std::cerr << "pagewalk matrix: give --list-dimensions (running the matrix is not there yet)\n";
-        return suite::kUsageError;
+    const harness::matrix::Space space = full_ ? harness::matrix::Space::full : harness::matrix::Space::standard;
+    for (const std::string& name : modes_) options_.modes.push_back(*paging_mode_from_name(name.c_str()));
+    if (list_) {
+        if (options_.modes.size() > 1) {
+            std::cerr << "pagewalk matrix: --list-dimensions takes one --mode or none\n";
+            return suite::kUsageError;
+        }
+        std::optional<PagingMode> mode;
+        if (!options_.modes.empty()) mode = options_.modes.front();
+        list_dimensions(std::cout, mode, space);
+        return 0;
     }
-    std::optional<PagingMode> mode;
-    if (!mode_.empty()) mode = paging_mode_from_name(mode_.c_str());
-    list_dimensions(std::cout, mode, full_ ? Space::full : Space::standard);
-    return 0;
+    interrupt::install();
+    options_.plan.space = space;
+    if (limit_ != 0) options_.plan.limit = limit_;
+    if (!shard_.empty()) {
+        const auto shard = parse_shard(shard_);
+        if (!shard) {
+            std::cerr << "pagewalk matrix: --shard " << shard_ << ": give K/N with 1 <= K <= N\n";
+            return suite::kUsageError;
+        }
+        options_.plan.shard = shard->first;
+        options_.plan.shards = shard->second;
+    }
+    if (mutate_ == "ignore-smep") options_.plan.mutations = harness::matrix::mutation::ignore_smep;
+    options_.backend = *parse_backend_request(backend_);
+    options_.run.parallel = options_.plan.parts;
+    options_.run.progress = !quiet_;
+    for (const std::string& path : {options_.junit, options_.tap}) {
+        if (path.empty()) continue;
+        const auto slash = path.find_last_of('/');
+        const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+        if (::access(dir.c_str(), W_OK) != 0) {
+            std::cerr << "pagewalk matrix: " << path << ": no directory to write it in\n";
+            return suite::kUsageError;
+        }
+    }
+    return run_matrix(options_);
 }
 
 }  // namespace pagewalk::host::matrix

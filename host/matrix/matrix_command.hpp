@@ -1,33 +1,31 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
-// pagewalk matrix: the exhaustive access matrix (harness/include/pagewalk/harness/matrix/). For now it lists the
-// space: `pagewalk matrix --list-dimensions [--mode M] [--full]` prints each mode's dimensions, its count, how many
-// combinations each legality rule removes and the legal rest.
+// pagewalk matrix: the exhaustive access matrix (harness/include/pagewalk/harness/matrix/). `--list-dimensions`
+// prints the space (list_dimensions.hpp); without it the matrix runs on the backends (run_matrix.hpp).
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <iosfwd>
-#include <optional>
-#include <pagewalk/harness/matrix/dimensions.hpp>
-#include <pagewalk/mode.hpp>
 #include <string>
 
 #include "cli/command.hpp"
+#include "matrix/run_matrix.hpp"
 
 namespace pagewalk::host::matrix {
-
-/// Writes the dimensions and counts of `mode` (every mode when empty) in `space`.
-void list_dimensions(std::ostream& out, std::optional<PagingMode> mode, harness::matrix::Space space);
 
 /// Registers `matrix` on an app; after parsing, `selected()` says whether it was chosen and `run()` does it.
 class MatrixCommand : public cli::Command {
 public:
-    explicit MatrixCommand(CLI::App& app);
+    /// `default_guest`: the guest image --guest defaults to.
+    MatrixCommand(CLI::App& app, std::string default_guest);
     int run() override;
 
 private:
     bool list_ = false;
     bool full_ = false;
-    std::string mode_;
+    std::vector<std::string> modes_;
+    std::string shard_, backend_ = "auto", mutate_;
+    std::uint64_t limit_ = 0;
+    bool quiet_ = false;
+    MatrixOptions options_;
 };
 
 }  // namespace pagewalk::host::matrix

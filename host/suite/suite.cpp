@@ -1,13 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 #include "suite/suite.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -23,6 +18,7 @@
 #include "util/file.hpp"
 #include "util/interrupt.hpp"
 #include "util/private_dir.hpp"
+#include "util/temp_file.hpp"
 
 namespace pagewalk::host::suite {
 namespace {
@@ -42,42 +38,6 @@ std::uint64_t memory_for(const scenario::Scenario& s, const scenario::Program& p
         4 * mib + std::uint64_t{s.table_frames} * 4096 + std::uint64_t{p.data_frames} * 4096 + 4 * mib;
     return std::max<std::uint64_t>(std::uint64_t{s.memory_mib} * mib, (need + mib - 1) & ~(mib - 1));
 }
-
-/// A file in the run's private directory holding `bytes`; removed by the destructor.
-class TempFile {
-public:
-    explicit TempFile(const std::vector<std::uint8_t>& bytes) {
-        const auto dir = run_dir();
-        if (!dir) {
-            error_ = dir.error();
-            return;
-        }
-        const std::string name = dir.value()->unique_path("program", ".bin");
-        const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            error_ = "cannot create " + name + ": " + std::strerror(errno);
-            return;
-        }
-        const auto n = ::write(fd, bytes.data(), bytes.size());
-        const bool closed = ::close(fd) == 0;
-        if (n == static_cast<ssize_t>(bytes.size()) && closed)
-            path_ = name;
-        else {
-            error_ = "cannot write " + name;
-            ::unlink(name.c_str());
-        }
-    }
-    TempFile(const TempFile&) = delete;
-    TempFile& operator=(const TempFile&) = delete;
-    ~TempFile() {
-        if (!path_.empty()) ::unlink(path_.c_str());
-    }
-    [[nodiscard]] const std::string& path() const { return path_; }
-    [[nodiscard]] const std::string& error() const { return error_; }
-
-private:
-    std::string path_, error_;
-};
 
 /// The guest image's BootHeader::program_modes: which paging modes it has a runner for. All ones when the image
 /// cannot be read (each boot then reports why).
@@ -125,7 +85,7 @@ check::Evaluation run_on(const RunOptions& o, const BackendCaps& caps, const Job
     // The guest checks CPUID against this; vouched features pass without (kvm_pvm hides SMEP/SMAP).
     auto* header = reinterpret_cast<harness::ProgramHeader*>(c.program.bytes.data());
     header->vouched_features = vouched & header->features;
-    TempFile module(c.program.bytes);
+    TempFile module(c.program.bytes, "program");
     if (module.path().empty()) return failed_eval("cannot write the program file: " + module.error());
     BootOptions b;
     b.guest_path = o.guest_path;

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+#include "matrix/block_audit.hpp"
+
+#include "matrix/host_walk.hpp"
+
+namespace pagewalk::host::matrix {
+
+std::uint64_t first_selected(const hm::Job& job, std::uint64_t i) {
+    const std::uint64_t start = job.begin + job.phase;
+    if (i <= start) return start;
+    return start + (i - start + job.stride - 1) / job.stride * job.stride;
+}
+
+bool last_selected_below(const hm::Job& job, std::uint64_t from, std::uint64_t end, std::uint64_t& out) {
+    const std::uint64_t start = job.begin + job.phase;
+    if (end <= start || end <= from) return false;
+    const std::uint64_t last = start + (end - 1 - start) / job.stride * job.stride;
+    if (last < from) return false;
+    out = last;
+    return true;
+}
+
+BlockExpectation expect_block(const hm::Matrix& m, const hm::Job& job, const CpuFeatures& cpu, std::uint64_t first,
+                              std::uint64_t last) {
+    BlockExpectation e;
+    const hm::Layout layout = reference_layout(m.mode());
+    const std::uint64_t root = layout.table_pa[shape(m.mode()).levels];
+    bool have_context = false;
+    Context context;
+    for (std::uint64_t i = first_selected(job, first); i <= last; i += job.stride) {
+        ++e.selected;
+        const hm::Combination c = m.decode(i);
+        if (const hm::Rule rule = hm::legality(m, c); rule != hm::Rule::legal) {
+            // Every index up to the end of the rule's run is removed by it too: count the selected ones at once.
+            const std::uint64_t run_end = i + hm::illegal_run(m, i, rule);  // exclusive
+            const std::uint64_t stop = run_end <= last + 1 ? run_end : last + 1;
+            const std::uint64_t more = (stop - 1 - i) / job.stride;  // selected indices after i before stop
+            e.selected += more;
+            e.illegal += more + 1;
+            i += more * job.stride;
+            continue;
+        }
+        if (job.only_needing != 0 && (hm::needed_features(c) & job.only_needing) == 0) {
+            ++e.elsewhere;
+            continue;
+        }
+        if (!have_context) {  // one control state: the same registers for every combination of the block
+            context = Context::from_registers(hm::control_registers(c, root), cpu);
+            have_context = true;
+        }
+        const HostWalk w = host_walk(c, context, cpu, layout);
+        if (w.inputs.status != hm::Applicability::applies) {
+            ++e.inapplicable;
+            continue;
+        }
+        ++e.run;
+        const harness::Prediction p = expected_prediction(w);
+        ++e.by_class[static_cast<unsigned>(outcome_class(p))];
+        if (p.kind == 1 && p.may_set_accessed != 0) ++e.may_set_accessed;
+        if (hm::sampled(job, i)) e.sampled.push_back(i);
+    }
+    return e;
+}
+
+}  // namespace pagewalk::host::matrix
