@@ -99,7 +99,7 @@ void judge_outcome(const harness::AccessRecord& a, const harness::Prediction& p,
 
 /// A/D after the access (SDM Vol. 3A §4.8): a completed access sets A in every entry it used and D in the leaf of a
 /// write, nothing else; a faulting one may set A where the walker says it may, never D or anything else. A PAE PDPTE
-/// is a register (§4.4.1): its memory copy stays as it was.
+/// is a register (§4.4.1): a change of its memory copy is recorded apart (CaseJudgement::pdpte_written).
 void judge_accessed_dirty(const harness::AccessRecord& a, const harness::Prediction& p, PagingMode mode,
                           CaseJudgement& j) {
     const unsigned top = shape(mode).levels;
@@ -111,8 +111,14 @@ void judge_accessed_dirty(const harness::AccessRecord& a, const harness::Predict
         const std::uint64_t before = a.chain_before[i], after = a.chain_after[i];
         std::uint64_t want = before, may = 0;
         if (mode == PagingMode::pae && level == 3) {
-            // unchanged
-        } else if (used) {
+            if (after != before) {
+                j.pdpte_written = true;
+                j.pdpte_before = before;
+                j.pdpte_after = after;
+            }
+            continue;
+        }
+        if (used) {
             want |= kA | (write && i + 1 == a.chain_count ? kD : 0);
         } else if (p.kind == 1 && ((p.may_set_accessed >> level) & 1u) != 0) {
             may = kA;

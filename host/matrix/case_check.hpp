@@ -33,6 +33,11 @@ struct CaseJudgement {
     std::string mismatch_text;  ///< what disagreed, in words
     std::uint8_t predicted_kind = 0;
     check::Disagreement evidence;  ///< for the list of known deviations (backend fields left empty)
+    /// PAE: the PDPTE in memory changed (the CPU writes no PDPTE, SDM Vol. 3A §4.4.1). Judged apart from the mismatch
+    /// bits, as the guest's verdict leaves the PDPTE out (a register): the checker requires a known deviation whose
+    /// evidence is exactly this change, else it fails.
+    bool pdpte_written = false;
+    std::uint64_t pdpte_before = 0, pdpte_after = 0;
 };
 
 /// Judges case `c` and its access record `a`.

@@ -92,6 +92,7 @@ void MatrixChecker::matrix_case(const harness::AccessRecord& a) {
         ++tally_.bad_reports;
         return fail("case", j.report_error, check::format_chain(a, mode));
     }
+    if (j.pdpte_written && !pdpte_write_explained(j)) return;
     if (j.mismatch == 0) {
         ++tally_.samples_verified;
         return;
@@ -112,6 +113,26 @@ void MatrixChecker::matrix_case(const harness::AccessRecord& a) {
              " — " + j.mismatch_text +
              (known ? "beyond what " + std::string(known->id) + " explains" : "no known deviation"),
          check::format_chain(a, mode));
+}
+
+bool MatrixChecker::pdpte_write_explained(const CaseJudgement& j) {
+    check::Disagreement d;
+    d.backend = backend_.name;
+    d.backend_version = backend_.version;
+    d.mode = static_cast<std::uint8_t>(PagingMode::pae);
+    d.entry_read = true;
+    d.entry_level = 3;
+    d.entry_unexpected = j.pdpte_before ^ j.pdpte_after;
+    d.entry_value = j.pdpte_after;
+    if (const auto known = check::match_known_deviation(d)) {
+        ++tally_.deviations[known->id];
+        return true;
+    }
+    ++tally_.unexplained;
+    fail("mismatch", "a PAE PDPTE in memory changed " + check::hex(j.pdpte_before) + " -> " +
+                         check::hex(j.pdpte_after) +
+                         " (the CPU writes no PDPTE, SDM Vol. 3A 4.4.1): no known deviation");
+    return false;
 }
 
 void MatrixChecker::block(const harness::MatrixBlockRecord& b) {

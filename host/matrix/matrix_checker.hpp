@@ -17,6 +17,7 @@
 
 #include "check/evaluate.hpp"
 #include "check/findings.hpp"
+#include "matrix/case_check.hpp"
 #include "run/run_result.hpp"
 
 namespace pagewalk::host::matrix {
@@ -58,6 +59,9 @@ private:
     void block(const harness::MatrixBlockRecord& b);
     void end(const harness::MatrixEndRecord& e);
     void mismatch_class(const harness::MatrixClassRecord& k);
+    /// A PAE PDPTE the CPU wrote (CaseJudgement::pdpte_written): counted under the known deviation of exactly that
+    /// evidence, else a failure (false).
+    bool pdpte_write_explained(const CaseJudgement& j);
     void fail(const std::string& check, const std::string& message, const std::string& detail = {});
 
     hm::Job job_;

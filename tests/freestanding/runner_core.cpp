@@ -51,9 +51,9 @@ struct StubPlatform {
     void write_pkru(std::uint32_t v) { sink = v; }
     void invlpg(std::uint64_t v) { sink = v; }
     void invpcid(std::uint64_t type, std::uint64_t pcid, std::uint64_t v) { sink = type ^ pcid ^ v; }
-    runner::AccessResult access(const harness::Step& s, std::uint64_t v) {
+    runner::AccessResult access(const runner::AccessRequest& a) {
         runner::AccessResult r;
-        r.value = s.va + v;
+        r.value = a.va + a.value;
         return r;
     }
     void wait_host() {}

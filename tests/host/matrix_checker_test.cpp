@@ -297,5 +297,30 @@ TEST(MatrixChecker, UnsupportedModeIsASkipAndABrokenRunAnError) {
     EXPECT_TRUE(e.run_broke);
 }
 
+/// A PAE run whose first completed case shows QEMU 7.2's write of PDPTE bit 5 (known deviation qemu-pae-pdpte-accessed;
+/// the guest's verdict leaves the PDPTE out, SDM Vol. 3A §4.4.1).
+SyntheticRun pae_run_with_pdpte_written(const hm::Job& job, std::uint64_t bits) {
+    SyntheticRun run = honest_run(job, test_cpu());
+    SyntheticCase* c = first_case(run, 0);
+    if (c != nullptr) c->a.chain_after[0] |= bits;  // level 3 is the first entry of a PAE walk
+    return run;
+}
+
+TEST(MatrixChecker, APaePdpteWriteCountsOnlyUnderItsDeviation) {
+    const hm::Matrix m(PagingMode::pae, hm::Space::standard);
+    const hm::Job job = make_job(PagingMode::pae, 0, m.count(), m.count() / 3000 + 1, 2);
+    SyntheticRun probe = honest_run(job, test_cpu());
+    ASSERT_NE(first_case(probe, 0), nullptr);
+    host::matrix::MatrixTally t;
+    const auto on_qemu = judge(job, pae_run_with_pdpte_written(job, bits::bit(5)), kQemu, &t);
+    EXPECT_NE(on_qemu.verdict, host::check::Verdict::fail) << findings(on_qemu);
+    EXPECT_EQ(t.deviations["qemu-pae-pdpte-accessed"], 1u);
+    // The same write on KVM, or another bit on QEMU, is no known deviation.
+    EXPECT_EQ(judge(job, pae_run_with_pdpte_written(job, bits::bit(5)), kKvm).verdict, host::check::Verdict::fail);
+    const auto other = judge(job, pae_run_with_pdpte_written(job, bits::bit(6)), kQemu);
+    EXPECT_EQ(other.verdict, host::check::Verdict::fail);
+    EXPECT_NE(findings(other).find("a PAE PDPTE in memory changed"), std::string::npos) << findings(other);
+}
+
 }  // namespace
 }  // namespace pagewalk::test
