@@ -28,10 +28,16 @@ bool smap_implicit_ac(const Disagreement& d) {
 /// only when the predicted fault is a reserved bit in a level-4/5 entry with bit 8 set and PS clear, and the CPU
 /// completed the access (so it found no reserved bit there at all).
 bool amd_top_bit8(const Disagreement& d) {
-    return d.expected_vector == kPf && (d.expected_error & kPfRsvd) != 0 &&
-           (d.fault_causes & fault_cause::reserved_bit) != 0 && d.fault_level >= 4 &&
-           (d.fault_entry & Pml4e::amd_reserved_field::mask) != 0 && (d.fault_entry & entry_bit::page_size) == 0 &&
-           !d.observed_exception;
+    const bool bit8_fault = d.expected_vector == kPf && (d.expected_error & kPfRsvd) != 0 &&
+                            (d.fault_causes & fault_cause::reserved_bit) != 0 && d.fault_level >= 4 &&
+                            (d.fault_entry & Pml4e::amd_reserved_field::mask) != 0 &&
+                            (d.fault_entry & entry_bit::page_size) == 0;
+    if (!bit8_fault) return false;
+    // QEMU walks on as an Intel CPU would: where the checker walked the access again that way, the CPU did exactly
+    // that — completed it, or raised that walk's #PF; without that walk, only a completed access is evidence.
+    if (!d.intel_walk_known) return !d.observed_exception;
+    if (!d.intel_walk_faults) return !d.observed_exception;
+    return d.observed_exception && d.observed_vector == kPf && d.observed_error == d.intel_walk_error;
 }
 
 /// A PAE PDPTE load (MOV to CR3, or MOV to CR0/CR4 changing the bits SDM Vol. 3A §4.4.1 lists) that the model says

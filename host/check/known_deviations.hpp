@@ -39,6 +39,11 @@ struct Disagreement {
     // A control-register write rather than an access (check/control_write.hpp).
     bool pdpte_load = false;           ///< the write loaded the PAE PDPTE registers (SDM Vol. 3A §4.4.1)
     std::uint64_t pdpte_reserved = 0;  ///< predicted #GP: the reserved bits set in the present PDPTEs (OR of all)
+    /// The model's outcome of the same access on an Intel CPU (bit 8 of a PML4E/PML5E ignored), when the checker
+    /// walked it again that way (the access matrix): whether it faults, and its #PF error code.
+    bool intel_walk_known = false;
+    bool intel_walk_faults = false;
+    std::uint32_t intel_walk_error = 0;
     // A read_entry step whose A/D expectation failed rather than an exception.
     bool entry_read = false;
     std::uint8_t entry_level = 0;        ///< level of the entry read (1 = PTE … 5 = PML5E)

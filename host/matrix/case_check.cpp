@@ -168,6 +168,21 @@ check::Disagreement evidence(const harness::MatrixCaseRecord& c, const harness::
     return d;
 }
 
+/// The same access walked as on an Intel CPU (AMD's reserved bit 8 of a PML4E/PML5E ignored, SDM Vol. 3A §4.5.4): the
+/// evidence qemu-amd-pml4e-bit8 needs when QEMU, ignoring the bit, walks on and faults further down.
+void add_intel_walk(check::Disagreement& d, const hm::Combination& comb, const CpuFeatures& cpu,
+                    const hm::Layout& layout, std::uint64_t root) {
+    if (cpu.vendor != Vendor::amd || d.fault_level < 4 || (d.fault_causes & fault_cause::reserved_bit) == 0) return;
+    CpuFeatures intel = cpu;
+    intel.vendor = Vendor::intel;
+    const Context context = Context::from_registers(hm::control_registers(comb, root), intel);
+    const HostWalk w = host_walk(comb, context, intel, layout);
+    const harness::Prediction p = expected_prediction(w);
+    d.intel_walk_known = true;
+    d.intel_walk_faults = p.kind != 0;
+    d.intel_walk_error = p.error_code;
+}
+
 }  // namespace
 
 CaseJudgement judge_case(const CaseContext& ctx, const harness::MatrixCaseRecord& c, const harness::AccessRecord& a) {
@@ -214,6 +229,7 @@ CaseJudgement judge_case(const CaseContext& ctx, const harness::MatrixCaseRecord
     judge_accessed_dirty(a, p, mode, j);
     judge_value(a, c, j);
     j.evidence = evidence(c, a, p, w, mode);
+    add_intel_walk(j.evidence, comb, ctx.cpu, layout, root);
     // Of a faulting write the host knows only that its value was not stored; the guest knows what the page held.
     const bool faulting_write = a.kind == static_cast<std::uint8_t>(harness::AccessKind::write) && !completed(a) &&
                                 (a.access_flags & harness::access_flag::implicit) == 0;

@@ -377,6 +377,18 @@ TEST(KnownDeviations, MatcherIsExact) {
     not8.observed_vector = 14;
     not8.observed_error = 0x1;
     EXPECT_FALSE(check::match_known_deviation(not8));
+    // ... unless the checker walked the access again as an Intel CPU (bit 8 ignored) and that walk raises exactly
+    // this #PF (the access matrix: QEMU walks on and faults further down, e.g. SMAP's P-only #PF).
+    auto walked_on = not8;
+    walked_on.intel_walk_known = true;
+    walked_on.intel_walk_faults = true;
+    walked_on.intel_walk_error = 0x1;
+    ASSERT_TRUE(check::match_known_deviation(walked_on));
+    EXPECT_STREQ(check::match_known_deviation(walked_on)->id, "qemu-amd-pml4e-bit8");
+    walked_on.intel_walk_error = 0x3;  // the Intel walk faults otherwise: not the evidence
+    EXPECT_FALSE(check::match_known_deviation(walked_on));
+    walked_on.intel_walk_faults = false;  // the Intel walk completes, the CPU faulted
+    EXPECT_FALSE(check::match_known_deviation(walked_on));
     for (const auto& k : check::known_deviations()) {
         EXPECT_NE(std::string(k.rule).find("SDM"), std::string::npos) << k.id;
         EXPECT_FALSE(std::string(k.evidence).empty()) << k.id;
