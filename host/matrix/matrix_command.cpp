@@ -64,6 +64,9 @@ MatrixCommand::MatrixCommand(CLI::App& app, std::string default_guest)
     m.add_option("--tap", options_.tap, "write a TAP report (a test point per mode and backend)");
     m.add_option("--mutate", mutate_, "tests only: a deliberately wrong guest walker (ignore-smep)")
         ->check(CLI::IsMember({"ignore-smep"}));
+    m.add_flag("--calibrate", options_.calibrate,
+               "also measure each backend's bare rates (a read that hits, a #PF round trip, a PTE write + INVLPG) "
+               "and print the matrix's checks/s as a share of its #PF round-trip rate");
     m.add_flag("--skip-if-unavailable", options_.skip_if_unavailable,
                "exit 77 (ctest SKIP) when no row can run (no backend, or a guest without the matrix runner)");
     m.add_flag("-q,--quiet", quiet_, "no progress line");

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/options.hpp"
+#include "matrix/calibrate.hpp"
 #include "matrix/matrix_report.hpp"
 #include "report/report.hpp"
 #include "suite/backend_plan.hpp"
@@ -30,6 +31,16 @@ int run_matrix(const MatrixOptions& o) {
     if (interrupt::received() != 0) return interrupt::exit_status();
     const std::vector<check::JobResult> results = as_job_results(rows);
     std::cout << failures_text(rows) << results_table(rows);
+    if (o.calibrate) {
+        std::vector<Calibration> calibrations;
+        for (BackendKind kind : {BackendKind::kvm, BackendKind::qemu})
+            for (const RowPlan& p : plans)
+                if (p.row.backend == kind) {
+                    calibrations.push_back(calibrate(kind, o.run));
+                    break;
+                }
+        std::cout << calibration_text(calibrations, rows);
+    }
     const report::Totals t = report::totals(results);
     std::cout << "\n" << report::summary_line(t) << "\n";
     if (!o.junit.empty() && !report::write_text_file(o.junit, report::junit_report(results, clock.ms()))) return 1;

@@ -23,6 +23,7 @@ struct MatrixOptions {
     BackendRequest backend;
     std::string junit, tap;
     bool skip_if_unavailable = false;
+    bool calibrate = false;  ///< also measure each backend's bare rates (calibrate.hpp) and compare
 };
 
 int run_matrix(const MatrixOptions& options);
