@@ -33,10 +33,12 @@ bool amd_top_bit8(const Disagreement& d) {
                             (d.fault_entry & Pml4e::amd_reserved_field::mask) != 0 &&
                             (d.fault_entry & entry_bit::page_size) == 0;
     if (!bit8_fault) return false;
+    // An implicit access (a descriptor read) completed when it did not page-fault: the descriptor itself may then
+    // raise #GP/#NP.
+    const bool completed = !d.observed_exception || (d.implicit && d.observed_vector != kPf);
     // QEMU walks on as an Intel CPU would: where the checker walked the access again that way, the CPU did exactly
     // that — completed it, or raised that walk's #PF; without that walk, only a completed access is evidence.
-    if (!d.intel_walk_known) return !d.observed_exception;
-    if (!d.intel_walk_faults) return !d.observed_exception;
+    if (!d.intel_walk_known || !d.intel_walk_faults) return completed;
     return d.observed_exception && d.observed_vector == kPf && d.observed_error == d.intel_walk_error;
 }
 

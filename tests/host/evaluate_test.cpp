@@ -389,6 +389,11 @@ TEST(KnownDeviations, MatcherIsExact) {
     EXPECT_FALSE(check::match_known_deviation(walked_on));
     walked_on.intel_walk_faults = false;  // the Intel walk completes, the CPU faulted
     EXPECT_FALSE(check::match_known_deviation(walked_on));
+    walked_on.implicit = true;  // ... but an implicit access that read its descriptor and then raised #GP completed
+    walked_on.observed_vector = 13;
+    walked_on.observed_error = 0x4;
+    ASSERT_TRUE(check::match_known_deviation(walked_on));
+    EXPECT_STREQ(check::match_known_deviation(walked_on)->id, "qemu-amd-pml4e-bit8");
     for (const auto& k : check::known_deviations()) {
         EXPECT_NE(std::string(k.rule).find("SDM"), std::string::npos) << k.id;
         EXPECT_FALSE(std::string(k.evidence).empty()) << k.id;
