@@ -56,7 +56,10 @@ bool pae_pdpte_accessed_bit(const Disagreement& d) {
 
 /// A PAE PDPTE load that the model says raises #GP(0) (a present PDPTE with a reserved bit) and the CPU completed.
 bool pae_pdpte_no_gp(const Disagreement& d) {
-    return !d.entry_read && d.pdpte_load && d.expected_vector == kGp && !d.observed_exception && d.pdpte_reserved != 0;
+    if (d.entry_read || !d.pdpte_load || d.expected_vector != kGp || d.pdpte_reserved == 0) return false;
+    // QEMU completes the load; its walk then reads the PDPTE from memory and either completes the access or raises
+    // #PF with RSVD for the reserved bit (the access matrix sees the access; a control_write record only the load).
+    return !d.observed_exception || (d.observed_vector == kPf && (d.observed_error & kPfRsvd) != 0);
 }
 
 /// 32-bit paging, 4 MiB PDE (PS = 1, CR4.PSE = 1): the model predicts a reserved-bit #PF for PSE-36 address bits

@@ -389,6 +389,21 @@ TEST(KnownDeviations, MatcherIsExact) {
     EXPECT_FALSE(check::match_known_deviation(walked_on));
     walked_on.intel_walk_faults = false;  // the Intel walk completes, the CPU faulted
     EXPECT_FALSE(check::match_known_deviation(walked_on));
+    // A PAE PDPTE with a reserved bit: QEMU completes the MOV to CR3, then its walk completes the access or raises #PF
+    // with RSVD (the access matrix's evidence); any other outcome is not this deviation.
+    check::Disagreement pdpte;
+    pdpte.backend = "qemu";
+    pdpte.backend_version = "QEMU emulator version 7.2.22";
+    pdpte.pdpte_load = true;
+    pdpte.expected_vector = 13;
+    pdpte.pdpte_reserved = 0x2;
+    pdpte.observed_exception = true;
+    pdpte.observed_vector = 14;
+    pdpte.observed_error = 0x8;
+    ASSERT_TRUE(check::match_known_deviation(pdpte));
+    EXPECT_STREQ(check::match_known_deviation(pdpte)->id, "qemu-pae-pdpte-no-gp");
+    pdpte.observed_error = 0x2;  // a #PF without RSVD
+    EXPECT_FALSE(check::match_known_deviation(pdpte));
     walked_on.implicit = true;  // ... but an implicit access that read its descriptor and then raised #GP completed
     walked_on.observed_vector = 13;
     walked_on.observed_error = 0x4;
