@@ -258,7 +258,7 @@ private:
         for (; next_ < block_end_ && filled_ < batch; next_ += job_.stride) {
             block_last_ = next_;
             const hm::Combination c = combination_at(next_);
-            if (const hm::Rule rule = group_rule_is_legal(c); rule != hm::Rule::legal) {
+            if (const hm::Rule rule = group_rule_; rule != hm::Rule::legal) {
                 skip_illegal(rule);
                 continue;
             }
@@ -286,7 +286,8 @@ private:
         }
     }
 
-    /// The combination at `index`: a whole decode for a new access group, else the last one with its access changed.
+    /// The combination at `index` (its legality in group_rule_): a whole decode for a new access group, else the last
+    /// one with its access changed.
     hm::Combination combination_at(std::uint64_t index) {
         const std::uint64_t group = hm::divmod(index, hm::kAccessGroup).quotient;
         if (group == cached_group_) {
@@ -301,7 +302,6 @@ private:
         group_rule_ = cached_rule_;
         return cached_;
     }
-    hm::Rule group_rule_is_legal(const hm::Combination&) const { return group_rule_; }
 
     /// Counts the selected indices `rule` removes from next_ on (illegal_run) and moves next_ to the last of them.
     void skip_illegal(hm::Rule rule) {
@@ -347,7 +347,7 @@ private:
         s.cr3_trap = {};
         // PAE: the MOV to CR3 loads the PDPTE registers and raises #GP(0) for a present one with a reserved bit
         // (SDM Vol. 3A §4.4.1); then no access is made. Otherwise the walk uses the loaded registers.
-        pae_gp_ = mode_ == PagingMode::pae && !ctx.load_pdptes(memory_);
+        const bool pae_gp = mode_ == PagingMode::pae && !ctx.load_pdptes(memory_);
         const TranslateResult predicted = translate(ctx, memory_, s.request.va, in.access);
         harness::AccessRecord& rec = s.record;
         rec = harness::AccessRecord{};
@@ -361,7 +361,7 @@ private:
         const bool sized = s.request.kind != harness::AccessKind::fetch && !s.request.implicit;
         rec.width = sized ? 8 : 0;
         rec.prediction = runner::to_prediction(predicted);
-        if (pae_gp_) {
+        if (pae_gp) {
             rec.prediction = harness::Prediction{};
             rec.prediction.kind = 2;
             rec.prediction.vector = vector::general_protection;
@@ -650,7 +650,7 @@ private:
     Context block_ctx_{};
     hm::Controls controls_{};
     std::uint32_t pkru_ = 0;
-    bool live_ = false, pae_gp_ = false;
+    bool live_ = false;
     std::uint64_t current_cr4_ = 0;  ///< CR4 as last written
     std::uint64_t pdpte0_ = 0;       ///< PAE: the identity map's PDPTE 0
     std::uint64_t next_ = 0, block_end_ = 0, block_first_ = 0, block_last_ = 0;

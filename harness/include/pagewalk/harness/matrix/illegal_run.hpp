@@ -41,37 +41,16 @@ constexpr LastDigit last_digit_read(Rule rule, const DigitList& digits) {
     }
 }
 
-/// The access rules read only the access digits (the fastest group) and the control state: from access value `at`
-/// of a segment's access group (its digits `first`..count-1, slowest first), how many values on are removed.
-constexpr std::uint64_t access_run(const Matrix& m, const Controls& k, const DigitList& digits, unsigned first,
-                                   std::uint64_t at, std::uint64_t group) {
+/// The access rules read only the access digits (the fastest group, kAccessGroup values) and the control state: from
+/// `index`, how many indices on they remove — up to the next legal access of its group, or the group's end.
+constexpr std::uint64_t access_run(const Matrix& m, std::uint64_t index, const Controls& k) {
+    const std::uint64_t at = divmod(index, kAccessGroup).remainder;
+    Combination c{};
+    c.mode = m.mode();
+    c.controls = k;
     std::uint64_t v = at + 1;
-    for (; v < group; ++v) {
-        Combination c{};
-        c.mode = m.mode();
-        c.controls = k;
-        std::uint64_t rest = v;
-        for (unsigned i = digits.count; i-- > first;) {
-            const DivMod qr = divmod(rest, digits.dims[i].radix);
-            const std::uint32_t value = static_cast<std::uint32_t>(qr.remainder);
-            rest = qr.quotient;
-            switch (digits.dims[i].digit) {
-                case Digit::access_type:
-                    c.access.type = static_cast<AccessType>(value);
-                    break;
-                case Digit::cpl:
-                    c.access.cpl = value != 0 ? 3 : 0;
-                    break;
-                case Digit::implicit:
-                    c.access.implicit = value != 0;
-                    break;
-                case Digit::ac:
-                    c.access.ac = value != 0;
-                    break;
-                default:
-                    break;
-            }
-        }
+    for (; v < kAccessGroup; ++v) {
+        m.set_access(c, index - at + v);
         if (access_rule(c.access, k) == Rule::legal) break;
     }
     return v - at;
@@ -89,17 +68,7 @@ constexpr std::uint64_t illegal_run(const Matrix& m, std::uint64_t index, Rule r
     const Segment& seg = block.segment[s];
     const detail::LastDigit last = detail::last_digit_read(rule, seg.digits);
     if (last.whole) return seg.size - offset;
-    if (is_access_rule(rule)) {
-        unsigned first = seg.digits.count;  // the access group: the trailing access digits
-        std::uint64_t group = 1;
-        while (first > 0 &&
-               (seg.digits.dims[first - 1].digit == Digit::access_type ||
-                seg.digits.dims[first - 1].digit == Digit::cpl || seg.digits.dims[first - 1].digit == Digit::implicit ||
-                seg.digits.dims[first - 1].digit == Digit::ac))
-            group *= seg.digits.dims[--first].radix;
-        const std::uint64_t at = divmod(offset, group).remainder;
-        return detail::access_run(m, m.controls(divmod(index, block.size).quotient), seg.digits, first, at, group);
-    }
+    if (is_access_rule(rule)) return detail::access_run(m, index, m.controls(divmod(index, block.size).quotient));
     std::uint64_t group = 1;  // the product of the radices after the last digit read
     for (unsigned i = seg.digits.count; i-- > 0;) {
         if (seg.digits.dims[i].digit == last.digit) break;
