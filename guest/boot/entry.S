@@ -112,7 +112,7 @@ pw_boot_context:
   .section .bss
   .align 16
 pw_boot_stack:
-  .skip 16384
+  .skip 65536  /* the matrix runner keeps its class table and Contexts on it */
   .globl pw_boot_stack_top
 pw_boot_stack_top:
 

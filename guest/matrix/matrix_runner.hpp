@@ -12,11 +12,13 @@
 
 #include <cstdint>
 #include <pagewalk/harness/crc32.hpp>
+#include <pagewalk/harness/matrix/access_table.hpp>
 #include <pagewalk/harness/matrix/job.hpp>
 #include <pagewalk/harness/matrix/matrix.hpp>
 #include <pagewalk/harness/matrix_records.hpp>
 #include <pagewalk/pagewalk.hpp>
 
+#include "arch/cpu.hpp"
 #include "arch/descriptors.hpp"
 #include "matrix/batch_layout.hpp"
 #include "matrix/case_judge.hpp"
@@ -220,15 +222,24 @@ private:
     }
 
     bool run_block(std::uint64_t state, std::uint64_t first, std::uint64_t block_end) {
+        const std::uint64_t block_start = arch::rdtsc();
+        access_cycles_ = 0;
         tally_ = Tally{};
         digest_state_ = 0xffff'ffffu;
         block_first_ = first;
         block_last_ = first;
         controls_ = matrix_->controls(state);
+        block_base_ = state * matrix_->block().size;
+        access_table_ = hm::AccessTable(*matrix_, controls_);
         const hm::Layout l0 = layout_.layout(0, 1);
         block_regs_ = block_registers(controls_, layout_.root_for(l0));
         pkru_ = hm::pkru_value(controls_);
         block_ctx_ = Context::from_registers(block_regs_, cpu_);
+        if ((job_.mutations & hm::mutation::ignore_smep) != 0) {  // a deliberately wrong model (tests only)
+            ControlRegisters r = block_regs_;
+            r.cr4 &= ~std::uint64_t{cr4::smep};
+            smep_ignored_ = Context::from_registers(r, cpu_);
+        }
         live_ = false;
         next_ = first;
         block_end_ = block_end;
@@ -239,11 +250,13 @@ private:
                 if (!write_controls(block_regs_, pkru_)) return false;
                 live_ = true;
             }
+            const std::uint64_t live = arch::rdtsc();
             access_batch();
+            access_cycles_ += arch::rdtsc() - live;
             offline(&MatrixRunner::judge_thunk);
             send_cases();
         }
-        send_block(state);
+        send_block(state, arch::rdtsc() - block_start);
         return true;
     }
 
@@ -257,7 +270,7 @@ private:
         const unsigned batch = layout_.batch();
         for (; next_ < block_end_ && filled_ < batch; next_ += job_.stride) {
             block_last_ = next_;
-            const hm::Combination c = combination_at(next_);
+            const hm::Combination& c = combination_at(next_);
             if (const hm::Rule rule = group_rule_; rule != hm::Rule::legal) {
                 skip_illegal(rule);
                 continue;
@@ -268,7 +281,7 @@ private:
             }
             Slot& s = slots_[filled_];
             s.layout = layout_.layout(filled_, c.leaf_level);
-            const hm::WalkerInputs in = hm::walker_inputs(c, block_ctx_, cpu_, s.layout);
+            const hm::WalkEntries in = hm::walk_entries(c, block_ctx_, cpu_, s.layout);
             if (in.status != hm::Applicability::applies) {
                 ++tally_.inapplicable;
                 continue;
@@ -286,18 +299,19 @@ private:
         }
     }
 
-    /// The combination at `index` (its legality in group_rule_): a whole decode for a new access group, else the last
-    /// one with its access changed.
-    hm::Combination combination_at(std::uint64_t index) {
-        const std::uint64_t group = hm::divmod(index, hm::kAccessGroup).quotient;
-        if (group == cached_group_) {
-            hm::Combination c = cached_;
-            matrix_->set_access(c, index);
-            group_rule_ = hm::legality_in_group(cached_rule_, c);
-            return c;
+    /// The combination at `index` (its legality in group_rule_): a whole decode for a new access group, else the
+    /// group's with the access of index's position (the block's access_table_).
+    const hm::Combination& combination_at(std::uint64_t index) {
+        const hm::DivMod d = hm::divmod(index, hm::kAccessGroup);
+        position_ = static_cast<unsigned>(d.remainder);
+        if (d.quotient == cached_group_) {
+            cached_.access = access_table_.access[position_];
+            const bool group_legal = cached_rule_ == hm::Rule::legal || hm::is_access_rule(cached_rule_);
+            group_rule_ = group_legal ? access_table_.rule[position_] : cached_rule_;
+            return cached_;
         }
-        cached_ = matrix_->decode(index);
-        cached_group_ = group;
+        cached_ = matrix_->decode_in_block(index - block_base_, controls_);
+        cached_group_ = d.quotient;
         cached_rule_ = hm::legality(*matrix_, cached_);
         group_rule_ = cached_rule_;
         return cached_;
@@ -305,7 +319,8 @@ private:
 
     /// Counts the selected indices `rule` removes from next_ on (illegal_run) and moves next_ to the last of them.
     void skip_illegal(hm::Rule rule) {
-        const std::uint64_t run = hm::illegal_run(*matrix_, next_, rule);
+        const std::uint64_t run =
+            hm::is_access_rule(rule) ? access_table_.run[position_] : hm::illegal_run(*matrix_, next_, rule);
         const std::uint64_t stop = next_ + run < block_end_ ? next_ + run : block_end_;
         const std::uint64_t after = first_selected(stop);  // the first selected index the rule does not reach
         const std::uint64_t n = hm::divmod(after - next_, job_.stride).quotient;
@@ -314,7 +329,7 @@ private:
         if (next_ > block_last_) block_last_ = next_;
     }
 
-    void write_entries(const hm::Combination& c, const hm::WalkerInputs& in) {
+    void write_entries(const hm::Combination& c, const hm::WalkEntries& in) {
         const ModeShape s = shape(mode_);
         for (unsigned l = s.levels; l >= c.leaf_level && l >= 1; --l) {
             const EntryLocation loc{in.entry_pa[l], 0, 0, static_cast<std::uint8_t>(l), s.entry_bytes};
@@ -337,18 +352,18 @@ private:
     }
 
     /// The walker's prediction and the access record's fixed part (the entries before the access).
-    void predict(Slot& s, const hm::WalkerInputs& in) {
-        Context ctx = in.context;
-        if ((job_.mutations & hm::mutation::ignore_smep) != 0) {  // a deliberately wrong model (tests only)
-            ControlRegisters r = ctx.registers();
-            r.cr4 &= ~std::uint64_t{cr4::smep};
-            ctx = Context::from_registers(r, cpu_);
-        }
+    void predict(Slot& s, const hm::WalkEntries& in) {
+        const Context* ctx = (job_.mutations & hm::mutation::ignore_smep) != 0 ? &smep_ignored_ : &block_ctx_;
         s.cr3_trap = {};
         // PAE: the MOV to CR3 loads the PDPTE registers and raises #GP(0) for a present one with a reserved bit
         // (SDM Vol. 3A §4.4.1); then no access is made. Otherwise the walk uses the loaded registers.
-        const bool pae_gp = mode_ == PagingMode::pae && !ctx.load_pdptes(memory_);
-        const TranslateResult predicted = translate(ctx, memory_, s.request.va, in.access);
+        bool pae_gp = false;
+        if (mode_ == PagingMode::pae) {
+            pae_ctx_ = *ctx;
+            pae_gp = !pae_ctx_.load_pdptes(memory_);
+            ctx = &pae_ctx_;
+        }
+        const TranslateResult predicted = translate(*ctx, memory_, s.request.va, in.access);
         harness::AccessRecord& rec = s.record;
         rec = harness::AccessRecord{};
         rec.header = harness::make_header(harness::RecordType::access, sizeof rec);
@@ -367,7 +382,15 @@ private:
             rec.prediction.vector = vector::general_protection;
         }
         s.cls = static_cast<std::uint8_t>(hm::classify(rec.prediction.kind, rec.prediction.causes));
-        runner::add_chain(rec, predicted.chain(), memory_, shape(mode_).entry_bytes);
+        // The entries the walk read (top level first: the combination's own), as it read them; judge() reads them
+        // again after the access.
+        const EntryChain& chain = predicted.chain();
+        const unsigned top = shape(mode_).levels;
+        rec.chain_count = static_cast<std::uint8_t>(chain.size() < 5 ? chain.size() : 5);
+        for (unsigned i = 0; i < rec.chain_count; ++i) {
+            rec.chain_pa[i] = in.entry_pa[top - i];
+            rec.chain_before[i] = chain.value(i);
+        }
     }
 
     /// Live: the MOV to CR3 that flushes, then every access of the batch.
@@ -413,6 +436,7 @@ private:
 
     /// Offline: the entries and data after each access, the verdict, the counts.
     void judge() {
+        send_count_ = 0;
         const std::uint8_t entry_bytes = shape(mode_).entry_bytes;
         for (unsigned i = 0; i < filled_; ++i) {
             Slot& s = slots_[i];
@@ -436,11 +460,18 @@ private:
                 ++(set_accessed(rec) ? tally_.accessed_on_fault : tally_.clean_on_fault);
             s.sample = s.mismatch == 0 && hm::sampled(job_, s.index);
             s.send = s.sample || (s.mismatch != 0 && add_to_class(s));
+            if (s.send) to_send_[send_count_++] = static_cast<std::uint16_t>(i);
             const struct {
-                std::uint64_t index;
-                std::uint64_t error;
+                std::uint32_t offset;  // in the block (its low 32 bits: a block holds a few million)
+                std::uint32_t error;
                 std::uint8_t cls, vector, outcome, pad;
-            } digest_item = {s.index, rec.error_code, s.cls, rec.vector, rec.outcome, 0};
+            } digest_item = {static_cast<std::uint32_t>(s.index - block_base_),
+                             static_cast<std::uint32_t>(rec.error_code),
+                             s.cls,
+                             rec.vector,
+                             rec.outcome,
+                             0};
+            static_assert(sizeof digest_item == 12, "no padding: every byte digested is set");
             digest_state_ = harness::crc32c_table_update(
                 digest_state_, reinterpret_cast<const std::uint8_t*>(&digest_item), sizeof digest_item);
         }
@@ -504,10 +535,10 @@ private:
         return nullptr;
     }
 
+    /// The batch's cases to send, listed by judge() (offline): this runs at CPL 0, which kvm_pvm emulates.
     void send_cases() {
-        for (unsigned i = 0; i < filled_; ++i) {
-            Slot& s = slots_[i];
-            if (!s.send) continue;
+        for (unsigned k = 0; k < send_count_; ++k) {
+            Slot& s = slots_[to_send_[k]];
             if (s.mismatch != 0)
                 if (harness::MatrixClassRecord* c = class_of(s); c != nullptr && c->first_case == 0xffff'ffffu)
                     c->first_case = cases_sent_;
@@ -534,7 +565,7 @@ private:
         }
     }
 
-    void send_block(std::uint64_t state) {
+    void send_block(std::uint64_t state, std::uint64_t cycles) {
         harness::MatrixBlockRecord b{};
         b.header = harness::make_header(harness::RecordType::matrix_block, sizeof b);
         b.state = state;
@@ -554,6 +585,8 @@ private:
         b.accessed_on_fault = tally_.accessed_on_fault;
         b.clean_on_fault = tally_.clean_on_fault;
         b.digest = ~digest_state_;
+        b.cycles = cycles;
+        b.access_cycles = access_cycles_;
         r_.send(b.header);
         total_.run += tally_.run;
         total_.agreed += tally_.agreed;
@@ -643,20 +676,29 @@ private:
     hm::Combination cached_{};  ///< the last whole decode (combination_at)
     std::uint64_t cached_group_ = ~std::uint64_t{0};
     hm::Rule cached_rule_ = hm::Rule::legal, group_rule_ = hm::Rule::legal;
+    hm::AccessTable access_table_{};  ///< the block's access group
+    unsigned position_ = 0;           ///< the last index's position in its access group (combination_at)
     Slot* slots_ = nullptr;
     FastAccess* fast_ = nullptr;  ///< the 64-bit world's batch of explicit accesses
     const hm::Matrix* matrix_ = nullptr;
     ControlRegisters base_regs_{}, block_regs_{};
     Context block_ctx_{};
+    Context smep_ignored_{};
+    Context pae_ctx_{};  ///< PAE: the Context with the PDPTE registers loaded (predict)  ///< mutation::ignore_smep:
+                         ///< the block's Context without CR4.SMEP
     hm::Controls controls_{};
     std::uint32_t pkru_ = 0;
     bool live_ = false;
     std::uint64_t current_cr4_ = 0;  ///< CR4 as last written
     std::uint64_t pdpte0_ = 0;       ///< PAE: the identity map's PDPTE 0
+    std::uint64_t block_base_ = 0;   ///< the first index of the block
     std::uint64_t next_ = 0, block_end_ = 0, block_first_ = 0, block_last_ = 0;
     unsigned filled_ = 0;
+    std::uint16_t to_send_[kMaxBatch] = {};  ///< the slots judge() chose to send in full
+    unsigned send_count_ = 0;
     Tally tally_{}, total_{};
     std::uint32_t digest_state_ = 0xffff'ffffu;
+    std::uint64_t access_cycles_ = 0;  ///< the block's live phases (MatrixBlockRecord::access_cycles)
     std::uint32_t cases_sent_ = 0, cases_dropped_ = 0, unclassified_ = 0;
     static constexpr unsigned kMaxClasses = 128;
     harness::MatrixClassRecord classes_[kMaxClasses] = {};

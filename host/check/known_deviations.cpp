@@ -59,7 +59,14 @@ bool pae_pdpte_no_gp(const Disagreement& d) {
     if (d.entry_read || !d.pdpte_load || d.expected_vector != kGp || d.pdpte_reserved == 0) return false;
     // QEMU completes the load; its walk then reads the PDPTE from memory and either completes the access or raises
     // #PF with RSVD for the reserved bit (the access matrix sees the access; a control_write record only the load).
-    return !d.observed_exception || (d.observed_vector == kPf && (d.observed_error & kPfRsvd) != 0);
+    const bool completed_or_rsvd =
+        !d.observed_exception || (d.observed_vector == kPf && (d.observed_error & kPfRsvd) != 0);
+    if (!d.relaxed_pdpte_walk_known || d.relaxed_pdpte_walk_gp) return completed_or_rsvd;
+    // The PDPTE's only reserved bits are ones QEMU's walk does not check (2:1, 8:5): where the checker walked the
+    // access again without them, the CPU did exactly what that walk gives — completed the access (an implicit one:
+    // read its descriptor, then #GP for it), or raised that walk's #PF.
+    if (!d.relaxed_pdpte_walk_faults) return !d.observed_exception || (d.implicit && d.observed_vector != kPf);
+    return d.observed_exception && d.observed_vector == kPf && d.observed_error == d.relaxed_pdpte_walk_error;
 }
 
 /// 32-bit paging, 4 MiB PDE (PS = 1, CR4.PSE = 1): the model predicts a reserved-bit #PF for PSE-36 address bits
@@ -127,8 +134,10 @@ const std::vector<KnownDeviation>& known_deviations() {
          "SMEP) loads the four PDPTE registers and raises #GP(0) if a present PDPTE has a reserved bit set",
          "QEMU 7.2 TCG's MOV to CR3 (cpu_x86_update_cr3, target/i386/helper.c) only stores CR3 and flushes its TLB — "
          "no PDPTE registers, no check (early QEMU sources say so: \"XXX: in legacy PAE mode, generate a GPF if "
-         "reserved bits are set in the PDPT\"); its walker reads the PDPTE at every walk and then faults with "
-         "#PF RSVD instead: scenarios/pae-pdpte-reserved-gp.toml step 4 completes where the SDM says #GP(0)",
+         "reserved bits are set in the PDPT\"); its walker reads the PDPTE at every walk, faults with #PF RSVD for "
+         "its address bits above MAXPHYADDR, bits 62:52 and 63, and ignores bits 2:1 and 8:5: "
+         "scenarios/pae-pdpte-reserved-gp.toml step 4 completes where the SDM says #GP(0), and the access matrix's "
+         "PAE combinations with bits 2:1 or 8:5 set complete or fault exactly as that walk does",
          pae_pdpte_no_gp},
         {"qemu-pse36-above-maxphyaddr", BackendKind::qemu, "QEMU emulator version 7.2",
          "SDM Vol. 3A §4.3 (Table 4-4: a 4-MByte PDE's bits 20:13 hold PA bits 39:32; those at or above MAXPHYADDR "

@@ -44,6 +44,13 @@ struct Disagreement {
     bool intel_walk_known = false;
     bool intel_walk_faults = false;
     std::uint32_t intel_walk_error = 0;
+    /// PAE, a PDPTE load the model says raises #GP(0): the model's outcome of the same access with the PDPTE's
+    /// reserved bits 2:1 and 8:5 clear (the bits QEMU's walker does not check), when the checker walked it again that
+    /// way (the access matrix): whether that PDPTE still has a reserved bit, whether the access faults, its error code.
+    bool relaxed_pdpte_walk_known = false;
+    bool relaxed_pdpte_walk_gp = false;
+    bool relaxed_pdpte_walk_faults = false;
+    std::uint32_t relaxed_pdpte_walk_error = 0;
     // A read_entry step whose A/D expectation failed rather than an exception.
     bool entry_read = false;
     std::uint8_t entry_level = 0;        ///< level of the entry read (1 = PTE … 5 = PML5E)

@@ -183,6 +183,24 @@ void add_intel_walk(check::Disagreement& d, const hm::Combination& comb, const C
     d.intel_walk_error = p.error_code;
 }
 
+/// PAE, a PDPTE load that raises #GP(0): the same access walked with the PDPTE's reserved bits 2:1 and 8:5 clear —
+/// what QEMU 7.2 does, which loads no PDPTE registers and whose walk checks only the PDPTE's address bits, bits 62:52
+/// and 63 (target/i386/tcg/sysemu/excp_helper.c): the evidence qemu-pae-pdpte-no-gp needs when that walk faults.
+void add_relaxed_pdpte_walk(check::Disagreement& d, const hm::Combination& comb, const HostWalk& w,
+                            const Context& context, const CpuFeatures& cpu, const hm::Layout& layout) {
+    if (!w.pdpte_gp) return;
+    hm::Combination relaxed = comb;
+    for (hm::Placement& p : relaxed.reserved)
+        if (p.level == 3 && (p.cls == hm::ReservedClass::pdpte_low || p.cls == hm::ReservedClass::pdpte_middle))
+            p.cls = hm::ReservedClass::none;
+    const HostWalk r = host_walk(relaxed, context, cpu, layout);
+    const harness::Prediction p = expected_prediction(r);
+    d.relaxed_pdpte_walk_known = true;
+    d.relaxed_pdpte_walk_gp = r.pdpte_gp;
+    d.relaxed_pdpte_walk_faults = p.kind != 0;
+    d.relaxed_pdpte_walk_error = p.error_code;
+}
+
 }  // namespace
 
 CaseJudgement judge_case(const CaseContext& ctx, const harness::MatrixCaseRecord& c, const harness::AccessRecord& a) {
@@ -230,6 +248,7 @@ CaseJudgement judge_case(const CaseContext& ctx, const harness::MatrixCaseRecord
     judge_value(a, c, j);
     j.evidence = evidence(c, a, p, w, mode);
     add_intel_walk(j.evidence, comb, ctx.cpu, layout, root);
+    add_relaxed_pdpte_walk(j.evidence, comb, w, context, ctx.cpu, layout);
     // Of a faulting write the host knows only that its value was not stored; the guest knows what the page held.
     const bool faulting_write = a.kind == static_cast<std::uint8_t>(harness::AccessKind::write) && !completed(a) &&
                                 (a.access_flags & harness::access_flag::implicit) == 0;

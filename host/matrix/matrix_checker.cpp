@@ -210,6 +210,7 @@ void MatrixChecker::block(const harness::MatrixBlockRecord& b) {
     for (const auto& [total, count] : kSums) tally_.*total += b.*count;
     for (unsigned k = 0; k < hm::kOutcomeClasses; ++k) tally_.by_class[k] += b.by_class[k];
     tally_.guest_cycles += b.cycles;
+    tally_.access_cycles += b.access_cycles;
 }
 
 void MatrixChecker::end(const harness::MatrixEndRecord& e) {

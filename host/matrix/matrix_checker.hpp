@@ -35,7 +35,8 @@ struct MatrixTally {
     std::uint64_t unexplained = 0;                    ///< mismatches no known deviation explains (dropped ones too)
     std::uint64_t bad_reports =
         0;  ///< cases whose report is wrong (entries, registers, prediction, the guest's verdict)
-    std::uint64_t guest_cycles = 0;
+    std::uint64_t guest_cycles = 0;   ///< TSC cycles of the blocks in the guest
+    std::uint64_t access_cycles = 0;  ///< of them, the live phases (MOV to CR3 and the accesses)
 };
 
 class MatrixChecker {

@@ -70,7 +70,7 @@ void merge(RowResult& into, BootOutcome&& part) {
          {&MatrixTally::selected, &MatrixTally::run, &MatrixTally::agreed, &MatrixTally::mismatched,
           &MatrixTally::illegal, &MatrixTally::inapplicable, &MatrixTally::elsewhere, &MatrixTally::accessed_on_fault,
           &MatrixTally::clean_on_fault, &MatrixTally::cases, &MatrixTally::samples_verified, &MatrixTally::unexplained,
-          &MatrixTally::bad_reports, &MatrixTally::guest_cycles})
+          &MatrixTally::bad_reports, &MatrixTally::guest_cycles, &MatrixTally::access_cycles})
         t.*field += p.*field;
     for (unsigned k = 0; k < harness::matrix::kOutcomeClasses; ++k) t.by_class[k] += p.by_class[k];
     for (const auto& [id, n] : p.deviations) t.deviations[id] += n;

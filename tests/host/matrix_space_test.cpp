@@ -540,3 +540,26 @@ TEST(MatrixSpace, AnAccessGroupDiffersOnlyInItsAccess) {
         }
     }
 }
+
+// A block's access table gives, at every position of an access group, what decoding gives: the access, the access
+// rules' verdict, and the run detail::access_run() finds; decode_in_block gives decode's combination.
+TEST(MatrixSpace, TheAccessTableMatchesDecoding) {
+    for (PagingMode mode : kPagingModes) {
+        const Matrix m(mode, Space::standard);
+        const std::uint64_t states = m.count() / m.block().size;
+        for (std::uint64_t state = 0; state < states; ++state) {
+            const Controls k = m.controls(state);
+            const AccessTable table(m, k);
+            const std::uint64_t first = state * m.block().size + (state * 7919 % (m.block().size / kAccessGroup)) *
+                                                                     kAccessGroup;  // some group of the block
+            for (std::uint32_t p = 0; p < kAccessGroup; ++p) {
+                const Combination c = m.decode(first + p);
+                ASSERT_EQ(c, m.decode_in_block(first + p - state * m.block().size, k));
+                ASSERT_EQ(table.access[p], c.access) << to_string(mode) << " position " << p;
+                ASSERT_EQ(table.rule[p], access_legality(c.access, k)) << to_string(mode) << " position " << p;
+                const std::uint64_t run = table.rule[p] == Rule::legal ? 0 : detail::access_run(m, first + p, k);
+                ASSERT_EQ(table.run[p], run) << to_string(mode) << " state " << state << " position " << p;
+            }
+        }
+    }
+}

@@ -66,9 +66,13 @@ struct alignas(8) MatrixBlockRecord {
     std::uint32_t by_class[matrix::kOutcomeClasses];  ///< agreements per predicted outcome class
     /// Faulting walks where the SDM allows A to be set (§4.8): the times the CPU set one, and the times it set none.
     std::uint32_t accessed_on_fault, clean_on_fault;
-    std::uint32_t digest;  ///< CRC-32C over (index, class, vector, error code) of every combination run, in order
+    std::uint32_t digest;  ///< CRC-32C over (offset in the block, error code, class, vector, outcome) of every
+                           ///< combination run, in order
     std::uint32_t reserved1;
-    std::uint64_t cycles;  ///< TSC cycles the block took in the guest (0: no TSC)
+    std::uint64_t cycles;  ///< TSC cycles the block took in the guest
+    /// Of them, the live phases alone: each batch's MOV to CR3 and its accesses (with the exceptions they raise) —
+    /// the backend's own cost, which no harness work can lower; cycles − access_cycles is the harness's.
+    std::uint64_t access_cycles;
 };
 
 /// A mismatch or a sampled agreement; the access record that follows has its outcome, prediction and entries.
@@ -139,10 +143,11 @@ static_assert(offsetof(MatrixBeginRecord, cpu_features) == 20 && offsetof(Matrix
 static_assert(offsetof(MatrixBeginRecord, seed) == 56 && offsetof(MatrixBeginRecord, sample_every) == 64);
 static_assert(offsetof(MatrixBeginRecord, batch) == 72 && offsetof(MatrixBeginRecord, vendor) == 76);
 static_assert(offsetof(MatrixBeginRecord, count) == 80);
-static_assert(sizeof(MatrixBlockRecord) == 160);
+static_assert(sizeof(MatrixBlockRecord) == 168);
 static_assert(offsetof(MatrixBlockRecord, cr0) == 40 && offsetof(MatrixBlockRecord, pkru) == 64);
 static_assert(offsetof(MatrixBlockRecord, by_class) == 92 && offsetof(MatrixBlockRecord, accessed_on_fault) == 136);
 static_assert(offsetof(MatrixBlockRecord, digest) == 144 && offsetof(MatrixBlockRecord, cycles) == 152);
+static_assert(offsetof(MatrixBlockRecord, access_cycles) == 160);
 static_assert(sizeof(MatrixCaseRecord) == 152);
 static_assert(offsetof(MatrixCaseRecord, number) == 24 && offsetof(MatrixCaseRecord, table_pa) == 32);
 static_assert(offsetof(MatrixCaseRecord, page_pa) == 80 && offsetof(MatrixCaseRecord, cr0) == 96);

@@ -26,7 +26,7 @@ inline constexpr std::uint32_t kRecordMagic = 0x4b4c5750;  // bytes "PWLK"
 /// control_write records; program_begin / program_end around every program of a boot); 5: access widths and
 /// page-crossing accesses (AccessRecord: width, crosses, the second page's prediction and entries); 6: the access
 /// matrix's records (matrix_records.hpp).
-inline constexpr std::uint16_t kProtocolVersion = 6;
+inline constexpr std::uint16_t kProtocolVersion = 7;
 /// Largest record any side may send or accept (bounds the host's guest-memory read and the serial line).
 inline constexpr std::uint32_t kMaxRecordSize = 512;
 /// Longest text in a LogRecord.

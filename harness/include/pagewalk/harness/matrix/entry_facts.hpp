@@ -126,14 +126,35 @@ constexpr auto in_mode(PagingMode mode, unsigned level, Fn&& fn) {
 
 /// The facts of the entry of `level` in `mode`, as a table entry (`leaf` false) or as the leaf; `exists` is false
 /// where the mode has no such level or the level cannot map a page.
-constexpr EntryFacts entry_facts(PagingMode mode, unsigned level, bool leaf) {
-    return detail::in_mode(mode, level, [leaf]<class Mode, unsigned Level>() {
+namespace detail {
+constexpr EntryFacts compute_entry_facts(PagingMode mode, unsigned level, bool leaf) {
+    return in_mode(mode, level, [leaf]<class Mode, unsigned Level>() {
         if constexpr (Level == 0) {
             return EntryFacts{};
         } else {
-            return detail::level_facts<Mode, Level>(leaf);
+            return level_facts<Mode, Level>(leaf);
         }
     });
+}
+
+/// Every mode's facts, computed once (a loop over combinations asks for them per entry).
+struct EntryFactsTable {
+    static constexpr unsigned kModes = static_cast<unsigned>(PagingMode::long5) + 1, kLevels = 6;
+    EntryFacts facts[kModes][kLevels][2] = {};
+};
+inline constexpr EntryFactsTable kEntryFacts = [] {
+    EntryFactsTable t{};
+    for (unsigned m = 0; m < EntryFactsTable::kModes; ++m)
+        for (unsigned l = 0; l < EntryFactsTable::kLevels; ++l)
+            for (unsigned leaf = 0; leaf < 2; ++leaf)
+                t.facts[m][l][leaf] = compute_entry_facts(static_cast<PagingMode>(m), l, leaf != 0);
+    return t;
+}();
+}  // namespace detail
+
+constexpr const EntryFacts& entry_facts(PagingMode mode, unsigned level, bool leaf) {
+    const unsigned l = level < detail::EntryFactsTable::kLevels ? level : 0;  // no such level: no facts
+    return detail::kEntryFacts.facts[static_cast<unsigned>(mode)][l][leaf ? 1 : 0];
 }
 
 /// Which CPU feature lets `level` of `mode` map a page (LeafFeature::never where it cannot).

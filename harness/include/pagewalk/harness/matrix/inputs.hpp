@@ -47,13 +47,18 @@ constexpr const char* to_string(Applicability a) {
     return "?";
 }
 
-struct WalkerInputs {
+/// A combination's access and entries under a Context the caller keeps (a loop over one control state).
+struct WalkEntries {
     Applicability status = Applicability::applies;
-    Context context{};
     Access access{};
     std::uint64_t entry[6] = {};      // by level, the walk's levels only
     std::uint64_t entry_pa[6] = {};   // where each entry lives
     std::uint64_t reserved_bits = 0;  // every reserved bit set, over the entries
+};
+
+/// The same with its Context.
+struct WalkerInputs : WalkEntries {
+    Context context{};
 };
 
 /// The CPU features a combination needs (harness::feature bits): the paging mode's (LA57, PSE), a 1 GiB leaf's, and
@@ -113,7 +118,7 @@ constexpr std::uint64_t highest_bit(std::uint64_t m) {
 /// The bit class `cls` sets in the entry of `level` under `ctx`: among the bits the class names, the lowest (or for
 /// alignment_high the highest) that the Context reserves there; 0 when it reserves none of them.
 constexpr std::uint64_t reserved_bit(const Context& ctx, ReservedClass cls, unsigned level, bool leaf) {
-    const EntryFacts f = entry_facts(ctx.mode(), level, leaf);
+    const EntryFacts& f = entry_facts(ctx.mode(), level, leaf);
     const LevelRule& rule = ctx.rule(level);
     const std::uint64_t reserved = leaf ? rule.reserved_leaf : rule.reserved_table;
     std::uint64_t candidates = 0;
@@ -158,13 +163,12 @@ constexpr std::uint64_t reserved_bit(const Context& ctx, ReservedClass cls, unsi
 
 /// The walker's inputs for `c` with its Context already made (the control registers of `c`'s block with CR3 = the
 /// layout's root, on `cpu`): a loop over a block makes the Context once.
-constexpr WalkerInputs walker_inputs(const Combination& c, const Context& context, const CpuFeatures& cpu,
-                                     const Layout& layout) {
-    WalkerInputs in;
+constexpr WalkEntries walk_entries(const Combination& c, const Context& context, const CpuFeatures& cpu,
+                                   const Layout& layout) {
+    WalkEntries in;
     const ModeShape s = shape(c.mode);
-    in.context = context;
     in.access = Access{c.access.type, c.access.cpl, c.access.ac, c.access.implicit, pkru_value(c)};
-    if (!in.context) in.status = Applicability::context_error;
+    if (!context) in.status = Applicability::context_error;
     if (leaf_needs(c.mode, c.leaf_level) == LeafFeature::page1gb && !cpu.page1gb)
         in.status = Applicability::no_1g_pages;
     const bool keys = has_protection_keys(c.mode);
@@ -182,7 +186,7 @@ constexpr WalkerInputs walker_inputs(const Combination& c, const Context& contex
         }
         for (const Placement& p : c.reserved) {
             if (p.cls == ReservedClass::none || p.level != l) continue;
-            const std::uint64_t bit = detail::reserved_bit(in.context, p.cls, l, leaf);
+            const std::uint64_t bit = detail::reserved_bit(context, p.cls, l, leaf);
             if (bit == 0 && in.status == Applicability::applies) in.status = Applicability::class_not_reserved;
             in.reserved_bits |= bit;
             e |= bit;
@@ -191,6 +195,15 @@ constexpr WalkerInputs walker_inputs(const Combination& c, const Context& contex
         in.entry[l] = s.entry_bytes == 4 ? static_cast<std::uint32_t>(e) : e;
         in.entry_pa[l] = layout.table_pa[l] + std::uint64_t{s.at(l).index(layout.va)} * s.entry_bytes;
     }
+    return in;
+}
+
+/// walk_entries() with a copy of `context`.
+constexpr WalkerInputs walker_inputs(const Combination& c, const Context& context, const CpuFeatures& cpu,
+                                     const Layout& layout) {
+    WalkerInputs in;
+    static_cast<WalkEntries&>(in) = walk_entries(c, context, cpu, layout);
+    in.context = context;
     return in;
 }
 

@@ -154,6 +154,12 @@ constexpr bool is_access_rule(Rule r) {
            r == Rule::ac_without_effect;
 }
 
+/// The access rules' verdict on access `a` under control state `k` (what legality_in_group() decides for a group
+/// whose other digits are legal): a loop keeps one per position of the access group and control state.
+constexpr Rule access_legality(const AccessKind& a, const Controls& k) {
+    return detail::access_rule(a, k);
+}
+
 /// legality() of a combination whose access group (the same digits but the access) is known to be `group_rule`'s:
 /// when that is legal or an access rule, only the access rules decide; otherwise the group's rule stands.
 constexpr Rule legality_in_group(Rule group_rule, const Combination& c) {

@@ -285,10 +285,15 @@ public:
     /// The combination at `index` (< count()).
     constexpr Combination decode(std::uint64_t index) const {
         const DivMod state = divmod(index, block_.size);
+        return decode_in_block(state.remainder, controls(state.quotient));
+    }
+
+    /// The combination at `offset` (< block().size) of the block whose control state is `k` (= controls(state)): what
+    /// a loop over one block needs, without decoding the control state again.
+    constexpr Combination decode_in_block(std::uint64_t offset, const Controls& k) const {
         Combination c{};
         c.mode = mode_;
-        c.controls = controls(state.quotient);
-        std::uint64_t offset = state.remainder;
+        c.controls = k;
         unsigned s = 0;
         while (s + 1 < block_.count && offset >= block_.segment[s].size) offset -= block_.segment[s++].size;
         const Segment& seg = block_.segment[s];
@@ -314,6 +319,14 @@ public:
         std::uint32_t digits[DigitList::capacity] = {};
         detail::split_digits(access, divmod(index, kAccessGroup).remainder, digits);
         for (unsigned i = 0; i < access.count; ++i) detail::apply(c, tables_, space_, access.dims[i], digits[i]);
+    }
+
+    /// The access at position `position` (< kAccessGroup) of every access group: the access digits are the lowest.
+    constexpr AccessKind access_at(unsigned position) const {
+        Combination c{};
+        c.mode = mode_;
+        set_access(c, position);
+        return c.access;
     }
 
     /// The index of `c` (the inverse of decode for every combination decode gives); count() if `c` is not one.
