@@ -557,7 +557,8 @@ TEST(MatrixSpace, TheAccessTableMatchesDecoding) {
                 ASSERT_EQ(c, m.decode_in_block(first + p - state * m.block().size, k));
                 ASSERT_EQ(table.access[p], c.access) << to_string(mode) << " position " << p;
                 ASSERT_EQ(table.rule[p], access_legality(c.access, k)) << to_string(mode) << " position " << p;
-                const std::uint64_t run = table.rule[p] == Rule::legal ? 0 : detail::access_run(m, first + p, k);
+                const std::uint64_t run =
+                    table.rule[p] == Rule::legal ? 0 : pagewalk::harness::matrix::detail::access_run(m, first + p, k);
                 ASSERT_EQ(table.run[p], run) << to_string(mode) << " state " << state << " position " << p;
             }
         }
