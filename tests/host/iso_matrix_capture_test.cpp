@@ -2,8 +2,8 @@
 // A boot of the ISO's matrix entries checked from its records and COM1 lines alone (host/iso/matrix_capture.hpp), on
 // synthetic record streams: an honest job passes with `pagewalk matrix`'s table and closing line; two jobs in one boot
 // (the every-mode entry) are a row each; a stream cut inside a job fails it with the last record, and a job the boot
-// announced but never began fails too; a guest line that is not the host's verdict fails; a program boot is not a
-// matrix boot.
+// announced but never began fails too; a guest line that is not the host's verdict fails; a boot with a program is
+// not a matrix boot.
 #include <gtest/gtest.h>
 
 #include <pagewalk/harness/matrix/matrix.hpp>
@@ -127,9 +127,13 @@ TEST(IsoMatrixCapture, AJobTheIsoDoesNotHoldIsAProblemOfTheBoot) {
 }
 
 TEST(IsoMatrixCapture, AProgramBootIsNotAMatrixBoot) {
-    host::RunResult run;
+    host::RunResult run = boot_of({small_job(PagingMode::legacy32)});
+    ASSERT_TRUE(host::iso::is_matrix_boot(run));
     harness::ProgramBeginRecord b{};
     b.header = harness::make_header(harness::RecordType::program_begin, sizeof b);
+    b.module_count = 1;
+    b.mode = static_cast<std::uint8_t>(PagingMode::long4);
+    b.code_bits = 64;
     run.records.push_back({SyntheticRun::decoded(b), 0});
     EXPECT_FALSE(host::iso::is_matrix_boot(run));
     EXPECT_FALSE(host::iso::is_matrix_boot(host::RunResult{}));
