@@ -100,6 +100,71 @@ std::string describe_job(const harness::matrix::Job& j) {
     return o.str();
 }
 
+/// Judges job `s` of the boot as the ISO's `job`: a job whose matrix_end arrived is complete whatever became of the
+/// boot after it; one cut short fails with the boot's outcome and the last record the capture holds.
+matrix::RowResult judge_job(const JobSlice& s, const IsoMatrixJob& job, const RunResult& run,
+                            const check::BackendInfo& backend) {
+    matrix::MatrixChecker checker(job.job, backend);
+    for (const ReceivedRecord& r : s.records) checker.add(r.record);
+    RunResult part;
+    part.backend = run.backend;
+    part.entry = run.entry;
+    part.records = s.records;
+    part.outcome = s.ended ? Outcome::passed : run.outcome;
+    if (!s.ended && !run.passed() && run.outcome != Outcome::guest_failed)
+        part.detail = run.detail + "; the capture ends inside the job, its last record: " +
+                      (s.records.empty() ? std::string("none") : format_record(s.records.back().record));
+    checker.finish(part);
+    matrix::RowResult row;
+    row.row.mode = job.mode;
+    row.row.where = backend.name;
+    row.row.version = backend.version;
+    row.tally = checker.tally();
+    row.eval = checker.evaluation();
+    return row;
+}
+
+/// Holds the guest's line after a job that ended (`line`: null when there is none) to the host's verdict: the guest
+/// passes a job when it ran (or could not run the mode) and saw no mismatch, whatever deviation the host knows of.
+/// True when the line says so; else a failure of the row.
+bool hold_guest_line(matrix::RowResult& row, const MatrixLine* line) {
+    const bool pass = row.eval.verdict != check::Verdict::fail && row.tally.mismatched == 0;
+    const std::string want = std::string("access matrix, ") + to_string(row.row.mode) + ": " + (pass ? "PASS" : "FAIL");
+    if (line != nullptr && line->text == want) return true;
+    row.eval.add(failure("guest verdict", line == nullptr ? "no line \"" + want + "\" on COM1"
+                                                          : "the guest's line is \"" + line->text +
+                                                                "\", the host's checks expect \"" + want + "\""));
+    row.eval.conclude();
+    return false;
+}
+
+/// A row for a job of the ISO the boot never began.
+matrix::RowResult not_run(PagingMode mode, const RunResult& run, const check::BackendInfo& backend) {
+    matrix::RowResult row;
+    row.row.mode = mode;
+    row.row.where = backend.name;
+    row.eval.add(failure("run", "the job did not run: the capture ends before its matrix_begin (" +
+                                    std::string(to_string(run.outcome)) + ")"));
+    row.eval.run_broke = true;
+    row.eval.conclude();
+    return row;
+}
+
+/// The report's head: the boot, the jobs it is judged against, and what a capture cannot check.
+std::string report_head(const IsoPlan& plan, const RunResult& run, const std::string& title) {
+    std::ostringstream r;
+    r << title << "\n";
+    r << "  boot: " << to_string(run.outcome) << (run.detail.empty() ? "" : " (" + run.detail + ")") << "\n";
+    r << "  the ISO's matrix jobs (as `pagewalk iso` plans them with the --mode and --matrix-limit given):\n";
+    for (const IsoMatrixJob& j : plan.matrix_jobs) r << "    " << describe_job(j.job) << "\n";
+    if (run.total_ms <= 0)  // a capture: nothing was timed
+        r << "  not checked from a capture: the jobs are the ISO's (each matrix_begin must repeat one planned here "
+             "again), the boot's timing (checks/s), how the machine ended (only the record stream stopping). Every "
+             "case is walked again from the entries its access record carries, as `pagewalk matrix` does (it reads "
+             "no guest memory either).\n";
+    return r.str();
+}
+
 }  // namespace
 
 bool is_matrix_boot(const RunResult& run) {
@@ -117,7 +182,6 @@ IsoCheckResult check_matrix_boot(const IsoPlan& plan, const RunResult& run, cons
     out.problems = std::move(stream_problems);
     const std::vector<JobSlice> slices = split_jobs(run);
     const std::vector<MatrixLine> lines = matrix_lines(run.console);
-    const bool complete = run.outcome == Outcome::passed || run.outcome == Outcome::guest_failed;
     std::vector<matrix::RowResult> rows;
     std::vector<bool> ran(plan.matrix_jobs.size());
     std::size_t ended = 0, lines_agree = 0;  // jobs that sent their matrix_end; their lines that agree
@@ -134,44 +198,11 @@ IsoCheckResult check_matrix_boot(const IsoPlan& plan, const RunResult& run, cons
             continue;
         }
         ran[k] = true;
-        const IsoMatrixJob& job = plan.matrix_jobs[k];
-        matrix::MatrixChecker checker(job.job, backend);
-        for (const ReceivedRecord& r : s.records) checker.add(r.record);
-        // A job whose matrix_end arrived is complete whatever became of the boot after it; one cut short fails with
-        // the boot's outcome and the last record the capture holds.
-        RunResult part;
-        part.backend = run.backend;
-        part.entry = run.entry;
-        part.records = s.records;
-        part.outcome = s.ended ? Outcome::passed : run.outcome;
-        if (!s.ended && !complete)
-            part.detail = run.detail + "; the capture ends inside the job, its last record: " +
-                          (s.records.empty() ? std::string("none") : format_record(s.records.back().record));
-        checker.finish(part);
-        matrix::RowResult row;
-        row.row.mode = job.mode;
-        row.row.where = backend.name;
-        row.row.version = backend.version;
-        row.tally = checker.tally();
-        row.eval = checker.evaluation();
-        if (s.ended) {
-            // The guest passes a job when it ran (or could not run the mode) and saw no mismatch: the host expects
-            // that word, whatever deviation it knows of.
-            const bool pass = row.eval.verdict != check::Verdict::fail && row.tally.mismatched == 0;
-            const std::string want =
-                std::string("access matrix, ") + to_string(job.mode) + ": " + (pass ? "PASS" : "FAIL");
-            const std::size_t n = ended++;  // the guest's lines follow the jobs that ended
-            if (n >= lines.size()) {
-                row.eval.add(failure("guest verdict", "no line \"" + want + "\" on COM1"));
-            } else if (lines[n].text != want) {
-                row.eval.add(failure("guest verdict", "the guest's line is \"" + lines[n].text +
-                                                          "\", the host's checks expect \"" + want + "\""));
-            } else {
-                ++lines_agree;
-            }
-            row.eval.conclude();
+        rows.push_back(judge_job(s, plan.matrix_jobs[k], run, backend));
+        if (s.ended) {  // the guest's lines follow the jobs that ended, in order
+            const std::size_t n = ended++;
+            lines_agree += hold_guest_line(rows.back(), n < lines.size() ? &lines[n] : nullptr) ? 1 : 0;
         }
-        rows.push_back(std::move(row));
     }
     // Jobs the boot announced that never began: the capture ended first.
     const std::optional<std::size_t> announced = announced_modules(run.console);
@@ -180,19 +211,11 @@ IsoCheckResult check_matrix_boot(const IsoPlan& plan, const RunResult& run, cons
             out.problems.push_back("the guest announced " + std::to_string(*announced) +
                                    " modules, the capture holds " + std::to_string(slices.size()) + " matrix jobs");
         else
-            for (std::size_t k = 0; k < ran.size(); ++k) {
-                if (ran[k]) continue;
-                matrix::RowResult row;
-                row.row.mode = plan.matrix_jobs[k].mode;
-                row.row.where = backend.name;
-                row.eval.add(failure("run", "the job did not run: the capture ends before its matrix_begin (" +
-                                                std::string(to_string(run.outcome)) + ")"));
-                row.eval.run_broke = true;
-                row.eval.conclude();
-                rows.push_back(std::move(row));
-            }
+            for (std::size_t k = 0; k < ran.size(); ++k)
+                if (!ran[k]) rows.push_back(not_run(plan.matrix_jobs[k].mode, run, backend));
     }
-    // The guest's summary counts its own lines (each held to the host's verdict above).
+    // The guest's summary line counts its own lines (each held to the host's verdict above).
+    const bool complete = run.passed() || run.outcome == Outcome::guest_failed;
     std::size_t lines_pass = 0;
     for (const MatrixLine& l : lines) lines_pass += l.verdict == "PASS" ? 1 : 0;
     const std::string want_summary = summary_line(lines_pass, lines.size() - lines_pass, 0, slices.size());
@@ -200,7 +223,7 @@ IsoCheckResult check_matrix_boot(const IsoPlan& plan, const RunResult& run, cons
     if (complete && !summary)
         out.problems.push_back("no summary line on COM1");
     else if (complete && *summary != want_summary)
-        out.problems.push_back("the guest's summary line is \"" + *summary + "\", the host's checks say \"" +
+        out.problems.push_back("the guest's summary line is \"" + *summary + "\", its `access matrix` lines say \"" +
                                want_summary + "\"");
 
     out.programs = matrix::as_job_results(rows);
@@ -216,15 +239,7 @@ IsoCheckResult check_matrix_boot(const IsoPlan& plan, const RunResult& run, cons
     out.agree = out.problems.empty() && lines_agree == ended;
 
     std::ostringstream r;
-    r << title << "\n";
-    r << "  boot: " << to_string(run.outcome) << (run.detail.empty() ? "" : " (" + run.detail + ")") << "\n";
-    r << "  the ISO's matrix jobs (as `pagewalk iso` plans them with the --mode and --matrix-limit given):\n";
-    for (const IsoMatrixJob& j : plan.matrix_jobs) r << "    " << describe_job(j.job) << "\n";
-    if (run.total_ms <= 0)
-        r << "  not checked from a capture: the jobs are the ISO's (each matrix_begin must repeat one planned here "
-             "again), the boot's timing (checks/s), how the machine ended (only the record stream stopping). Every "
-             "case is walked again from the entries its access record carries, as `pagewalk matrix` does (it reads "
-             "no guest memory either).\n";
+    r << report_head(plan, run, title);
     if (verbose)
         for (const MatrixLine& l : lines) r << "  guest: " << l.text << "\n";
     r << matrix::failures_text(rows);
