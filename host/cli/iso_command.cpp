@@ -37,8 +37,22 @@ public:
                      "then boot it under QEMU (-cdrom) and check every program, the guest's verdicts and lines");
         iso.add_option("--serial-log", options_.serial_log,
                        "check this capture of COM1 from a boot of the ISO (a physical machine) instead of building "
-                       "one; give the same scenario files and --mode as for the ISO")
+                       "one — of its scenario entries or its access-matrix entries; give the same scenario files, "
+                       "--mode and --matrix-limit as for the ISO")
             ->excludes("--check");
+        iso.add_option("--captured-under", options_.captured_under,
+                       "--serial-log: the capture is of a boot under this backend, whose known deviations then apply "
+                       "(default: a physical machine — no deviations known, the SDM decides)")
+            ->check(CLI::IsMember({"qemu"}))
+            ->needs("--serial-log");
+        iso.add_option("--matrix-limit", options_.matrix_limit,
+                       "at most N indices in each access-matrix job (the seeded slice of `pagewalk matrix --limit N`; "
+                       "default: the mode's whole space); give it to --serial-log too")
+            ->check(CLI::PositiveNumber);
+        iso.add_option("--default-entry", options_.default_entry,
+                       "the GRUB entry booted after --grub-timeout: scenarios, scenarios-MODE, matrix-MODE or matrix "
+                       "(every mode's access matrix)")
+            ->capture_default_str();
         iso.add_option("--timeout", options_.timeout_s, "--check: watchdog for the whole boot, seconds")
             ->capture_default_str()
             ->check(watchdog_seconds());

@@ -16,6 +16,7 @@
 #include "check/guest_verdict.hpp"
 #include "check/program_stream.hpp"
 #include "iso/guest_lines.hpp"
+#include "iso/matrix_capture.hpp"
 #include "iso/run_summary.hpp"
 #include "iso/screenshot.hpp"
 #include "report/report.hpp"
@@ -242,18 +243,20 @@ IsoCheckResult check_iso(const IsoPlan& plan, const IsoCheckOptions& o) {
     b.screen_height = o.screen_height;
     if (!o.screenshot.empty()) std::filesystem::remove(o.screenshot);  // never check an old one
     const RunResult run = backend::boot(kIsoCheckBackend, b);
-    IsoCheckResult out =
-        check_run(plan, run, {std::string(backend_name(kIsoCheckBackend)), q.version},
-                  "pagewalk iso --check: " + o.iso + " under qemu-system-x86_64 -cpu " + o.qemu_cpu + " -m " +
-                      std::to_string(b.memory_bytes >> 20) + " (" + q.version + "), " +
-                      (b.uefi_firmware.empty() ? std::string("BIOS (SeaBIOS)") : "UEFI (" + b.uefi_firmware + ")"),
-                  o.verbose);
+    const check::BackendInfo qemu{std::string(backend_name(kIsoCheckBackend)), q.version};
+    const std::string title =
+        "pagewalk iso --check: " + o.iso + " under qemu-system-x86_64 -cpu " + o.qemu_cpu + " -m " +
+        std::to_string(b.memory_bytes >> 20) + " (" + q.version + "), " +
+        (b.uefi_firmware.empty() ? std::string("BIOS (SeaBIOS)") : "UEFI (" + b.uefi_firmware + ")");
+    if (is_matrix_boot(run)) return check_matrix_boot(plan, run, qemu, title, o.verbose, {});
+    IsoCheckResult out = check_run(plan, run, qemu, title, o.verbose);
     if (!o.screenshot.empty()) check_screenshot(o, run, out);
     conclude(out);
     return out;
 }
 
-IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bool verbose) {
+IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bool verbose,
+                                std::optional<BackendKind> captured_under) {
     RunResult run;
     run.backend = "serial";
     run.entry = "a capture of COM1";
@@ -294,10 +297,15 @@ IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bo
         summary_seen = summary_seen || is_summary_line(line);
     }
     collector.finish(false);
-    IsoCheckResult out =
-        check_run(plan, run, {"serial", "a physical machine or any other"},
-                  "pagewalk iso --serial-log: " + path + " (no backend deviations known: the SDM decides)", verbose,
-                  std::move(stream_problems));
+    check::BackendInfo machine{"serial", "a physical machine or any other"};
+    std::string title = "pagewalk iso --serial-log: " + path + " (no backend deviations known: the SDM decides)";
+    if (captured_under) {
+        machine = {std::string(backend_name(*captured_under)), backend::status(*captured_under).version};
+        title = "pagewalk iso --serial-log: " + path + " (captured under " + machine.name + ", " + machine.version +
+                ": its known deviations apply)";
+    }
+    if (is_matrix_boot(run)) return check_matrix_boot(plan, run, machine, title, verbose, std::move(stream_problems));
+    IsoCheckResult out = check_run(plan, run, machine, title, verbose, std::move(stream_problems));
     conclude(out);
     return out;
 }

@@ -8,6 +8,7 @@
 //     one the host's checks predict.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,7 +55,10 @@ IsoCheckResult check_iso(const IsoPlan& plan, const IsoCheckOptions& options);
 inline constexpr BackendKind kIsoCheckBackend = BackendKind::qemu;
 
 /// Checks a capture of COM1 from a boot of `plan`'s ISO (a physical machine's serial cable, `-serial file:`): the
-/// same checks, with no backend deviations known (the guest's CPU is whatever it was).
-IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bool verbose);
+/// same checks — of the scenario entries' programs, or of the matrix entries' jobs (matrix_capture.hpp), whichever
+/// the capture holds — with no backend deviations known (the guest's CPU is whatever it was: the SDM decides), or,
+/// for a capture of a boot under a backend (`--captured-under qemu`), that backend's.
+IsoCheckResult check_serial_log(const IsoPlan& plan, const std::string& path, bool verbose,
+                                std::optional<BackendKind> captured_under = std::nullopt);
 
 }  // namespace pagewalk::host::iso

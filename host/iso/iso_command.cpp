@@ -84,10 +84,12 @@ int iso_command(const IsoCommandOptions& o) {
             std::cerr << "pagewalk iso: " << files.error() << "\n";
             return 1;
         }
-        const IsoPlan plan = plan_iso(files.value(), o.mode);
+        const IsoPlan plan = plan_iso(files.value(), o.mode, o.matrix_limit);
         for (const std::string& e : plan.errors) std::cerr << e << "\n";
         if (!plan.errors.empty()) return 1;
-        const IsoCheckResult r = check_serial_log(plan, o.serial_log, o.verbose);
+        std::optional<BackendKind> under;
+        if (!o.captured_under.empty()) under = parse_backend(o.captured_under);
+        const IsoCheckResult r = check_serial_log(plan, o.serial_log, o.verbose, under);
         std::cout << r.report;
         return r.ok() ? 0 : 1;
     }
@@ -131,10 +133,17 @@ int iso_command(const IsoCommandOptions& o) {
         return 1;
     }
     const std::vector<std::string>& files = listed.value();
-    const IsoPlan plan = plan_iso(files, o.mode);
+    const IsoPlan plan = plan_iso(files, o.mode, o.matrix_limit);
     for (const std::string& e : plan.errors) std::cerr << e << "\n";
     if (!plan.errors.empty()) {
         std::cerr << "pagewalk iso: " << plan.errors.size() << " error(s) in the scenario files: no ISO made\n";
+        return 1;
+    }
+    const std::optional<unsigned> default_entry = menu_entry(plan, o.default_entry);
+    if (!default_entry) {
+        std::cerr << "pagewalk iso --default-entry: this ISO has no entry \"" << o.default_entry
+                  << "\" (scenarios, scenarios-MODE, matrix-MODE for the modes it holds; matrix when it holds more "
+                     "than one)\n";
         return 1;
     }
     IsoBuildOptions b;
@@ -144,6 +153,7 @@ int iso_command(const IsoCommandOptions& o) {
     b.force = o.force;
     b.grub_timeout = o.grub_timeout;
     b.gfxmode = o.gfxmode;
+    b.default_entry = *default_entry;
     const Expected<IsoImage> image = build_iso(plan, b);
     if (const int sig = interrupt::received(); sig != 0) {
         std::error_code ec;
@@ -161,8 +171,9 @@ int iso_command(const IsoCommandOptions& o) {
               << " programs (" << per_mode[1] << " 32-bit, " << per_mode[2] << " PAE, " << per_mode[3] << " 4-level, "
               << per_mode[4] << " 5-level paging) from " << files.size() << " scenario files\n"
               << "  boots through: " << describe(image->platforms) << "\n"
-              << "  GRUB menu: every scenario in every mode (the default, after " << o.grub_timeout
-              << " s), or one paging mode; serial console on COM1, 115200 8N1\n"
+              << "  GRUB menu: every scenario in every mode, or one paging mode; the access matrix of one mode, or "
+                 "every mode; after "
+              << o.grub_timeout << " s: " << o.default_entry << "; serial console on COM1, 115200 8N1\n"
               << "  contents: " << image->tree << "/boot/grub/grub.cfg, " << image->tree << "/pagewalk/manifest.txt\n";
     if (!o.check) {
         const std::string iso = image->path;

@@ -100,8 +100,8 @@ Expected<IsoImage> build_iso(const IsoPlan& plan, const IsoBuildOptions& o) {
         if (!s) return Error{s.error()};
     }
     for (const auto& [name, text] :
-         {std::pair<std::string, std::string>{"boot/grub/grub.cfg",
-                                              grub_config(plan, guest_iso_path, o.grub_timeout, o.gfxmode)},
+         {std::pair<std::string, std::string>{
+              "boot/grub/grub.cfg", grub_config(plan, guest_iso_path, o.grub_timeout, o.gfxmode, o.default_entry)},
           {"pagewalk/manifest.txt", manifest(plan)}}) {
         const Status s = write_text(fs::path(image.tree) / name, text);
         if (!s) return Error{s.error()};

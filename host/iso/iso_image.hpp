@@ -19,8 +19,9 @@ struct IsoBuildOptions {
     std::string guest_path;        ///< pagewalk-guest.elf
     std::string work_dir;          ///< the tree grub-mkrescue packs (emptied first); "" = OUTPUT.d next to the ISO
     bool force = false;            ///< empty work_dir even when it is not empty and pagewalk did not make it
-    unsigned grub_timeout = 5;     ///< seconds the GRUB menu waits before the "every scenario" entry
+    unsigned grub_timeout = 5;     ///< seconds the GRUB menu waits before the default entry
     std::string gfxmode = "auto";  ///< grub_config's
+    unsigned default_entry = 0;    ///< grub_config's (menu_entry): 0 = every scenario
 };
 
 /// Which firmware the ISO boots from: grub-mkrescue puts in a boot image for every GRUB platform it finds.

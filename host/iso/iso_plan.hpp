@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <pagewalk/harness/matrix/job.hpp>
 #include <string>
 #include <vector>
 
@@ -23,10 +24,11 @@ struct IsoProgram {
     std::string iso_path;       ///< "/pagewalk/4level/not-present.pwp"
 };
 
-/// A matrix job on the ISO: the whole default space of one mode (harness/matrix/job.hpp), a module of its own menu
-/// entry.
+/// A matrix job on the ISO: the whole default space of one mode (harness/matrix/job.hpp) — or, with a limit, the slice
+/// `pagewalk matrix --limit` would run — a module of its own menu entry.
 struct IsoMatrixJob {
     PagingMode mode = PagingMode::long4;
+    harness::matrix::Job job{};
     std::vector<std::uint8_t> bytes;  ///< the Job
     std::string iso_path;             ///< "/pagewalk/matrix/4level.pwx"
 };
@@ -39,15 +41,21 @@ struct IsoPlan {
     std::uint64_t memory_bytes = 0;         ///< RAM the largest program needs (for QEMU; a physical machine has more)
 };
 
-/// Parses `files` and compiles each for every mode it names (only `mode`, when given).
-IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<PagingMode> mode);
+/// Parses `files` and compiles each for every mode it names (only `mode`, when given); a matrix job per mode, each
+/// the whole default space, or at most `matrix_limit` indices of it (the seeded slice of `pagewalk matrix --limit`).
+IsoPlan plan_iso(const std::vector<std::string>& files, std::optional<PagingMode> mode,
+                 std::optional<std::uint64_t> matrix_limit = std::nullopt);
+
+/// The GRUB menu entry named `name` — "scenarios" (every scenario, every mode: entry 0), "scenarios-MODE", "matrix"
+/// (every mode's matrix job) or "matrix-MODE" — as its index in grub_config's menu; nullopt when the plan has none.
+std::optional<unsigned> menu_entry(const IsoPlan& plan, const std::string& name);
 
 /// The GRUB configuration: serial and console terminals, every video driver (all_video), a menu entry that runs
 /// every program and one per mode, then the access matrix: one entry per mode and one for every mode (each loads the
 /// guest with `multiboot2`, asks for the framebuffer `gfxmode` — GRUB's gfxpayload syntax, e.g. "auto" or
-/// "2560x1440,auto" — and loads its programs with `module2`), `timeout` seconds before the first.
+/// "2560x1440,auto" — and loads its programs with `module2`), `timeout` seconds before `default_entry` (menu_entry).
 std::string grub_config(const IsoPlan& plan, const std::string& guest_iso_path, unsigned timeout,
-                        const std::string& gfxmode = "auto");
+                        const std::string& gfxmode = "auto", unsigned default_entry = 0);
 
 /// Whether `gfxmode` is a list GRUB's gfxpayload takes: "auto", "keep", "text" or WxH[xD], separated by ',' or ';'.
 bool valid_gfxmode(const std::string& gfxmode);

@@ -23,6 +23,7 @@ struct MatrixRow {
     std::string skip_reason;
     std::uint32_t only_needing = 0;  ///< Job::only_needing of its jobs (0: every combination)
     std::string version;             ///< the backend's version (the deviation list matches on it)
+    std::string where;               ///< a row from elsewhere (a COM1 capture: "serial"): the table's backend column
 };
 
 /// The harness::feature bits of the matrix's features that KVM's guest lacks: its CPUID (KVM_GET_SUPPORTED_CPUID)

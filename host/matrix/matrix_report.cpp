@@ -9,7 +9,8 @@ namespace pagewalk::host::matrix {
 namespace {
 
 std::string backend_of(const RowResult& r) {
-    return r.row.backend ? std::string(backend_name(*r.row.backend)) : "-";
+    if (r.row.backend) return std::string(backend_name(*r.row.backend));
+    return r.row.where.empty() ? "-" : r.row.where;
 }
 
 std::string rate(const RowResult& r) {

@@ -43,5 +43,36 @@ TEST(IsoMatrix, AModeFilterKeepsOnlyItsJob) {
     EXPECT_EQ(grub_config(plan, "/g", 5).find("every mode\" {\n  multiboot2 /g pw.test=matrix"), std::string::npos);
 }
 
+TEST(IsoMatrix, ALimitMakesEachJobTheSeededSliceOfPagewalkMatrix) {
+    const IsoPlan plan = plan_iso({}, std::nullopt, 1000);
+    ASSERT_EQ(plan.matrix_jobs.size(), 4u);
+    for (const IsoMatrixJob& j : plan.matrix_jobs) {
+        EXPECT_LE(hm::selected(j.job), 1000u) << to_string(j.mode);
+        EXPECT_GT(j.job.stride, 1u);
+        hm::Job bytes{};
+        std::memcpy(&bytes, j.bytes.data(), sizeof bytes);
+        EXPECT_EQ(bytes.stride, j.job.stride);
+        EXPECT_EQ(hm::validate(bytes, j.bytes.size()), hm::JobError::ok);
+    }
+}
+
+TEST(IsoMatrix, MenuEntriesByNameInTheMenusOrder) {
+    const IsoPlan plan = plan_iso({}, std::nullopt);  // no scenarios: entry 0, then the matrix entries
+    EXPECT_EQ(menu_entry(plan, "scenarios"), 0u);
+    EXPECT_EQ(menu_entry(plan, "matrix-32bit"), 1u);
+    EXPECT_EQ(menu_entry(plan, "matrix-5level"), 4u);
+    EXPECT_EQ(menu_entry(plan, "matrix"), 5u);
+    EXPECT_EQ(menu_entry(plan, "scenarios-4level"), std::nullopt);
+    EXPECT_EQ(menu_entry(plan, "bogus"), std::nullopt);
+    EXPECT_EQ(menu_entry(plan_iso({}, PagingMode::pae), "matrix"), std::nullopt);  // one job: no every-mode entry
+    const std::string cfg = grub_config(plan, "/g", 5, "auto", 5);
+    EXPECT_NE(cfg.find("set default=5\n"), std::string::npos);
+    // The sixth menuentry is the every-mode one.
+    std::size_t at = 0;
+    for (int i = 0; i < 6; ++i) at = cfg.find("menuentry ", at) + 1;
+    const std::string every = "menuentry \"pagewalk: access matrix, every mode\"";
+    EXPECT_EQ(cfg.compare(at - 1, every.size(), every), 0) << cfg;
+}
+
 }  // namespace
 }  // namespace pagewalk::host::iso
