@@ -26,6 +26,7 @@ TEST(IsoMatrix, OneValidWholeSpaceJobPerModeAndAMenuEntryEach) {
         EXPECT_EQ(job.begin, 0u);
         EXPECT_EQ(job.end, hm::Matrix(j.mode, hm::Space::standard).count());
         EXPECT_EQ(hm::selected(job), job.end);
+        EXPECT_EQ(job.sample_every, 65536u) << "a whole space over COM1: one agreement in 65536 in full";
     }
     const std::string cfg = grub_config(plan, "/boot/pagewalk-guest.elf", 5);
     for (const char* title :
@@ -52,6 +53,7 @@ TEST(IsoMatrix, ALimitMakesEachJobTheSeededSliceOfPagewalkMatrix) {
         hm::Job bytes{};
         std::memcpy(&bytes, j.bytes.data(), sizeof bytes);
         EXPECT_EQ(bytes.stride, j.job.stride);
+        EXPECT_EQ(bytes.sample_every, 4096u) << "a slice keeps pagewalk matrix's sampling";
         EXPECT_EQ(hm::validate(bytes, j.bytes.size()), hm::JobError::ok);
     }
 }
