@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <pagewalk/harness/matrix/matrix.hpp>
 #include <pagewalk/harness/program.hpp>
 
@@ -49,31 +51,43 @@ hm::Layout guest_like_layout(PagingMode mode, unsigned leaf_level) {
     return l;
 }
 
-/// The first legal combination of `mode` that applies on `cpu` and satisfies `want`, as the case records an honest
-/// guest sends: block by block, every index of a reserved segment and every 7919th of a rights segment.
-SyntheticCase find_case(PagingMode mode, const CpuFeatures& cpu,
-                        const std::function<bool(const hm::Combination&)>& want) {
+/// Calls `visit` with the case records an honest guest sends for legal combinations of `mode` that apply on `cpu`:
+/// block by block (every `state_step`-th control state), every `reserved_step`-th index of a reserved segment and
+/// every `rights_step`-th of a rights segment, until `visit` returns false.
+void for_each_case(PagingMode mode, const CpuFeatures& cpu, std::uint64_t state_step, std::uint64_t reserved_step,
+                   std::uint64_t rights_step,
+                   const std::function<bool(const hm::Combination&, const SyntheticCase&)>& visit) {
     const hm::Matrix m(mode, hm::Space::standard);
     const hm::BlockLayout& block = m.block();
-    for (std::uint64_t state = 0; state < m.states(); ++state) {
+    for (std::uint64_t state = 0; state < m.states(); state += state_step) {
         std::uint64_t first = state * block.size;
         for (unsigned seg = 0; seg < block.count; first += block.segment[seg++].size) {
             const bool reserved = block.segment[seg].family == hm::Family::reserved;
-            const std::uint64_t step = reserved ? 1 : 7919;
-            for (std::uint64_t i = first + (reserved ? 0 : state % step); i < first + block.segment[seg].size;
-                 i += step) {
+            const std::uint64_t step = reserved ? reserved_step : rights_step;
+            for (std::uint64_t i = first + state % step; i < first + block.segment[seg].size; i += step) {
                 const hm::Combination c = m.decode(i);
-                if (hm::legality(m, c) != hm::Rule::legal || !want(c)) continue;
+                if (hm::legality(m, c) != hm::Rule::legal) continue;
                 const hm::Layout layout = guest_like_layout(mode, c.leaf_level);
                 const unsigned top = shape(mode).levels;
                 const Context ctx = Context::from_registers(hm::control_registers(c, layout.table_pa[top]), cpu);
                 const host::matrix::HostWalk w = host::matrix::host_walk(c, ctx, cpu, layout);
-                if (w.inputs.status == hm::Applicability::applies) return honest_case(i, c, ctx, w, layout, 0);
+                if (w.inputs.status != hm::Applicability::applies) continue;
+                if (!visit(c, honest_case(i, c, ctx, w, layout, 0))) return;
             }
         }
     }
-    ADD_FAILURE() << "no such combination in " << to_string(mode);
-    return {};
+}
+
+/// The first case of `mode` on `cpu` whose combination satisfies `want`.
+SyntheticCase find_case(PagingMode mode, const CpuFeatures& cpu,
+                        const std::function<bool(const hm::Combination&)>& want) {
+    std::optional<SyntheticCase> found;
+    for_each_case(mode, cpu, 1, 1, 7919, [&](const hm::Combination& c, const SyntheticCase& sc) {
+        if (want(c)) found = sc;
+        return !found;
+    });
+    if (!found) ADD_FAILURE() << "no such combination in " << to_string(mode);
+    return found.value_or(SyntheticCase{});
 }
 
 /// The class of mismatches `sc` would be the first example of if the CPU had cleared P in the error code of a
@@ -283,6 +297,26 @@ TEST(MatrixEmitScenarios, TwoMibAlignmentBit) {
         find_case(PagingMode::long4, cpu,
                   [](const hm::Combination& c) { return reserved_at(c, hm::ReservedClass::alignment_low, 2); }),
         PagingMode::long4, cpu, "qemu-rsvd-without-p"));
+}
+
+TEST(MatrixEmitScenarios, EveryKindOfCaseCompilesToItsProgram) {
+    // Every mode, 8 control states, every 13th reserved case (placements and accesses in turn) and a sample of the
+    // rights cases: nothing the scenario language cannot say, and the compiled program is the case. Stops at the first
+    // case that is not.
+    for (PagingMode mode : {PagingMode::legacy32, PagingMode::pae, PagingMode::long4, PagingMode::long5}) {
+        const CpuFeatures cpu = full_cpu(mode == PagingMode::legacy32 ? 36 : 40);
+        unsigned checked = 0;
+        const hm::Matrix m(mode, hm::Space::standard);
+        const std::uint64_t state_step = std::max<std::uint64_t>(1, m.states() / 8);
+        const std::uint64_t rights_step = m.block().size / 100 + 1;
+        for_each_case(mode, cpu, state_step, 13, rights_step, [&](const hm::Combination&, const SyntheticCase& sc) {
+            expect_program_is_the_case(class_of(sc, mode, cpu, ""));
+            ++checked;
+            return !::testing::Test::HasFailure();
+        });
+        ASSERT_GT(checked, 100u) << to_string(mode);
+        std::printf("%s: %u cases\n", to_string(mode), checked);
+    }
 }
 
 /// A private directory under the system's temporary directory, removed with everything in it.
