@@ -88,7 +88,7 @@ std::uint64_t address_field(PagingMode mode, unsigned level, bool leaf) {
 constexpr std::uint64_t kMapperAddressLimit = std::uint64_t{1} << 32;
 
 /// Where the scenario puts the leaf's page and which of its bytes the access uses.
-struct Placement {
+struct PagePlacement {
     std::string target;                    ///< the map step's `frame = …` or `pa = …`
     std::uint64_t offset = 0;              ///< of the access within the leaf's page
     std::optional<std::uint64_t> poke_pa;  ///< an absolute page: the qword the access uses, tagged by a poke
@@ -97,7 +97,7 @@ struct Placement {
 /// 4 KiB and 2 MiB leaves: data frame 0 (the data area is 2 MiB-aligned), tagged by the guest. 4 MiB and 1 GiB
 /// leaves: absolute physical memory from kGuestOwnMemoryEnd (free RAM), the qword there tagged by a poke (RET first,
 /// so a fetch returns; byte 5 zero, so an implicit descriptor read finds no loadable descriptor).
-Placement placement(std::uint64_t leaf_size) {
+PagePlacement page_placement(std::uint64_t leaf_size) {
     if (leaf_size <= (2ull << 20)) return {"frame = 0", 0, std::nullopt};
     constexpr std::uint64_t pa = scenario::kGuestOwnMemoryEnd;
     if (leaf_size == (1ull << 30)) return {"pa = 0", pa, pa};
@@ -115,6 +115,139 @@ bool reserved_at(const hm::Combination& c, unsigned level) {
     for (const hm::Placement& p : c.reserved)
         if (p.cls != hm::ReservedClass::none && p.level == level) return true;
     return false;
+}
+
+/// One `edit` per entry of the walk, top level first: every entry as the matrix wrote it (walker_inputs of the case's
+/// layout — the entries the access read are chain_before, which the checker found equal to these; a PAE PDPTE load
+/// that #GPs reads none), its bits outside the address field set or cleared to the matrix's.
+std::vector<Edit> entry_edits(const ClassInRow& c, const hm::Combination& comb, std::vector<std::string>& unexpressed) {
+    const harness::MatrixCaseRecord& r = c.example.report;
+    const harness::AccessRecord& a = c.example.access;
+    const ModeShape s = shape(c.mode);
+    hm::Layout layout;
+    for (unsigned l = 0; l < 6; ++l) layout.table_pa[l] = r.table_pa[l];
+    layout.page_pa = r.page_pa;
+    layout.va = r.va;
+    const hm::WalkerInputs inputs = hm::walker_inputs(comb, c.cpu, layout);
+    const std::uint64_t width = s.entry_bytes == 4 ? 0xffff'ffffull : ~std::uint64_t{0};
+    std::vector<Edit> edits;
+    for (unsigned level = s.levels; level >= comb.leaf_level && level >= 1; --level) {
+        Edit e;
+        e.level = level;
+        e.before = inputs.entry[level];
+        const unsigned n = s.levels - level;
+        const std::string name = check::level_name(c.mode, level);
+        if (n < a.chain_count && a.chain_before[n] != e.before)
+            unexpressed.push_back("the " + name + " the access read, " + hex(a.chain_before[n]) +
+                                  ", is not the combination's " + hex(e.before) + ": the latter is used");
+        const bool leaf = level == comb.leaf_level;
+        std::uint64_t address = leaf ? r.page_pa : r.table_pa[level - 1];
+        if (leaf && c.mode == PagingMode::legacy32 && level == 2) address = Pde4M{}.set_address(r.page_pa).raw();
+        const std::uint64_t flags = e.before & ~address & width;
+        const std::uint64_t field = address_field(c.mode, level, leaf);
+        const std::uint64_t mapper = field & (kMapperAddressLimit - 1);
+        if ((flags & mapper) != 0)
+            unexpressed.push_back("bits " + hex(flags & mapper) + " of the " + name +
+                                  " lie where the scenario's mapper puts its address: not set");
+        e.set = flags & ~mapper;
+        e.clear = width & ~field & ~flags;
+        edits.push_back(e);
+    }
+    return edits;
+}
+
+/// The SPDX line, the comments that say where the file came from, name, description, rule, modes, qemu_cpu.
+void write_header(std::ostream& t, const ClassInRow& c, const hm::Combination& comb, const std::vector<Edit>& edits,
+                  const ClassScenario& out) {
+    const harness::MatrixCaseRecord& r = c.example.report;
+    const harness::AccessRecord& a = c.example.access;
+    const std::string predicted = check::describe(a.prediction);
+    const std::string observed = check::describe_outcome(a);
+    const std::uint64_t block = hm::Matrix(c.mode, c.space).block().size;
+    t << "# SPDX-License-Identifier: MIT OR Apache-2.0\n"
+      << "# Written by `pagewalk matrix --emit-scenarios`: the first example of one class of mismatches of the access\n"
+      << "# matrix, rerun alone (`pagewalk run FILE`) and judged by the walker (expect = \"model\") as the matrix "
+         "did.\n"
+      << "#   matrix: " << to_string(c.mode) << " paging, " << hm::to_string(c.space) << " space, index " << r.index
+      << " (control state " << r.index / block << "), backend " << c.backend
+      << (c.backend_version.empty() ? "" : " (" + c.backend_version + ")")
+      << (c.qemu_cpu.empty() ? "" : ", -cpu " + c.qemu_cpu) << "\n"
+      << "#   class: " << c.count << " mismatches (" << mismatch_names(c.example.cls.mismatch) << "), "
+      << (c.example.deviation.empty() ? "no known deviation explains it"
+                                      : "explained by the known deviation " + c.example.deviation)
+      << "\n"
+      << "#   predicted " << predicted << "; observed " << observed << "\n"
+      << "#   the walk's entries as the matrix wrote them (the scenario keeps their bits, not their addresses):\n";
+    for (const Edit& e : edits)
+        t << "#     " << check::level_name(c.mode, e.level) << " " << hex(e.before) << " ("
+          << check::entry_flags(e.before) << ")\n";
+    t << "#   not expressed:" << (out.unexpressed.empty() ? " nothing" : "") << "\n";
+    for (const std::string& u : out.unexpressed) t << "#     " << u << "\n";
+    const bool ac = (a.access_flags & harness::access_flag::ac) != 0;
+    const std::uint64_t leaf_size = shape(c.mode).at(comb.leaf_level).span();
+    t << "name = " << toml_string(out.stem) << "\n"
+      << "description = "
+      << toml_string("Access-matrix index " + std::to_string(r.index) + " (" + to_string(c.mode) + " paging, " +
+                     c.backend + "): " + op_name(a) + " at CPL " + std::to_string(a.cpl) + (ac ? " with AC" : "") +
+                     " through a " + size_name(leaf_size) + " leaf; the walker predicts " + predicted +
+                     ", the matrix saw " + observed + " (" +
+                     (c.example.deviation.empty() ? "unexplained" : "known deviation " + c.example.deviation) + ").")
+      << "\n"
+      << "rule = " << toml_string("Intel SDM Vol. 3A §4 (the walker's translate(), as the access matrix judges)")
+      << "\n"
+      << "modes = [\"" << to_string(c.mode) << "\"]\n";
+    if (!c.qemu_cpu.empty()) t << "qemu_cpu = " << toml_string(c.qemu_cpu) << "\n";
+}
+
+const char* boolean(bool b) {
+    return b ? "true" : "false";
+}
+
+/// The control state: CR0.WP, CR4.PSE (32-bit paging), EFER.NXE (the others), CR4.SMEP/SMAP, CR4.PKE and PKRU (4/5-
+/// level); CR4.PGE = 0 as in the matrix.
+void write_controls(std::ostream& t, PagingMode mode, const hm::Combination& comb) {
+    const hm::Controls& k = comb.controls;
+    t << "\n[control]\nwp = " << boolean(k.wp) << "\n";
+    if (mode == PagingMode::legacy32) t << "pse = " << boolean(k.pse) << "\n";
+    if (mode != PagingMode::legacy32) t << "nxe = " << boolean(k.nxe) << "\n";
+    t << "pge = false\nsmep = " << boolean(k.smep) << "\nsmap = " << boolean(k.smap) << "\n";
+    if (!hm::has_protection_keys(mode)) return;
+    t << "pke = " << boolean(k.pke) << "\n";
+    if (k.pke) t << "pkru = " << hex(hm::pkru_value(comb)) << "\n";
+}
+
+/// The steps: the poke that tags an absolute page, the map, the edits (leaf first: an upper entry made not present, a
+/// leaf or reserved would hide the entries below it from the guest's Mapper::locate), then the access. A PAE PDPTE is
+/// loaded at MOV to CR3 (SDM Vol. 3A §4.4.1): with a reserved bit in a present one that load is what the matrix
+/// judged, so its edit does not flush and a reload_cr3 step is judged; the access after it may use either PDPTE.
+void write_steps(std::ostream& t, const ClassInRow& c, const hm::Combination& comb, const std::vector<Edit>& edits,
+                 const PagePlacement& place, std::uint64_t va) {
+    const harness::AccessRecord& a = c.example.access;
+    const std::uint64_t leaf_size = shape(c.mode).at(comb.leaf_level).span();
+    const bool wide = shape(c.mode).entry_bytes == 8 && c.cpu.maxphyaddr < 52;
+    const std::uint64_t maxphyaddr_bit = wide ? std::uint64_t{1} << c.cpu.maxphyaddr : 0;
+    if (place.poke_pa)
+        t << "\n[[step]]\nname = \"tag the qword the access uses (RET first)\"\nop = \"poke\"\npa = "
+          << hex(*place.poke_pa) << "\nvalue = " << toml_number(harness::data_tag(*place.poke_pa)) << "\n";
+    t << "\n[[step]]\nop = \"map\"\nva = " << toml_number(va & ~(leaf_size - 1)) << "\n"
+      << place.target << "\nsize = \"" << size_name(leaf_size) << "\"\nrights = \"rwxu\"\npage_sizes = \""
+      << size_name(leaf_size) << "\"\n";
+    bool pdpte_load = false;
+    for (auto e = edits.rbegin(); e != edits.rend(); ++e) {
+        const bool loads_reserved =
+            c.mode == PagingMode::pae && e->level == 3 && reserved_at(comb, 3) && (e->set & entry_bit::present) != 0;
+        t << "\n[[step]]\nop = \"edit\"\nva = " << toml_number(va) << "\nentry = \""
+          << check::level_name(c.mode, e->level) << "\"\nclear = " << bit_list(e->clear, 0)
+          << "\nset = " << bit_list(e->set, maxphyaddr_bit) << "\n";
+        if (loads_reserved) t << "flush = false\n";
+        pdpte_load = pdpte_load || loads_reserved;
+    }
+    if (pdpte_load) t << "\n[[step]]\nname = \"the PDPTE load\"\nop = \"reload_cr3\"\nexpect = \"model\"\n";
+    t << "\n[[step]]\nname = \"the matrix's access\"\nop = \"" << op_name(a) << "\"\nva = " << toml_number(va) << "\n";
+    if (a.cpl != 0) t << "cpl = " << unsigned{a.cpl} << "\n";
+    if ((a.access_flags & harness::access_flag::ac) != 0) t << "ac = true\n";
+    if (pdpte_load) t << "stale = true\n";
+    t << "expect = \"model\"\n";
 }
 
 }  // namespace
@@ -143,128 +276,20 @@ std::string class_stem(const ClassInRow& c) {
 
 ClassScenario scenario_of_class(const ClassInRow& c, const std::string& stem) {
     ClassScenario out;
-    const harness::MatrixClassRecord& k = c.example.cls;
-    const harness::MatrixCaseRecord& r = c.example.report;
-    const harness::AccessRecord& a = c.example.access;
-    const ModeShape s = shape(c.mode);
-    const hm::Matrix matrix(c.mode, c.space);
-    const hm::Combination comb = matrix.decode(r.index);
-    const std::uint64_t leaf_size = s.at(comb.leaf_level).span();
-    const Placement place = placement(leaf_size);
-    const std::uint64_t va = (r.va & ~(leaf_size - 1)) + place.offset;
     out.stem = stem.empty() ? class_stem(c) : stem;
+    const harness::MatrixCaseRecord& r = c.example.report;
+    const hm::Combination comb = hm::Matrix(c.mode, c.space).decode(r.index);
+    const std::uint64_t leaf_size = shape(c.mode).at(comb.leaf_level).span();
+    const PagePlacement place = page_placement(leaf_size);
+    const std::uint64_t va = (r.va & ~(leaf_size - 1)) + place.offset;
     if ((r.va & ~(leaf_size - 1)) < scenario::kGuestIdentityEnd)
         out.unexpressed.push_back("the example's address " + hex(r.va) +
                                   " lies in the guest's identity map, which a scenario may not touch");
-
-    // Every entry of the walk, top level first, as the matrix wrote it (walker_inputs of the case's layout: the
-    // entries the access read are chain_before, which the checker found equal to these; a PAE PDPTE load that #GPs
-    // reads none), as flags over the scenario's own addresses.
-    hm::Layout layout;
-    for (unsigned l = 0; l < 6; ++l) layout.table_pa[l] = r.table_pa[l];
-    layout.page_pa = r.page_pa;
-    layout.va = r.va;
-    const hm::WalkerInputs inputs = hm::walker_inputs(comb, c.cpu, layout);
-    const std::uint64_t width = s.entry_bytes == 4 ? 0xffff'ffffull : ~std::uint64_t{0};
-    const bool wide = s.entry_bytes == 8 && c.cpu.maxphyaddr < 52;
-    const std::uint64_t maxphyaddr_bit = wide ? std::uint64_t{1} << c.cpu.maxphyaddr : 0;
-    std::vector<Edit> edits;
-    for (unsigned level = s.levels; level >= comb.leaf_level && level >= 1; --level) {
-        Edit e;
-        e.level = level;
-        e.before = inputs.entry[level];
-        const unsigned n = s.levels - level;
-        const std::string name = check::level_name(c.mode, level);
-        if (n < a.chain_count && a.chain_before[n] != e.before)
-            out.unexpressed.push_back("the " + name + " the access read, " + hex(a.chain_before[n]) +
-                                      ", is not the combination's " + hex(e.before) + ": the latter is used");
-        const bool leaf = level == comb.leaf_level;
-        std::uint64_t address = leaf ? r.page_pa : r.table_pa[level - 1];
-        if (leaf && c.mode == PagingMode::legacy32 && level == 2) address = Pde4M{}.set_address(r.page_pa).raw();
-        const std::uint64_t flags = e.before & ~address & width;
-        const std::uint64_t field = address_field(c.mode, level, leaf);
-        const std::uint64_t mapper = field & (kMapperAddressLimit - 1);
-        if ((flags & mapper) != 0)
-            out.unexpressed.push_back("bits " + hex(flags & mapper) + " of the " + name +
-                                      " lie where the scenario's mapper puts its address: not set");
-        e.set = flags & ~mapper;
-        e.clear = width & ~field & ~flags;
-        edits.push_back(e);
-    }
-
-    const hm::Controls& k_ = comb.controls;
-    const bool ac = (a.access_flags & harness::access_flag::ac) != 0;
-    const std::string predicted = check::describe(a.prediction);
-    const std::string observed = check::describe_outcome(a);
+    const std::vector<Edit> edits = entry_edits(c, comb, out.unexpressed);
     std::ostringstream t;
-    t << "# SPDX-License-Identifier: MIT OR Apache-2.0\n"
-      << "# Written by `pagewalk matrix --emit-scenarios`: the first example of one class of mismatches of the access\n"
-      << "# matrix, rerun alone (`pagewalk run FILE`) and judged by the walker (expect = \"model\") as the matrix "
-         "did.\n"
-      << "#   matrix: " << to_string(c.mode) << " paging, " << hm::to_string(c.space) << " space, index " << r.index
-      << " (control state " << r.index / matrix.block().size << "), backend " << c.backend
-      << (c.backend_version.empty() ? "" : " (" + c.backend_version + ")")
-      << (c.qemu_cpu.empty() ? "" : ", -cpu " + c.qemu_cpu) << "\n"
-      << "#   class: " << c.count << " mismatches (" << mismatch_names(k.mismatch) << "), "
-      << (c.example.deviation.empty() ? "no known deviation explains it"
-                                      : "explained by the known deviation " + c.example.deviation)
-      << "\n"
-      << "#   predicted " << predicted << "; observed " << observed << "\n"
-      << "#   the walk's entries as the matrix wrote them (the scenario keeps their bits, not their addresses):\n";
-    for (const Edit& e : edits)
-        t << "#     " << check::level_name(c.mode, e.level) << " " << hex(e.before) << " ("
-          << check::entry_flags(e.before) << ")\n";
-    t << "#   not expressed: " << (out.unexpressed.empty() ? std::string("nothing") : "") << "\n";
-    for (const std::string& u : out.unexpressed) t << "#     " << u << "\n";
-    t << "name = " << toml_string(out.stem) << "\n"
-      << "description = "
-      << toml_string("Access-matrix index " + std::to_string(r.index) + " (" + to_string(c.mode) + " paging, " +
-                     c.backend + "): " + op_name(a) + " at CPL " + std::to_string(a.cpl) + (ac ? " with AC" : "") +
-                     " through a " + size_name(leaf_size) + " leaf; the walker predicts " + predicted +
-                     ", the matrix saw " + observed + " (" +
-                     (c.example.deviation.empty() ? "unexplained" : "known deviation " + c.example.deviation) + ").")
-      << "\n"
-      << "rule = " << toml_string("Intel SDM Vol. 3A §4 (the walker's translate(), as the access matrix judges)")
-      << "\n"
-      << "modes = [\"" << to_string(c.mode) << "\"]\n";
-    if (!c.qemu_cpu.empty()) t << "qemu_cpu = " << toml_string(c.qemu_cpu) << "\n";
-
-    t << "\n[control]\nwp = " << (k_.wp ? "true" : "false") << "\n";
-    if (c.mode == PagingMode::legacy32) t << "pse = " << (k_.pse ? "true" : "false") << "\n";
-    if (c.mode != PagingMode::legacy32) t << "nxe = " << (k_.nxe ? "true" : "false") << "\n";
-    t << "pge = false\nsmep = " << (k_.smep ? "true" : "false") << "\nsmap = " << (k_.smap ? "true" : "false") << "\n";
-    if (hm::has_protection_keys(c.mode)) {
-        t << "pke = " << (k_.pke ? "true" : "false") << "\n";
-        if (k_.pke) t << "pkru = " << hex(hm::pkru_value(comb)) << "\n";
-    }
-
-    if (place.poke_pa)
-        t << "\n[[step]]\nname = \"tag the qword the access uses (RET first)\"\nop = \"poke\"\npa = "
-          << hex(*place.poke_pa) << "\nvalue = " << toml_number(harness::data_tag(*place.poke_pa)) << "\n";
-    t << "\n[[step]]\nop = \"map\"\nva = " << toml_number(va & ~(leaf_size - 1)) << "\n"
-      << place.target << "\nsize = \"" << size_name(leaf_size) << "\"\nrights = \"rwxu\"\npage_sizes = \""
-      << size_name(leaf_size) << "\"\n";
-    // Leaf first: an upper entry made not present, a leaf or reserved would hide the entries below it from the
-    // guest's Mapper::locate. A PAE PDPTE is loaded at MOV to CR3 (SDM Vol. 3A §4.4.1): with a reserved bit in a
-    // present one that load is what the matrix judged, so the edit does not flush and a reload_cr3 step is judged.
-    bool pdpte_load = false;
-    for (auto e = edits.rbegin(); e != edits.rend(); ++e) {
-        const bool loads_reserved =
-            c.mode == PagingMode::pae && e->level == 3 && reserved_at(comb, 3) && (e->set & entry_bit::present) != 0;
-        t << "\n[[step]]\nop = \"edit\"\nva = " << toml_number(va) << "\nentry = \""
-          << check::level_name(c.mode, e->level) << "\"\nclear = " << bit_list(e->clear, 0)
-          << "\nset = " << bit_list(e->set, maxphyaddr_bit) << "\n";
-        if (loads_reserved) {
-            t << "flush = false\n";
-            pdpte_load = true;
-        }
-    }
-    if (pdpte_load) t << "\n[[step]]\nname = \"the PDPTE load\"\nop = \"reload_cr3\"\nexpect = \"model\"\n";
-    t << "\n[[step]]\nname = \"the matrix's access\"\nop = \"" << op_name(a) << "\"\nva = " << toml_number(va) << "\n";
-    if (a.cpl != 0) t << "cpl = " << unsigned{a.cpl} << "\n";
-    if (ac) t << "ac = true\n";
-    if (pdpte_load) t << "stale = true\n";
-    t << "expect = \"model\"\n";
+    write_header(t, c, comb, edits, out);
+    write_controls(t, c.mode, comb);
+    write_steps(t, c, comb, edits, place, va);
     out.text = t.str();
     return out;
 }
