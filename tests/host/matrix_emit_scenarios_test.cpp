@@ -120,21 +120,19 @@ ClassInRow class_of(const SyntheticCase& sc, PagingMode mode, const CpuFeatures&
     return c;
 }
 
-/// The flag bits mapper_entry() sets besides the address.
-std::uint64_t mapper_flags(PagingMode mode) {
-    const std::uint64_t high = shape(mode).entry_bytes == 8 ? entry_bit::execute_disable | bits::mask(62, 59) : 0;
-    return entry_bit::present | entry_bit::writable | entry_bit::user | entry_bit::accessed | entry_bit::global |
-           entry_bit::page_size | high;
+/// The address the scenario's own mapper puts in the entry of `level` (below 4 GiB, aligned to the page).
+std::uint64_t mapper_address(PagingMode mode, unsigned level, bool leaf) {
+    const std::uint64_t pa = !leaf ? 0x0012'3000 : shape(mode).at(level).span() >= (1ull << 30) ? 0 : 0x0200'0000;
+    return leaf && mode == PagingMode::legacy32 && level == 2 ? Pde4M{}.set_address(pa).raw() : pa;
 }
 
-/// What the scenario's own mapper could have written in the entry of `level`: its address (below 4 GiB, aligned)
-/// and flags (XD and a key too where entries have them) that the edits must replace.
-std::uint64_t mapper_entry(PagingMode mode, unsigned level, bool leaf) {
-    const std::uint64_t span = shape(mode).at(level).span();
-    const std::uint64_t pa = !leaf ? 0x0012'3000 : span >= (1ull << 30) ? 0 : 0x0200'0000;
-    const std::uint64_t address =
-        leaf && mode == PagingMode::legacy32 && level == 2 ? Pde4M{}.set_address(pa).raw() : pa;
-    return address | (mapper_flags(mode) & ~(leaf && level > 1 ? 0 : entry_bit::page_size));
+/// Every bit of an entry of `level` outside the page's (or next table's) address: whatever the mapper wrote there
+/// (flags, keys, ignored bits), the edits must leave the matrix's value.
+std::uint64_t beside_address(PagingMode mode, unsigned level, bool leaf) {
+    const unsigned low = leaf ? shape(mode).at(level).shift : 12;
+    const unsigned high = shape(mode).entry_bytes == 4 ? 32 : 52;
+    const std::uint64_t width = shape(mode).entry_bytes == 4 ? 0xffff'ffffull : ~std::uint64_t{0};
+    return width & ~bits::mask(high - 1, low);
 }
 
 /// Compiles the emitted scenario with the real parser and compiler and checks its program against the case.
@@ -195,21 +193,23 @@ void expect_program_is_the_case(const ClassInRow& row) {
         std::uint64_t matrix_address = leaf ? r.page_pa : r.table_pa[level - 1];
         if (leaf && row.mode == PagingMode::legacy32 && level == 2)
             matrix_address = Pde4M{}.set_address(r.page_pa).raw();
-        const std::uint64_t start = mapper_entry(row.mode, level, leaf);
-        const std::uint64_t scenario_address = start & ~mapper_flags(row.mode);
-        std::uint64_t entry = start;
-        unsigned edits = 0;
-        for (std::uint32_t i = 0; i < header.step_count; ++i) {
-            const h::Step& st = steps[i];
-            if (st.op != static_cast<std::uint16_t>(h::StepOp::edit_entry) || st.level != level) continue;
-            ++edits;
-            entry = (entry & ~st.b) | st.a;
-            if ((st.flags & h::step_flag::maxphyaddr_bit) != 0) entry |= std::uint64_t{1} << row.cpu.maxphyaddr;
+        const std::uint64_t scenario_address = mapper_address(row.mode, level, leaf);
+        // The mapper's entry with none and with all of the other bits set: the edits alone decide them.
+        for (const std::uint64_t junk : {std::uint64_t{0}, beside_address(row.mode, level, leaf)}) {
+            std::uint64_t entry = scenario_address | junk;
+            unsigned edits = 0;
+            for (std::uint32_t i = 0; i < header.step_count; ++i) {
+                const h::Step& st = steps[i];
+                if (st.op != static_cast<std::uint16_t>(h::StepOp::edit_entry) || st.level != level) continue;
+                ++edits;
+                entry = (entry & ~st.b) | st.a;
+                if ((st.flags & h::step_flag::maxphyaddr_bit) != 0) entry |= std::uint64_t{1} << row.cpu.maxphyaddr;
+            }
+            EXPECT_EQ(edits, 1u) << "level " << level;
+            EXPECT_EQ(entry, (inputs.entry[level] & ~matrix_address) | scenario_address)
+                << "level " << level << ", mapper bits " << std::hex << junk << ": the example's entry "
+                << inputs.entry[level];
         }
-        EXPECT_EQ(edits, 1u) << "level " << level;
-        if (shape(row.mode).entry_bytes == 4) entry &= 0xffff'ffffull;
-        EXPECT_EQ(entry, (inputs.entry[level] & ~matrix_address) | scenario_address)
-            << "level " << level << ": the example's entry " << std::hex << inputs.entry[level];
     }
 
     // The access, judged by the walker.
