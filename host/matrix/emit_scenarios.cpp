@@ -54,7 +54,8 @@ Status prepare_scenario_dir(const std::string& dir) {
     return ok_status();
 }
 
-std::vector<ClassInRow> classes_of_rows(const std::vector<RowResult>& rows, const std::string& qemu_cpu) {
+std::vector<ClassInRow> classes_of_rows(const std::vector<RowResult>& rows, hm::Space space,
+                                        const std::string& qemu_cpu) {
     std::vector<ClassInRow> out;
     for (const RowResult& row : rows) {
         if (!row.row.backend) continue;
@@ -65,7 +66,7 @@ std::vector<ClassInRow> classes_of_rows(const std::vector<RowResult>& rows, cons
             if (same == out.end()) {
                 ClassInRow c;
                 c.mode = row.row.mode;
-                c.space = hm::Space::standard;
+                c.space = space;
                 c.cpu = row.cpu;
                 c.backend = std::string(backend_name(*row.row.backend));
                 c.backend_version = row.row.version;

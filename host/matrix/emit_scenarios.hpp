@@ -20,8 +20,10 @@ namespace pagewalk::host::matrix {
 /// Creates `dir` (and its parents) if missing; an error when it is not a directory this process can write into.
 Status prepare_scenario_dir(const std::string& dir);
 
-/// The classes of every row, one per class (see above), each with its row's facts; `qemu_cpu` for QEMU rows.
-std::vector<ClassInRow> classes_of_rows(const std::vector<RowResult>& rows, const std::string& qemu_cpu);
+/// The classes of every row, one per class (see above), each with its row's facts: the matrix's `space`, and
+/// `qemu_cpu` for QEMU rows.
+std::vector<ClassInRow> classes_of_rows(const std::vector<RowResult>& rows, hm::Space space,
+                                        const std::string& qemu_cpu);
 
 /// One scenario per class, with unique stems.
 std::vector<ClassScenario> scenarios_of_classes(const std::vector<ClassInRow>& classes);

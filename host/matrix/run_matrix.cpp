@@ -34,7 +34,7 @@ int run_matrix(const MatrixOptions& o) {
     std::cout << failures_text(rows) << results_table(rows);
     bool emitted = true;
     if (!o.emit_dir.empty()) {
-        const std::vector<ClassInRow> classes = classes_of_rows(rows, o.run.qemu_cpu);
+        const std::vector<ClassInRow> classes = classes_of_rows(rows, o.plan.space, o.run.qemu_cpu);
         const EmitOutcome e = write_scenarios(o.emit_dir, classes, scenarios_of_classes(classes));
         std::cout << e.text;
         emitted = e.ok;

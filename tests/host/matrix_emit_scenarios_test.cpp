@@ -56,8 +56,9 @@ hm::Layout guest_like_layout(PagingMode mode, unsigned leaf_level) {
 /// every `rights_step`-th of a rights segment, until `visit` returns false.
 void for_each_case(PagingMode mode, const CpuFeatures& cpu, std::uint64_t state_step, std::uint64_t reserved_step,
                    std::uint64_t rights_step,
-                   const std::function<bool(const hm::Combination&, const SyntheticCase&)>& visit) {
-    const hm::Matrix m(mode, hm::Space::standard);
+                   const std::function<bool(const hm::Combination&, const SyntheticCase&)>& visit,
+                   hm::Space space = hm::Space::standard) {
+    const hm::Matrix m(mode, space);
     const hm::BlockLayout& block = m.block();
     for (std::uint64_t state = 0; state < m.states(); state += state_step) {
         std::uint64_t first = state * block.size;
@@ -80,12 +81,16 @@ void for_each_case(PagingMode mode, const CpuFeatures& cpu, std::uint64_t state_
 
 /// The first case of `mode` on `cpu` whose combination satisfies `want`.
 SyntheticCase find_case(PagingMode mode, const CpuFeatures& cpu,
-                        const std::function<bool(const hm::Combination&)>& want) {
+                        const std::function<bool(const hm::Combination&)>& want,
+                        hm::Space space = hm::Space::standard) {
     std::optional<SyntheticCase> found;
-    for_each_case(mode, cpu, 1, 1, 7919, [&](const hm::Combination& c, const SyntheticCase& sc) {
-        if (want(c)) found = sc;
-        return !found;
-    });
+    for_each_case(
+        mode, cpu, 1, 1, 7919,
+        [&](const hm::Combination& c, const SyntheticCase& sc) {
+            if (want(c)) found = sc;
+            return !found;
+        },
+        space);
     if (!found) ADD_FAILURE() << "no such combination in " << to_string(mode);
     return found.value_or(SyntheticCase{});
 }
@@ -300,6 +305,23 @@ TEST(MatrixEmitScenarios, TwoMibAlignmentBit) {
         find_case(PagingMode::long4, cpu,
                   [](const hm::Combination& c) { return reserved_at(c, hm::ReservedClass::alignment_low, 2); }),
         PagingMode::long4, cpu, "qemu-rsvd-without-p"));
+}
+
+/// The full space (--full): every table level's flags of its own, decoded with the row's space.
+TEST(MatrixEmitScenarios, FullSpaceTableLevelsOfTheirOwn) {
+    const CpuFeatures cpu = full_cpu();
+    const SyntheticCase sc = find_case(
+        PagingMode::long5, cpu,
+        [](const hm::Combination& c) {
+            return c.leaf_level == 1 && c.flags[5] != c.flags[4] && c.flags[4] != c.flags[3] &&
+                   (c.flags[5] & entry_bit::present) != 0 && (c.flags[4] & entry_bit::present) != 0 &&
+                   (c.flags[3] & entry_bit::present) != 0;
+        },
+        hm::Space::full);
+    ClassInRow row = class_of(sc, PagingMode::long5, cpu, "");
+    row.space = hm::Space::full;
+    expect_program_is_the_case(row);
+    EXPECT_NE(host::matrix::scenario_of_class(row).text.find("full space"), std::string::npos);
 }
 
 TEST(MatrixEmitScenarios, EveryKindOfCaseCompilesToItsProgram) {
