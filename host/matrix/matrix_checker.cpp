@@ -275,11 +275,16 @@ void MatrixChecker::mismatch_class(const harness::MatrixClassRecord& k) {
     std::uint64_t examples = 0;
     std::string deviation;
     bool one_deviation = true;
+    const MismatchSeen* first = nullptr;
     for (const MismatchSeen& m : mismatches_) {
         if (!of_class(m)) continue;
-        if (examples++ == 0) deviation = m.deviation;
+        if (examples++ == 0) {
+            deviation = m.deviation;
+            first = &m;
+        }
         one_deviation = one_deviation && !m.deviation.empty() && m.deviation == deviation;
     }
+    if (first != nullptr) class_examples_.push_back({k, first->report, first->access, one_deviation ? deviation : ""});
     const std::string name = "class of " + std::to_string(k.count) + " mismatches (" + mismatch_names(k.mismatch) +
                              ", " + hm::to_string(static_cast<hm::OutcomeClass>(k.outcome_class)) + ")";
     if (examples != k.examples || k.count < k.examples)

@@ -39,6 +39,15 @@ struct MatrixTally {
     std::uint64_t access_cycles = 0;  ///< of them, the live phases (MOV to CR3 and the accesses)
 };
 
+/// A class of mismatches (a matrix_class record) and its first example as reported in full: what
+/// `--emit-scenarios` turns into a scenario (emit_scenarios.hpp).
+struct ClassExample {
+    harness::MatrixClassRecord cls{};
+    harness::MatrixCaseRecord report{};
+    harness::AccessRecord access{};
+    std::string deviation;  ///< the known deviation that explained every example of the class; "" none
+};
+
 class MatrixChecker {
 public:
     MatrixChecker(const hm::Job& job, check::BackendInfo backend);
@@ -53,6 +62,10 @@ public:
     [[nodiscard]] const check::Evaluation& evaluation() const { return eval_; }
     /// Blocks checked so far (progress).
     [[nodiscard]] std::uint64_t blocks() const { return blocks_; }
+    /// Every class of mismatches the boot reported with at least one example, in the order of its records.
+    [[nodiscard]] const std::vector<ClassExample>& class_examples() const { return class_examples_; }
+    /// The guest's CPU (from matrix_begin).
+    [[nodiscard]] const CpuFeatures& cpu() const { return cpu_; }
 
 private:
     void begin(const harness::MatrixBeginRecord& b);
@@ -83,6 +96,7 @@ private:
         std::string deviation;
     };
     std::vector<MismatchSeen> mismatches_;
+    std::vector<ClassExample> class_examples_;
     std::uint64_t counted_in_classes_ = 0;  ///< mismatches beyond their class's examples (matrix_class)
     std::uint64_t missing_samples_ = 0, first_missing_sample_ = 0;
     std::uint64_t covered_ = 0;  ///< selected indices the blocks accounted for

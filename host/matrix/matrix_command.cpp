@@ -7,6 +7,7 @@
 #include <iostream>
 #include <optional>
 
+#include "matrix/emit_scenarios.hpp"
 #include "matrix/list_dimensions.hpp"
 #include "suite/commands.hpp"
 #include "util/interrupt.hpp"
@@ -67,6 +68,9 @@ MatrixCommand::MatrixCommand(CLI::App& app, std::string default_guest)
     m.add_flag("--calibrate", options_.calibrate,
                "also measure each backend's bare rates (a read that hits, a #PF round trip, a PTE write + INVLPG) "
                "and print the matrix's checks/s as a share of its #PF round-trip rate");
+    m.add_option("--emit-scenarios", options_.emit_dir,
+                 "write a scenario file per class of mismatches to DIR (created if missing), which `pagewalk run` "
+                 "reruns alone");
     m.add_flag("--skip-if-unavailable", options_.skip_if_unavailable,
                "exit 77 (ctest SKIP) when no row can run (no backend, or a guest without the matrix runner)");
     m.add_flag("-q,--quiet", quiet_, "no progress line");
@@ -107,6 +111,12 @@ int MatrixCommand::run() {
         const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
         if (::access(dir.c_str(), W_OK) != 0) {
             std::cerr << "pagewalk matrix: " << path << ": no directory to write it in\n";
+            return suite::kUsageError;
+        }
+    }
+    if (!options_.emit_dir.empty()) {
+        if (const Status s = prepare_scenario_dir(options_.emit_dir); !s) {
+            std::cerr << "pagewalk matrix: " << s.error() << "\n";
             return suite::kUsageError;
         }
     }

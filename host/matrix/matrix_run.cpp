@@ -26,6 +26,8 @@ struct BootOutcome {
     check::Evaluation eval;
     double seconds = 0;
     std::string log;
+    std::vector<ClassExample> classes;
+    CpuFeatures cpu{};
 };
 
 BootOutcome boot_job(const RowPlan& plan, const harness::matrix::Job& job, const RunOptions& o,
@@ -58,6 +60,8 @@ BootOutcome boot_job(const RowPlan& plan, const harness::matrix::Job& job, const
     checker.finish(run);
     out.tally = checker.tally();
     out.eval = checker.evaluation();
+    out.classes = checker.class_examples();
+    out.cpu = checker.cpu();
     out.seconds = clock.ms() / 1000;
     if (out.eval.verdict == check::Verdict::fail) out.log = format_result(run, false);
     return out;
@@ -81,6 +85,8 @@ void merge(RowResult& into, BootOutcome&& part) {
     into.eval.accesses += part.eval.accesses;
     into.boot_seconds += part.seconds;
     into.log += part.log;
+    if (!part.classes.empty()) into.cpu = part.cpu;
+    into.classes.insert(into.classes.end(), part.classes.begin(), part.classes.end());
 }
 
 }  // namespace

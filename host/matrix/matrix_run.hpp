@@ -36,6 +36,9 @@ struct RowResult {
     check::Evaluation eval;
     double boot_seconds = 0;  ///< the sum of its boots' wall time
     std::string log;          ///< each boot's report when something failed
+    /// Every class of mismatches its boots reported with an example (one per boot that saw it), and the guest's CPU.
+    std::vector<ClassExample> classes;
+    CpuFeatures cpu{};
 };
 
 /// The watchdog of a boot that selects `selected` indices: generous, as KVM's emulated ring 0 and QEMU's TCG are slow.

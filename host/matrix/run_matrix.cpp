@@ -5,6 +5,7 @@
 
 #include "cli/options.hpp"
 #include "matrix/calibrate.hpp"
+#include "matrix/emit_scenarios.hpp"
 #include "matrix/matrix_report.hpp"
 #include "report/report.hpp"
 #include "suite/backend_plan.hpp"
@@ -31,6 +32,13 @@ int run_matrix(const MatrixOptions& o) {
     if (interrupt::received() != 0) return interrupt::exit_status();
     const std::vector<check::JobResult> results = as_job_results(rows);
     std::cout << failures_text(rows) << results_table(rows);
+    bool emitted = true;
+    if (!o.emit_dir.empty()) {
+        const std::vector<ClassInRow> classes = classes_of_rows(rows, o.plan.space, o.run.qemu_cpu);
+        const EmitOutcome e = write_scenarios(o.emit_dir, classes, scenarios_of_classes(classes));
+        std::cout << e.text;
+        emitted = e.ok;
+    }
     if (o.calibrate) {
         std::vector<Calibration> calibrations;
         for (BackendKind kind : {BackendKind::kvm, BackendKind::qemu})
@@ -50,7 +58,7 @@ int run_matrix(const MatrixOptions& o) {
     std::cout << "\n" << report::summary_line(t) << "\n";
     if (!o.junit.empty() && !report::write_text_file(o.junit, report::junit_report(results, clock.ms()))) return 1;
     if (!o.tap.empty() && !report::write_text_file(o.tap, report::tap_report(results))) return 1;
-    if (t.failed != 0) return 1;
+    if (t.failed != 0 || !emitted) return 1;
     if (o.skip_if_unavailable && t.passed == 0 && t.known == 0) {
         std::cout << "SKIP: no row of the matrix could run here\n";
         return cli::kSkip;

@@ -24,6 +24,7 @@ struct MatrixOptions {
     std::string junit, tap;
     bool skip_if_unavailable = false;
     bool calibrate = false;  ///< also measure each backend's bare rates (calibrate.hpp) and compare
+    std::string emit_dir;    ///< --emit-scenarios: a scenario file per class of mismatches (emit_scenarios.hpp)
 };
 
 int run_matrix(const MatrixOptions& options);

@@ -248,6 +248,19 @@ TEST(MatrixChecker, AClassIsExplainedByItsExamples) {
     const auto on_kvm = judge(job, run, kKvm, &t);
     EXPECT_EQ(on_kvm.verdict, host::check::Verdict::fail);
     EXPECT_EQ(t.unexplained, 5u);
+    // The class and its first example, kept for --emit-scenarios: with the deviation on QEMU, none on KVM.
+    for (const auto& [backend, deviation] : {std::pair{kQemu, "qemu-rsvd-without-p"}, std::pair{kKvm, ""}}) {
+        MatrixChecker checker(job, backend);
+        const host::RunResult result = run.result();
+        for (const host::ReceivedRecord& r : result.records) checker.add(r.record);
+        checker.finish(result);
+        ASSERT_EQ(checker.class_examples().size(), 1u) << backend.name;
+        const host::matrix::ClassExample& example = checker.class_examples().front();
+        EXPECT_EQ(example.cls.count, 5u);
+        EXPECT_EQ(example.report.index, rsvd->c.index);
+        EXPECT_EQ(example.access.error_code, rsvd->a.error_code);
+        EXPECT_EQ(example.deviation, deviation) << backend.name;
+    }
     run.end.unclassified = 1;
     EXPECT_EQ(judge(job, run, kQemu).verdict, host::check::Verdict::fail);
 }

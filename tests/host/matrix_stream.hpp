@@ -84,6 +84,69 @@ inline hm::Layout synthetic_layout(PagingMode mode) {
     return l;
 }
 
+/// The case records (matrix_case + access) an honest guest on a CPU that does what the walker predicts sends for
+/// combination `c` (index `i`), walked by the host as `w` under `ctx` with its tables and page at `layout`.
+inline SyntheticCase honest_case(std::uint64_t i, const hm::Combination& c, const Context& ctx,
+                                 const host::matrix::HostWalk& w, const hm::Layout& layout, std::uint32_t number) {
+    using namespace host::matrix;
+    const PagingMode mode = c.mode;
+    const harness::Prediction p = expected_prediction(w);
+    const auto cls = static_cast<unsigned>(outcome_class(p));
+    SyntheticCase sc;
+    harness::MatrixCaseRecord& k = sc.c;
+    k.header = harness::make_header(harness::RecordType::matrix_case, sizeof k);
+    k.index = i;
+    k.number = number;
+    k.leaf_level = c.leaf_level;
+    k.outcome_class = static_cast<std::uint8_t>(cls);
+    std::memcpy(k.table_pa, layout.table_pa, sizeof k.table_pa);
+    k.page_pa = layout.page_pa;
+    k.va = layout.va;
+    const ControlRegisters regs = ctx.registers();
+    k.cr0 = regs.cr0 | cr0::et | cr0::ne;  // bits of the guest's own, not the control state's
+    k.cr3 = regs.cr3;
+    k.cr4 = regs.cr4 | cr4::pge;
+    k.efer = regs.efer | efer::lme;
+    k.pkru = c.controls.pke ? w.inputs.access.pkru : 0;
+    const std::uint64_t tag = 0x1111'2222'3333'0000ull | (i & 0xffff);
+    const std::uint64_t written = tag ^ (std::uint64_t{0xa5a5} << 48);
+    const bool write = c.access.type == AccessType::write && !c.access.implicit;
+    k.expected_value = write ? written : tag;
+    harness::AccessRecord& a = sc.a;
+    a.header = harness::make_header(harness::RecordType::access, sizeof a);
+    a.scenario_id = harness::kMatrixScenario;
+    a.step = number;
+    a.va = layout.va;
+    a.kind = static_cast<std::uint8_t>(c.access.type);
+    a.cpl = c.access.cpl;
+    a.access_flags = static_cast<std::uint8_t>((c.access.ac ? harness::access_flag::ac : 0) |
+                                               (c.access.implicit ? harness::access_flag::implicit : 0));
+    a.width = c.access.type == AccessType::fetch || c.access.implicit ? 0 : 8;
+    a.prediction = p;
+    const EntryChain& chain = w.result.chain();
+    a.chain_count = static_cast<std::uint8_t>(chain.size());
+    for (unsigned n = 0; n < chain.size(); ++n) {
+        a.chain_pa[n] = chain[n].entry_pa;
+        a.chain_before[n] = chain[n].value;
+        a.chain_after[n] = chain[n].value;
+        const bool pdpte = mode == PagingMode::pae && chain[n].level == 3;
+        if (p.kind == 0 && !pdpte)
+            a.chain_after[n] |= entry_bit::accessed | (write && n + 1 == chain.size() ? entry_bit::dirty : 0);
+    }
+    if (p.kind == 0) {
+        a.value = write ? written : tag;
+        k.memory_after = write ? written : tag;
+    } else {
+        a.outcome = static_cast<std::uint8_t>(harness::AccessOutcome::exception);
+        a.vector = p.vector;
+        a.has_error_code = 1;
+        a.error_code = p.error_code;
+        a.cr2 = p.kind == 1 ? shape(mode).fault_address(layout.va) : 0;
+        k.memory_after = tag;
+    }
+    return sc;
+}
+
 /// The run of `job` on `cpu` by a CPU that does what the walker predicts.
 inline SyntheticRun honest_run(const hm::Job& job, const CpuFeatures& cpu) {
     using namespace host::matrix;
@@ -139,59 +202,7 @@ inline SyntheticRun honest_run(const hm::Job& job, const CpuFeatures& cpu) {
             ++b.by_class[cls];
             if (p.kind == 1 && p.may_set_accessed != 0) ++b.clean_on_fault;
             if (!hm::sampled(job, i)) continue;
-            SyntheticCase sc;
-            harness::MatrixCaseRecord& k = sc.c;
-            k.header = harness::make_header(harness::RecordType::matrix_case, sizeof k);
-            k.index = i;
-            k.number = number;
-            k.leaf_level = c.leaf_level;
-            k.outcome_class = static_cast<std::uint8_t>(cls);
-            std::memcpy(k.table_pa, layout.table_pa, sizeof k.table_pa);
-            k.page_pa = layout.page_pa;
-            k.va = layout.va;
-            const ControlRegisters regs = ctx.registers();
-            k.cr0 = regs.cr0 | cr0::et | cr0::ne;  // bits of the guest's own, not the control state's
-            k.cr3 = regs.cr3;
-            k.cr4 = regs.cr4 | cr4::pge;
-            k.efer = regs.efer | efer::lme;
-            k.pkru = c.controls.pke ? w.inputs.access.pkru : 0;
-            const std::uint64_t tag = 0x1111'2222'3333'0000ull | (i & 0xffff);
-            const std::uint64_t written = tag ^ (std::uint64_t{0xa5a5} << 48);
-            const bool write = c.access.type == AccessType::write && !c.access.implicit;
-            k.expected_value = write ? written : tag;
-            harness::AccessRecord& a = sc.a;
-            a.header = harness::make_header(harness::RecordType::access, sizeof a);
-            a.scenario_id = harness::kMatrixScenario;
-            a.step = number++;
-            a.va = layout.va;
-            a.kind = static_cast<std::uint8_t>(c.access.type);
-            a.cpl = c.access.cpl;
-            a.access_flags = static_cast<std::uint8_t>((c.access.ac ? harness::access_flag::ac : 0) |
-                                                       (c.access.implicit ? harness::access_flag::implicit : 0));
-            a.width = c.access.type == AccessType::fetch || c.access.implicit ? 0 : 8;
-            a.prediction = p;
-            const EntryChain& chain = w.result.chain();
-            a.chain_count = static_cast<std::uint8_t>(chain.size());
-            for (unsigned n = 0; n < chain.size(); ++n) {
-                a.chain_pa[n] = chain[n].entry_pa;
-                a.chain_before[n] = chain[n].value;
-                a.chain_after[n] = chain[n].value;
-                const bool pdpte = mode == PagingMode::pae && chain[n].level == 3;
-                if (p.kind == 0 && !pdpte)
-                    a.chain_after[n] |= entry_bit::accessed | (write && n + 1 == chain.size() ? entry_bit::dirty : 0);
-            }
-            if (p.kind == 0) {
-                a.value = write ? written : tag;
-                k.memory_after = write ? written : tag;
-            } else {
-                a.outcome = static_cast<std::uint8_t>(harness::AccessOutcome::exception);
-                a.vector = p.vector;
-                a.has_error_code = 1;
-                a.error_code = p.error_code;
-                a.cr2 = p.kind == 1 ? shape(mode).fault_address(layout.va) : 0;
-                k.memory_after = tag;
-            }
-            block.cases.push_back(sc);
+            block.cases.push_back(honest_case(i, c, ctx, w, layout, number++));
         }
         e.run += b.run;
         e.agreed += b.agreed;

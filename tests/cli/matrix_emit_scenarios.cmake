@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
+# pagewalk matrix --emit-scenarios, end to end under QEMU: seeded slices known to give classes of mismatches write a
+# scenario file per class into a private directory (mktemp -d, removed at the end), and `pagewalk run` of each file
+# alone gives the class's verdict again — the known deviation the matrix named, or a failure for a class nothing
+# explained. Inputs (-D): PAGEWALK, GUEST, SLICES (a list of MODE:LIMIT:SEED). Prints "SKIP: <reason>".
+execute_process(COMMAND mktemp -d RESULT_VARIABLE rc OUTPUT_VARIABLE work OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "mktemp -d failed")
+endif()
+
+macro(fail text)
+  file(REMOVE_RECURSE ${work})
+  message(FATAL_ERROR "${text}")
+endmacro()
+
+set(total 0)
+set(same_fault 0)
+foreach(slice IN LISTS SLICES)
+  string(REPLACE ":" ";" parts "${slice}")
+  list(GET parts 0 mode)
+  list(GET parts 1 limit)
+  list(GET parts 2 seed)
+  set(dir ${work}/${mode})
+  execute_process(COMMAND ${PAGEWALK} matrix --backend qemu --mode ${mode} --limit ${limit} --seed ${seed} -q
+                          --skip-if-unavailable --guest ${GUEST} --emit-scenarios ${dir}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message("pagewalk matrix --mode ${mode} --limit ${limit} --seed ${seed}: exit ${rc}\n${out}${err}")
+  if(rc EQUAL 77)
+    file(REMOVE_RECURSE ${work})
+    message("SKIP: QEMU unavailable or the guest has no matrix runner")
+    return()
+  endif()
+  if(NOT rc EQUAL 0)
+    fail("the slice did not pass (every class of it is a known deviation): exit ${rc}")
+  endif()
+  if(NOT out MATCHES "scenarios \\(--emit-scenarios\\): ([0-9]+) classes of mismatches, ([0-9]+) files written")
+    fail("no --emit-scenarios summary")
+  endif()
+  if(CMAKE_MATCH_1 EQUAL 0 OR NOT CMAKE_MATCH_1 EQUAL CMAKE_MATCH_2)
+    fail("${CMAKE_MATCH_1} classes, ${CMAKE_MATCH_2} files: the slice should give classes, each a new file")
+  endif()
+  file(GLOB files ${dir}/*.toml)
+  list(LENGTH files count)
+  if(NOT count EQUAL CMAKE_MATCH_1)
+    fail("${count} files in ${dir}, the summary says ${CMAKE_MATCH_1}")
+  endif()
+  math(EXPR total "${total} + ${count}")
+
+  foreach(file IN LISTS files)
+    file(READ ${file} text)
+    get_filename_component(stem ${file} NAME_WE)
+    execute_process(COMMAND ${PAGEWALK} run --backend qemu --guest ${GUEST} ${file}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(text MATCHES "explained by the known deviation ([a-z0-9-]+)")
+      set(id ${CMAKE_MATCH_1})
+      if(NOT stem MATCHES "^matrix-${id}-${mode}-qemu-")
+        fail("${file}: the name does not say the deviation ${id}, the mode and the backend")
+      endif()
+      # The same verdict: a run of known deviations only, that one among them, on the file's own access (or the
+      # PDPTE load before it).
+      if(NOT rc EQUAL 0 OR NOT out MATCHES "deviation \\(known\\)  ${stem} \\[${mode}, qemu\\]"
+         OR NOT out MATCHES "\\(known: ${id}\\)" OR NOT out MATCHES "\n0 passed, 0 failed, 0 skipped\n")
+        fail("${file} did not reproduce the known deviation ${id} (exit ${rc}):\n${out}${err}")
+      endif()
+      # A #PF the matrix saw instead of the walker's #PF: the same two error codes at the same level again.
+      if(text MATCHES "\n#   predicted (#PF 0x[0-9a-f]+ \\([A-Z/ ]+\\) at level [1-5]); observed (#PF 0x[0-9a-f]+ \\([A-Z/ ]*\\))")
+        string(REGEX REPLACE "([()])" "\\\\\\1" want "the walker predicted ${CMAKE_MATCH_1}, the CPU raised ${CMAKE_MATCH_2}")
+        if(NOT out MATCHES "${want}")
+          fail("${file}: the run did not see the class's mismatch again (${want}):\n${out}${err}")
+        endif()
+        math(EXPR same_fault "${same_fault} + 1")
+      endif()
+    elseif(text MATCHES "no known deviation explains it")
+      if(NOT rc EQUAL 1 OR NOT out MATCHES "FAIL  ${stem} ")
+        fail("${file}: a class nothing explained ran without failing (exit ${rc}):\n${out}${err}")
+      endif()
+    else()
+      fail("${file} says neither its deviation nor that none explains it")
+    endif()
+  endforeach()
+endforeach()
+file(REMOVE_RECURSE ${work})
+message("${total} scenarios emitted, each reproduces its class's verdict alone (${same_fault} with the same #PF error codes)")
