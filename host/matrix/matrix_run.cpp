@@ -25,6 +25,7 @@ struct BootOutcome {
     MatrixTally tally;
     check::Evaluation eval;
     double seconds = 0;
+    double run_seconds = 0;  ///< from the first record on
     std::string log;
     std::vector<ClassExample> classes;
     CpuFeatures cpu{};
@@ -63,6 +64,8 @@ BootOutcome boot_job(const RowPlan& plan, const harness::matrix::Job& job, const
     out.classes = checker.class_examples();
     out.cpu = checker.cpu();
     out.seconds = clock.ms() / 1000;
+    if (run.first_record_ms >= 0 && run.total_ms > run.first_record_ms)
+        out.run_seconds = (run.total_ms - run.first_record_ms) / 1000;
     if (out.eval.verdict == check::Verdict::fail) out.log = format_result(run, false);
     return out;
 }
@@ -84,6 +87,7 @@ void merge(RowResult& into, BootOutcome&& part) {
     into.eval.run_broke = into.eval.run_broke || part.eval.run_broke;
     into.eval.accesses += part.eval.accesses;
     into.boot_seconds += part.seconds;
+    into.run_seconds += part.run_seconds;
     into.log += part.log;
     if (!part.classes.empty()) into.cpu = part.cpu;
     into.classes.insert(into.classes.end(), part.classes.begin(), part.classes.end());

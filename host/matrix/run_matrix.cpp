@@ -6,6 +6,7 @@
 #include "cli/options.hpp"
 #include "matrix/calibrate.hpp"
 #include "matrix/emit_scenarios.hpp"
+#include "matrix/full_forecast.hpp"
 #include "matrix/matrix_report.hpp"
 #include "report/report.hpp"
 #include "suite/backend_plan.hpp"
@@ -28,6 +29,10 @@ int run_matrix(const MatrixOptions& o) {
         }
     }
     std::cerr << suite::kvm_fallback_notice(caps, o.backend, plans.size());
+    if (o.plan.space == harness::matrix::Space::full) {
+        std::cerr << full_space_forecast(plans, o.plan, o.run) << std::flush;
+        if (interrupt::received() != 0) return interrupt::exit_status();
+    }
     const std::vector<RowResult> rows = run_rows(plans, o.run);
     if (interrupt::received() != 0) return interrupt::exit_status();
     const std::vector<check::JobResult> results = as_job_results(rows);
