@@ -683,9 +683,8 @@ private:
     const hm::Matrix* matrix_ = nullptr;
     ControlRegisters base_regs_{}, block_regs_{};
     Context block_ctx_{};
-    Context smep_ignored_{};
-    Context pae_ctx_{};  ///< PAE: the Context with the PDPTE registers loaded (predict)  ///< mutation::ignore_smep:
-                         ///< the block's Context without CR4.SMEP
+    Context smep_ignored_{};  ///< mutation::ignore_smep: the block's Context without CR4.SMEP
+    Context pae_ctx_{};       ///< PAE: the block's Context with the PDPTE registers loaded (predict)
     hm::Controls controls_{};
     std::uint32_t pkru_ = 0;
     bool live_ = false;
