@@ -101,23 +101,9 @@ hm::Layout reference_layout(PagingMode mode) {
 }
 
 CpuFeatures cpu_of(const harness::MatrixBeginRecord& b) {
-    namespace f = harness::feature;
-    const std::uint32_t bits = b.cpu_features;
-    CpuFeatures c;
+    CpuFeatures c = harness::feature::features_of(b.cpu_features);
     c.maxphyaddr = b.maxphyaddr;
     c.vendor = static_cast<Vendor>(b.vendor);
-    c.nx = (bits & f::nx) != 0;
-    c.smep = (bits & f::smep) != 0;
-    c.smap = (bits & f::smap) != 0;
-    c.pku = (bits & f::pku) != 0;
-    c.la57 = (bits & f::la57) != 0;
-    c.page1gb = (bits & f::page1gb) != 0;
-    c.pse = (bits & f::pse) != 0;
-    c.pse36 = (bits & f::pse36) != 0;
-    c.pge = (bits & f::pge) != 0;
-    c.pcid = (bits & f::pcid) != 0;
-    c.pat = (bits & f::pat) != 0;
-    c.invpcid = (bits & f::invpcid) != 0;
     return c;  // PAE and long mode: the guest runs the mode, so the CPU has them
 }
 

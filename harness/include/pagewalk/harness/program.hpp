@@ -78,6 +78,25 @@ constexpr std::uint32_t of(const CpuFeatures& c) {
            (c.page1gb ? page1gb : 0) | (c.pse ? pse : 0) | (c.pse36 ? pse36 : 0) | (c.pge ? pge : 0) |
            (c.pcid ? pcid : 0) | (c.pat ? pat : 0) | (c.invpcid ? invpcid : 0);
 }
+
+/// The CpuFeatures that feature bits `bits` say (the inverse of of(); MAXPHYADDR and the vendor are not bits).
+constexpr CpuFeatures features_of(std::uint32_t bits) {
+    CpuFeatures c;
+    c.nx = (bits & nx) != 0;
+    c.smep = (bits & smep) != 0;
+    c.smap = (bits & smap) != 0;
+    c.pku = (bits & pku) != 0;
+    c.la57 = (bits & la57) != 0;
+    c.page1gb = (bits & page1gb) != 0;
+    c.pse = (bits & pse) != 0;
+    c.pse36 = (bits & pse36) != 0;
+    c.pge = (bits & pge) != 0;
+    c.pcid = (bits & pcid) != 0;
+    c.pat = (bits & pat) != 0;
+    c.invpcid = (bits & invpcid) != 0;
+    return c;
+}
+static_assert(of(features_of(all)) == all && of(features_of(smep | la57)) == (smep | la57));
 }  // namespace feature
 
 /// Program header flags.
