@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // pagewalk guest, access matrix: where the combinations of one batch live. Each combination of a batch gets its own
-// top-level entry (a "slot": its own linear region), its own table frames below it and its own qword in the one data
-// page, so a batch's tables are written at once, nothing of one combination is cached for another, and one MOV to CR3
-// per batch is the only flush (CR4.PGE stays 0, so it flushes global translations too: SDM Vol. 3A §4.10.4.1).
-// PAE's top level is the four PDPTE registers, loaded by that MOV to CR3 (§4.4.1): there every combination has its own
-// PDPT and a batch is one combination. Portable (-m32 and -m64).
+// top-level entry (a "slot": its own linear region) and its own entry at every level below it, and its own qword in
+// the one data page, so a batch's tables are written at once, nothing of one combination is cached for another, and
+// one MOV to CR3 per batch is the only flush (CR4.PGE stays 0, so it flushes global translations too: SDM Vol. 3A
+// §4.10.4.1). The slots share one table frame per level — slot k's walk reads index k of each — so a batch touches
+// a handful of pages, not a few per combination (a software TLB refills each page it touches after every flush).
+// PAE's top level is the four PDPTE registers, loaded by that MOV to CR3 (§4.4.1): there every combination has its
+// own PDPT and a batch is one combination. Portable (-m32 and -m64).
 #pragma once
 
 #include <cstdint>
@@ -34,8 +36,8 @@ constexpr std::uint64_t written_value(std::uint64_t pa) {
 class BatchLayout {
 public:
     /// `root`: the top-level table (PAE: the PDPT holding the identity map's PDPTE 0, copied into every slot's PDPT);
-    /// `first_slot`: the first top-level index above the identity map; `frames`: slot frames (4 KiB each, levels − 1
-    /// per slot; PAE: plus one for the slot's PDPT); `data_pa`: the data page.
+    /// `first_slot`: the first top-level index above the identity map; `frames`: the slots' table frames (4 KiB each,
+    /// one per level below the top; PAE: plus one for the PDPT); `data_pa`: the data page.
     constexpr BatchLayout(PagingMode mode, std::uint64_t root, unsigned first_slot, std::uint64_t frames,
                           std::uint64_t data_pa)
         : mode_(mode), shape_(shape(mode)), root_(root), first_slot_(first_slot), frames_(frames), data_pa_(data_pa) {
@@ -51,27 +53,27 @@ public:
     constexpr unsigned batch() const { return batch_; }
     /// 4 KiB frames the slots need.
     static constexpr std::uint64_t frames_needed(PagingMode mode) {
-        const unsigned per_slot = shape(mode).levels - 1u + (mode == PagingMode::pae ? 1u : 0u);
-        return std::uint64_t{per_slot} * (mode == PagingMode::pae ? 1u : kMaxBatch);
+        return shape(mode).levels - 1u + (mode == PagingMode::pae ? 1u : 0u);
     }
-    constexpr unsigned frames_per_slot() const { return shape_.levels - 1u + (mode_ == PagingMode::pae ? 1u : 0u); }
 
     /// The physical address of the qword combination `slot` reads, writes or fetches.
     constexpr std::uint64_t data_qword(unsigned slot) const { return data_pa_ + 8u * slot; }
 
-    /// Where combination `slot` (< batch()) with a leaf at `leaf_level` lives.
+    /// Where combination `slot` (< batch()) with a leaf at `leaf_level` lives: index first_slot + slot of the top
+    /// level, index `slot` of each level from the top down to the leaf (batch() is below every level's entry count),
+    /// then the slot's qword's offset in the leaf's page.
     constexpr hm::Layout layout(unsigned slot, unsigned leaf_level) const {
         hm::Layout l;
         const unsigned top = shape_.levels;
-        const std::uint64_t frame0 = frames_ + std::uint64_t{slot} * frames_per_slot() * 4096;
-        l.table_pa[top] = mode_ == PagingMode::pae ? frame0 + std::uint64_t{top - 1} * 4096 : root_;
-        for (unsigned level = 1; level < top; ++level) l.table_pa[level] = frame0 + std::uint64_t{level - 1} * 4096;
+        l.table_pa[top] = mode_ == PagingMode::pae ? frames_ + std::uint64_t{top - 1} * 4096 : root_;
+        for (unsigned level = 1; level < top; ++level) l.table_pa[level] = frames_ + std::uint64_t{level - 1} * 4096;
         const std::uint64_t leaf_size = shape_.at(leaf_level).span();
         const std::uint64_t pa = data_qword(slot);
         l.page_pa = pa & ~(leaf_size - 1);
         const std::uint64_t top_index = first_slot_ + slot + (mode_ == PagingMode::pae ? 2u : 0u);
-        const std::uint64_t base = top_index << shape_.at(top).shift;
-        l.va = shape_.canonical(base | (pa & (leaf_size - 1)));
+        std::uint64_t va = top_index << shape_.at(top).shift;
+        for (unsigned level = leaf_level; level < top; ++level) va |= std::uint64_t{slot} << shape_.at(level).shift;
+        l.va = shape_.canonical(va | (pa & (leaf_size - 1)));
         return l;
     }
 
