@@ -72,6 +72,7 @@ public:
         if (error != hm::JobError::ok) return end(harness::MatrixStatus::bad_job, static_cast<std::uint32_t>(error));
         job_ = job;
         mode_ = static_cast<PagingMode>(job.mode);
+        shape_ = shape(mode_);
         if (!p_.supports(mode_)) return end(harness::MatrixStatus::unsupported_mode, job.mode);
         cpu_ = p_.cpu();
         if (!prepare()) return end(harness::MatrixStatus::memory_too_small, 0);
@@ -231,6 +232,8 @@ private:
         controls_ = matrix_->controls(state);
         block_base_ = state * matrix_->block().size;
         access_table_ = hm::AccessTable(*matrix_, controls_);
+        cursor_ = hm::BlockCursor(*matrix_, controls_, access_table_, first - block_base_);
+        bits_group_ = ~std::uint64_t{0};  // a new block's Context: no group's bits are known
         const hm::Layout l0 = layout_.layout(0, 1);
         block_regs_ = block_registers(controls_, layout_.root_for(l0));
         pkru_ = hm::pkru_value(controls_);
@@ -268,29 +271,36 @@ private:
     void fill() {
         filled_ = 0;
         const unsigned batch = layout_.batch();
-        for (; next_ < block_end_ && filled_ < batch; next_ += job_.stride) {
+        for (; next_ < block_end_ && filled_ < batch; step(job_.stride)) {
             block_last_ = next_;
-            const hm::Combination& c = combination_at(next_);
-            if (const hm::Rule rule = group_rule_; rule != hm::Rule::legal) {
-                skip_illegal(rule);
+            if (const hm::Rule rule = cursor_.rule(); rule != hm::Rule::legal) {
+                skip_illegal();
                 continue;
             }
+            const hm::Combination& c = cursor_.combination();
             if (job_.only_needing != 0 && (hm::needed_features(c) & job_.only_needing) == 0) {
                 ++tally_.elsewhere;
                 continue;
             }
-            Slot& s = slots_[filled_];
-            s.layout = layout_.layout(filled_, c.leaf_level);
-            const hm::WalkEntries in = hm::walk_entries(c, block_ctx_, cpu_, s.layout);
-            if (in.status != hm::Applicability::applies) {
+            if (cursor_.group() != bits_group_) {  // the entries' bits are the access group's
+                bits_ = hm::entry_bits(c, block_ctx_, cpu_);
+                bits_group_ = cursor_.group();
+            }
+            if (bits_.status != hm::Applicability::applies) {
                 ++tally_.inapplicable;
                 continue;
             }
+            Slot& s = slots_[filled_];
+            s.layout = layout_.layout(filled_, c.leaf_level);
+            const hm::WalkEntries in = hm::place_entries(c, bits_, s.layout);
             if (mode_ == PagingMode::pae) reset_pdpt(s.layout.table_pa[3]);
             write_entries(c, in);
             const std::uint64_t qword = layout_.data_qword(filled_);
             s.tag = data_tag(qword);
-            *reinterpret_cast<volatile std::uint64_t*>(static_cast<std::uintptr_t>(qword)) = s.tag;
+            // Written only when a write changed it: a store into code a fetch ran makes a software CPU drop that
+            // translation, and the next fetch at the slot would translate it again.
+            auto* const data = reinterpret_cast<volatile std::uint64_t*>(static_cast<std::uintptr_t>(qword));
+            if (*data != s.tag) *data = s.tag;
             s.index = next_;
             s.leaf_level = c.leaf_level;
             s.request = request_for(c, s.layout.va, written_value(qword));
@@ -299,38 +309,31 @@ private:
         }
     }
 
-    /// The combination at `index` (its legality in group_rule_): a whole decode for a new access group, else the
-    /// group's with the access of index's position (the block's access_table_).
-    const hm::Combination& combination_at(std::uint64_t index) {
-        const hm::DivMod d = hm::divmod(index, hm::kAccessGroup);
-        position_ = static_cast<unsigned>(d.remainder);
-        if (d.quotient == cached_group_) {
-            cached_.access = access_table_.access[position_];
-            const bool group_legal = cached_rule_ == hm::Rule::legal || hm::is_access_rule(cached_rule_);
-            group_rule_ = group_legal ? access_table_.rule[position_] : cached_rule_;
-            return cached_;
-        }
-        cached_ = matrix_->decode_in_block(index - block_base_, controls_);
-        cached_group_ = d.quotient;
-        cached_rule_ = hm::legality(*matrix_, cached_);
-        group_rule_ = cached_rule_;
-        return cached_;
+    /// Moves next_ and the block's cursor `n` indices on.
+    void step(std::uint64_t n) {
+        next_ += n;
+        cursor_.advance(n);
     }
 
-    /// Counts the selected indices `rule` removes from next_ on (illegal_run) and moves next_ to the last of them.
-    void skip_illegal(hm::Rule rule) {
-        const std::uint64_t run =
-            hm::is_access_rule(rule) ? access_table_.run[position_] : hm::illegal_run(*matrix_, next_, rule);
+    /// Counts the selected indices the cursor's rule removes from next_ on (its run) and moves to the last of them.
+    void skip_illegal() {
+        const std::uint64_t run = cursor_.run();
         const std::uint64_t stop = next_ + run < block_end_ ? next_ + run : block_end_;
+        if (job_.stride == 1) {  // every index is selected (no divisions: they are slow where emulated)
+            tally_.illegal += static_cast<std::uint32_t>(stop - next_);
+            step(stop - 1 - next_);
+            if (next_ > block_last_) block_last_ = next_;
+            return;
+        }
         const std::uint64_t after = first_selected(stop);  // the first selected index the rule does not reach
         const std::uint64_t n = hm::divmod(after - next_, job_.stride).quotient;
         tally_.illegal += static_cast<std::uint32_t>(n);
-        next_ = after - job_.stride;  // the loop adds the stride
+        step(after - job_.stride - next_);  // the loop adds the stride
         if (next_ > block_last_) block_last_ = next_;
     }
 
     void write_entries(const hm::Combination& c, const hm::WalkEntries& in) {
-        const ModeShape s = shape(mode_);
+        const ModeShape& s = shape_;
         for (unsigned l = s.levels; l >= c.leaf_level && l >= 1; --l) {
             const EntryLocation loc{in.entry_pa[l], 0, 0, static_cast<std::uint8_t>(l), s.entry_bytes};
             memory_.write_entry(loc, in.entry[l]);
@@ -385,7 +388,7 @@ private:
         // The entries the walk read (top level first: the combination's own), as it read them; judge() reads them
         // again after the access.
         const EntryChain& chain = predicted.chain();
-        const unsigned top = shape(mode_).levels;
+        const unsigned top = shape_.levels;
         rec.chain_count = static_cast<std::uint8_t>(chain.size() < 5 ? chain.size() : 5);
         for (unsigned i = 0; i < rec.chain_count; ++i) {
             rec.chain_pa[i] = in.entry_pa[top - i];
@@ -437,7 +440,7 @@ private:
     /// Offline: the entries and data after each access, the verdict, the counts.
     void judge() {
         send_count_ = 0;
-        const std::uint8_t entry_bytes = shape(mode_).entry_bytes;
+        const std::uint8_t entry_bytes = shape_.entry_bytes;
         for (unsigned i = 0; i < filled_; ++i) {
             Slot& s = slots_[i];
             harness::AccessRecord& rec = s.record;
@@ -669,15 +672,15 @@ private:
     runner::ProgramAreas areas_{};
     hm::Job job_{};
     PagingMode mode_ = PagingMode::long4;
+    ModeShape shape_{};
     CpuFeatures cpu_{};
     IdentityMemory memory_{};
     Frames frames_{0, 0};
     BatchLayout layout_{PagingMode::long4, 0, 1, 0, 0};
-    hm::Combination cached_{};  ///< the last whole decode (combination_at)
-    std::uint64_t cached_group_ = ~std::uint64_t{0};
-    hm::Rule cached_rule_ = hm::Rule::legal, group_rule_ = hm::Rule::legal;
     hm::AccessTable access_table_{};  ///< the block's access group
-    unsigned position_ = 0;           ///< the last index's position in its access group (combination_at)
+    hm::BlockCursor cursor_{};        ///< at next_ in the block
+    hm::EntryBits bits_{};            ///< of the cursor's access group bits_group_
+    std::uint64_t bits_group_ = ~std::uint64_t{0};
     Slot* slots_ = nullptr;
     FastAccess* fast_ = nullptr;  ///< the 64-bit world's batch of explicit accesses
     const hm::Matrix* matrix_ = nullptr;

@@ -30,7 +30,8 @@ void Reporter::send(harness::RecordHeader& record) {
     if (transport() == TransportKind::hypercall) {
         arch::outl(harness::Ports::hypercall, static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(&record)));
     } else {
-        harness::write_line([](char c) { serial::put(c); }, &record, record.length);
+        serial::FifoWriter out;
+        harness::write_line([&out](char c) { out.put(c); }, &record, record.length);
     }
 }
 

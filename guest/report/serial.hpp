@@ -29,4 +29,24 @@ inline void put(char c) {
     arch::outb(kBase, static_cast<std::uint8_t>(c));
 }
 
+/// Writes a stream of bytes with the transmit FIFO (init() enables it): THRE set means the 16-byte FIFO is empty, so
+/// up to 16 bytes go out per wait (PC16550D data sheet, "FIFO mode") — half the port accesses of put() per byte,
+/// and each is a costly exit where the UART is emulated.
+class FifoWriter {
+public:
+    void put(char c) {
+        if (room_ == 0) {
+            for (int i = 0; i < 100000 && (arch::inb(kBase + 5) & 0x20) == 0; ++i) {
+            }
+            room_ = kFifoBytes;
+        }
+        arch::outb(kBase, static_cast<std::uint8_t>(c));
+        --room_;
+    }
+
+private:
+    static constexpr unsigned kFifoBytes = 16;
+    unsigned room_ = 0;
+};
+
 }  // namespace pagewalk::guest::serial

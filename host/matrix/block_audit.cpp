@@ -25,21 +25,33 @@ BlockExpectation expect_block(const hm::Matrix& m, const hm::Job& job, const Cpu
     BlockExpectation e;
     const hm::Layout layout = reference_layout(m.mode());
     const std::uint64_t root = layout.table_pa[shape(m.mode()).levels];
+    const std::uint64_t state = first / m.block().size, base = state * m.block().size;
+    const hm::Controls k = m.controls(state);
+    const hm::AccessTable access(m, k);
+    std::uint64_t i = first_selected(job, first);
+    if (i > last) return e;
+    hm::BlockCursor at(m, k, access, i - base);
+    const auto move = [&](std::uint64_t n) {
+        i += n;
+        at.advance(n);
+    };
     bool have_context = false;
     Context context;
-    for (std::uint64_t i = first_selected(job, first); i <= last; i += job.stride) {
+    while (i <= last) {
         ++e.selected;
-        const hm::Combination c = m.decode(i);
-        if (const hm::Rule rule = hm::legality(m, c); rule != hm::Rule::legal) {
+        if (at.rule() != hm::Rule::legal) {
             // Every index up to the end of the rule's run is removed by it too: count the selected ones at once.
-            const std::uint64_t run_end = i + hm::illegal_run(m, i, rule);  // exclusive
+            const std::uint64_t run_end = i + at.run();  // exclusive
             const std::uint64_t stop = run_end <= last + 1 ? run_end : last + 1;
             const std::uint64_t more = (stop - 1 - i) / job.stride;  // selected indices after i before stop
             e.selected += more;
             e.illegal += more + 1;
-            i += more * job.stride;
+            move((more + 1) * job.stride);
             continue;
         }
+        const std::uint64_t index = i;
+        const hm::Combination c = at.combination();
+        move(job.stride);
         if (job.only_needing != 0 && (hm::needed_features(c) & job.only_needing) == 0) {
             ++e.elsewhere;
             continue;
@@ -57,7 +69,7 @@ BlockExpectation expect_block(const hm::Matrix& m, const hm::Job& job, const Cpu
         const harness::Prediction p = expected_prediction(w);
         ++e.by_class[static_cast<unsigned>(outcome_class(p))];
         if (p.kind == 1 && p.may_set_accessed != 0) ++e.may_set_accessed;
-        if (hm::sampled(job, i)) e.sampled.push_back(i);
+        if (hm::sampled(job, index)) e.sampled.push_back(index);
     }
     return e;
 }

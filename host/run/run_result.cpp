@@ -257,7 +257,7 @@ std::string format_record(const harness::DecodedRecord& r) {
           << bl->agreed << " agreed, " << bl->mismatched << " mismatched, " << bl->illegal << " illegal, "
           << bl->inapplicable << " inapplicable, " << bl->elsewhere << " elsewhere; A on fault "
           << bl->accessed_on_fault << "/" << (bl->accessed_on_fault + bl->clean_on_fault) << " digest "
-          << hex(bl->digest);
+          << hex(bl->digest) << "; " << bl->cycles << " TSC cycles, " << bl->access_cycles << " live";
     } else if (const auto* mc = r.matrix_case()) {
         o << "matrix_case " << mc->number << ": index " << mc->index << (mc->mismatch != 0 ? " MISMATCH " : " sample ")
           << hex(mc->mismatch) << " leaf level " << int{mc->leaf_level} << " va " << hex(mc->va) << " cr0 "

@@ -3,8 +3,8 @@
 // the scenario runner's checks plus the data) and where a batch's combinations live (guest/matrix/batch_layout.hpp).
 #include <gtest/gtest.h>
 
-#include <pagewalk/harness/matrix/outcome.hpp>
 #include <map>
+#include <pagewalk/harness/matrix/outcome.hpp>
 #include <set>
 
 #include "matrix/batch_layout.hpp"

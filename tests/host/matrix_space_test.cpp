@@ -564,3 +564,53 @@ TEST(MatrixSpace, TheAccessTableMatchesDecoding) {
         }
     }
 }
+
+// The block cursor is decoding: wherever it goes — one offset at a time across every segment boundary, jumping over
+// illegal runs through a whole block as the guest does, or by strides — its combination, legality and illegal run are
+// those of decode_in_block(), legality() and illegal_run() at its offset.
+TEST(MatrixSpace, TheBlockCursorIsDecoding) {
+    for (PagingMode mode : kPagingModes) {
+        const Matrix m(mode, Space::standard);
+        const std::uint64_t size = m.block().size;
+        for (std::uint64_t state : {std::uint64_t{0}, m.states() / 3, m.states() - 1}) {
+            const Controls k = m.controls(state);
+            const AccessTable table(m, k);
+            const auto same = [&](BlockCursor& cur) {
+                const Combination c = m.decode_in_block(cur.offset(), k);
+                EXPECT_EQ(cur.combination(), c) << to_string(mode) << " state " << state << " offset " << cur.offset();
+                const Rule r = legality(m, c);
+                EXPECT_EQ(cur.rule(), r) << to_string(mode) << " state " << state << " offset " << cur.offset();
+                if (r != Rule::legal)
+                    EXPECT_EQ(cur.run(), illegal_run(m, state * size + cur.offset(), r))
+                        << to_string(mode) << " state " << state << " offset " << cur.offset();
+                return !::testing::Test::HasFailure();
+            };
+            // One at a time, from the start and across each segment's end.
+            std::uint64_t start = 0;
+            for (unsigned s = 0; s <= m.block().count; ++s) {
+                const std::uint64_t from = start > 3000 ? start - 3000 : 0;
+                BlockCursor cur(m, k, table, from);
+                for (std::uint64_t o = from; o < start + 3000 && !cur.done(); ++o, cur.advance(1))
+                    ASSERT_TRUE(same(cur));
+                if (s < m.block().count) start += m.block().segment[s].size;
+            }
+            // The whole block, jumping over every illegal run.
+            std::uint64_t legal = 0;
+            for (BlockCursor cur(m, k, table, 0); !cur.done();) {
+                ASSERT_TRUE(same(cur));
+                if (cur.rule() == Rule::legal) {
+                    ++legal;
+                    cur.advance(1);
+                } else {
+                    cur.advance(cur.run());
+                }
+            }
+            EXPECT_EQ(legal, block_counts(m, state).legal) << to_string(mode) << " state " << state;
+            // Strides, from an odd offset.
+            for (std::uint64_t stride : {7ull, 24ull, 1009ull, 65537ull}) {
+                BlockCursor cur(m, k, table, 3);
+                for (unsigned n = 0; n < 2000 && !cur.done(); ++n, cur.advance(stride)) ASSERT_TRUE(same(cur));
+            }
+        }
+    }
+}

@@ -161,41 +161,70 @@ constexpr std::uint64_t reserved_bit(const Context& ctx, ReservedClass cls, unsi
 
 }  // namespace detail
 
-/// The walker's inputs for `c` with its Context already made (the control registers of `c`'s block with CR3 = the
-/// layout's root, on `cpu`): a loop over a block makes the Context once.
-constexpr WalkEntries walk_entries(const Combination& c, const Context& context, const CpuFeatures& cpu,
-                                   const Layout& layout) {
-    WalkEntries in;
+/// A combination's entries without their addresses, and whether it applies: what walk_entries() places. They read
+/// no access digit, so every combination of an access group has the same (a loop over a block computes them once per
+/// group).
+struct EntryBits {
+    Applicability status = Applicability::applies;
+    std::uint64_t bits[6] = {};       // by level, the walk's levels only
+    std::uint64_t reserved_bits = 0;  // every reserved bit set, over the entries
+};
+
+/// The entry bits of `c` under its block's Context `context` on `cpu`.
+constexpr EntryBits entry_bits(const Combination& c, const Context& context, const CpuFeatures& cpu) {
+    EntryBits out;
     const ModeShape s = shape(c.mode);
-    in.access = Access{c.access.type, c.access.cpl, c.access.ac, c.access.implicit, pkru_value(c)};
-    if (!context) in.status = Applicability::context_error;
+    if (!context) out.status = Applicability::context_error;
     if (leaf_needs(c.mode, c.leaf_level) == LeafFeature::page1gb && !cpu.page1gb)
-        in.status = Applicability::no_1g_pages;
+        out.status = Applicability::no_1g_pages;
     const bool keys = has_protection_keys(c.mode);
     for (unsigned l = s.levels; l >= c.leaf_level && l >= 1; --l) {
         const bool leaf = l == c.leaf_level;
         std::uint64_t e = c.flags[l];
         if (leaf) {
-            e |= c.mode == PagingMode::legacy32 && l == 2 ? Pde4M{}.set_address(layout.page_pa).raw() : layout.page_pa;
             if (l > 1) e |= entry_bit::page_size;
             if (keys) e |= entry_bit::protection_key::place(c.leaf_key);
-        } else {
-            e |= layout.table_pa[l - 1];
-            if (keys && entry_facts(c.mode, l, false).has_protection_key)
-                e |= entry_bit::protection_key::place(c.table_key);
+        } else if (keys && entry_facts(c.mode, l, false).has_protection_key) {
+            e |= entry_bit::protection_key::place(c.table_key);
         }
         for (const Placement& p : c.reserved) {
             if (p.cls == ReservedClass::none || p.level != l) continue;
             const std::uint64_t bit = detail::reserved_bit(context, p.cls, l, leaf);
-            if (bit == 0 && in.status == Applicability::applies) in.status = Applicability::class_not_reserved;
-            in.reserved_bits |= bit;
+            if (bit == 0 && out.status == Applicability::applies) out.status = Applicability::class_not_reserved;
+            out.reserved_bits |= bit;
             e |= bit;
             if (!c.holder_present) e &= ~entry_bit::present;
         }
+        out.bits[l] = e;
+    }
+    return out;
+}
+
+/// The walker's inputs for `c` from its entry bits `b` (entry_bits(c, ...)): each entry with the address of the next
+/// table or of the page that `layout` places (addresses are page-aligned: they never hold P or another flag).
+constexpr WalkEntries place_entries(const Combination& c, const EntryBits& b, const Layout& layout) {
+    WalkEntries in;
+    const ModeShape s = shape(c.mode);
+    in.status = b.status;
+    in.reserved_bits = b.reserved_bits;
+    in.access = Access{c.access.type, c.access.cpl, c.access.ac, c.access.implicit, pkru_value(c)};
+    for (unsigned l = s.levels; l >= c.leaf_level && l >= 1; --l) {
+        std::uint64_t address = layout.table_pa[l - 1];
+        if (l == c.leaf_level)
+            address =
+                c.mode == PagingMode::legacy32 && l == 2 ? Pde4M{}.set_address(layout.page_pa).raw() : layout.page_pa;
+        const std::uint64_t e = b.bits[l] | address;
         in.entry[l] = s.entry_bytes == 4 ? static_cast<std::uint32_t>(e) : e;
         in.entry_pa[l] = layout.table_pa[l] + std::uint64_t{s.at(l).index(layout.va)} * s.entry_bytes;
     }
     return in;
+}
+
+/// The walker's inputs for `c` with its Context already made (the control registers of `c`'s block with CR3 = the
+/// layout's root, on `cpu`): a loop over a block makes the Context once.
+constexpr WalkEntries walk_entries(const Combination& c, const Context& context, const CpuFeatures& cpu,
+                                   const Layout& layout) {
+    return place_entries(c, entry_bits(c, context, cpu), layout);
 }
 
 /// walk_entries() with a copy of `context`.

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 // The access matrix's space, for the guest and the host alike (freestanding, header-only, no allocation): its
 // dimensions (dimensions.hpp), the index → combination decoding (space.hpp), the one legality predicate
-// (legality.hpp) with its runs (illegal_run.hpp, access_table.hpp), shards and seeded orders (index_math.hpp), and a
-// combination as walker inputs (inputs.hpp).
+// (legality.hpp) with its runs (illegal_run.hpp, access_table.hpp), a block's odometer (block_cursor.hpp), shards and
+// seeded orders (index_math.hpp), and a combination as walker inputs (inputs.hpp).
 #pragma once
 
 #include <cstdint>
 
 #include "access_table.hpp"
+#include "block_cursor.hpp"
 #include "combination.hpp"
 #include "dimensions.hpp"
 #include "illegal_run.hpp"

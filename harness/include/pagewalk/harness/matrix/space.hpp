@@ -350,6 +350,11 @@ public:
         return count();
     }
 
+    /// Sets digit `d` of `c` to `v`, as decoding does for each digit.
+    constexpr void apply_digit(Combination& c, const Dimension& d, std::uint32_t v) const {
+        detail::apply(c, tables_, space_, d, v);
+    }
+
     /// The value of digit `d` in `c`.
     constexpr std::uint32_t digit(const Combination& c, const Dimension& d) const {
         return detail::digit_of(c, tables_, space_, d);
