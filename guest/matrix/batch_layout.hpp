@@ -72,7 +72,8 @@ public:
         l.page_pa = pa & ~(leaf_size - 1);
         const std::uint64_t top_index = first_slot_ + slot + (mode_ == PagingMode::pae ? 2u : 0u);
         std::uint64_t va = top_index << shape_.at(top).shift;
-        for (unsigned level = leaf_level; level < top; ++level) va |= std::uint64_t{slot} << shape_.at(level).shift;
+        for (unsigned level = leaf_level; level < top && level < kMaxLevels; ++level)
+            va |= std::uint64_t{slot} << shape_.at(level).shift;
         l.va = shape_.canonical(va | (pa & (leaf_size - 1)));
         return l;
     }
@@ -82,6 +83,7 @@ public:
     constexpr std::uint64_t identity_root() const { return root_; }
 
 private:
+    static constexpr unsigned kMaxLevels = 5;  // 5-level paging's; bounds the loops for the compiler
     PagingMode mode_;
     ModeShape shape_;
     std::uint64_t root_;

@@ -19,6 +19,7 @@
 #include <pagewalk/pagewalk.hpp>
 
 #include "arch/cpu.hpp"
+#include "arch/crc32c.hpp"
 #include "arch/descriptors.hpp"
 #include "matrix/batch_layout.hpp"
 #include "matrix/case_judge.hpp"
@@ -475,8 +476,8 @@ private:
                              rec.outcome,
                              0};
             static_assert(sizeof digest_item == 12, "no padding: every byte digested is set");
-            digest_state_ = harness::crc32c_table_update(
-                digest_state_, reinterpret_cast<const std::uint8_t*>(&digest_item), sizeof digest_item);
+            digest_state_ =
+                crc_.update(digest_state_, reinterpret_cast<const std::uint8_t*>(&digest_item), sizeof digest_item);
         }
     }
 
@@ -700,6 +701,7 @@ private:
     unsigned send_count_ = 0;
     Tally tally_{}, total_{};
     std::uint32_t digest_state_ = 0xffff'ffffu;
+    arch::Crc32cUpdater crc_{};        ///< the digest's CRC-32C (the CRC32 instruction where there is one)
     std::uint64_t access_cycles_ = 0;  ///< the block's live phases (MatrixBlockRecord::access_cycles)
     std::uint32_t cases_sent_ = 0, cases_dropped_ = 0, unclassified_ = 0;
     static constexpr unsigned kMaxClasses = 128;

@@ -7,6 +7,7 @@
 #include <pagewalk/harness/matrix/outcome.hpp>
 #include <set>
 
+#include "arch/crc32c.hpp"
 #include "matrix/batch_layout.hpp"
 #include "matrix/case_judge.hpp"
 
@@ -130,3 +131,20 @@ TEST(MatrixBatch, EverySlotHasItsOwnEntryAtEveryLevelAndItsOwnQword) {
 }
 
 }  // namespace
+
+// The digest's CRC32-instruction path is the table's CRC-32C, for every length and alignment (the host recomputes
+// digests with the table).
+TEST(MatrixDigest, TheCrc32InstructionIsTheTablesCrc32c) {
+    const pagewalk::guest::arch::Crc32cUpdater table(false);
+    if (!pagewalk::guest::arch::Crc32cUpdater().uses_instruction()) GTEST_SKIP() << "this CPU has no SSE4.2 (CRC32)";
+    const pagewalk::guest::arch::Crc32cUpdater instruction(true);
+    std::uint8_t data[64];
+    for (unsigned i = 0; i < sizeof data; ++i) data[i] = static_cast<std::uint8_t>(i * 37 + 11);
+    for (std::size_t offset = 0; offset < 4; ++offset)
+        for (std::size_t size = 0; offset + size <= sizeof data; ++size)
+            ASSERT_EQ(instruction.update(0xffff'ffffu, data + offset, size),
+                      table.update(0xffff'ffffu, data + offset, size))
+                << "offset " << offset << " size " << size;
+    static constexpr std::uint8_t check[] = {'1', '2', '3', '4', '5', '6', '7', '8', '9'};
+    EXPECT_EQ(~instruction.update(0xffff'ffffu, check, sizeof check), 0xe306'9283u);  // CRC-32C's check value
+}

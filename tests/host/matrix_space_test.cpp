@@ -580,9 +580,10 @@ TEST(MatrixSpace, TheBlockCursorIsDecoding) {
                 EXPECT_EQ(cur.combination(), c) << to_string(mode) << " state " << state << " offset " << cur.offset();
                 const Rule r = legality(m, c);
                 EXPECT_EQ(cur.rule(), r) << to_string(mode) << " state " << state << " offset " << cur.offset();
-                if (r != Rule::legal)
+                if (r != Rule::legal) {
                     EXPECT_EQ(cur.run(), illegal_run(m, state * size + cur.offset(), r))
                         << to_string(mode) << " state " << state << " offset " << cur.offset();
+                }
                 return !::testing::Test::HasFailure();
             };
             // One at a time, from the start and across each segment's end.

@@ -122,6 +122,7 @@ inline constexpr Bit pge{1, 0, Register::edx, 13};
 inline constexpr Bit pat{1, 0, Register::edx, 16};
 inline constexpr Bit pse36{1, 0, Register::edx, 17};
 inline constexpr Bit pcid{1, 0, Register::ecx, 17};
+inline constexpr Bit sse4_2{1, 0, Register::ecx, 20};  // with it the CRC32 instruction (SDM Vol. 2A "CRC32")
 inline constexpr Bit smep{7, 0, Register::ebx, 7};
 inline constexpr Bit invpcid{7, 0, Register::ebx, 10};
 inline constexpr Bit smap{7, 0, Register::ebx, 20};

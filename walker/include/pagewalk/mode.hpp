@@ -171,7 +171,9 @@ struct ModeShape {
     constexpr std::uint64_t fault_address(std::uint64_t va) const { return canonical(linear(va)); }
 };
 
-constexpr ModeShape shape(PagingMode m) {
+namespace detail {
+
+constexpr ModeShape make_shape(PagingMode m) {
     ModeShape s{};
     s.mode = m;
     switch (m) {
@@ -199,6 +201,17 @@ constexpr ModeShape shape(PagingMode m) {
             break;
     }
     return s;
+}
+
+/// Every mode's shape, made once: walks and loops ask for it per entry.
+inline constexpr ModeShape kShapes[] = {make_shape(PagingMode::disabled), make_shape(PagingMode::legacy32),
+                                        make_shape(PagingMode::pae), make_shape(PagingMode::long4),
+                                        make_shape(PagingMode::long5)};
+
+}  // namespace detail
+
+constexpr ModeShape shape(PagingMode m) {
+    return detail::kShapes[static_cast<unsigned>(m)];
 }
 
 /// The bits of a table-referencing entry (and of a PAE PDPTE) that hold the next table's physical address

@@ -133,12 +133,13 @@ private:
             }
             return Rule::legal;
         }
-        detail::FlagChain chain;
+        detail::FlagChain chain{};
         bool keyed = false;  // a leaf or table key digit is set (detail::keys_without_pke)
         for (unsigned i = 0; i < seg.digits.count; ++i) {
             const Digit d = seg.digits.dims[i].digit;
             if (d == Digit::leaf_key || d == Digit::table_key) keyed = keyed || digit_[i] != 0;
-            if (d != Digit::table_flags && d != Digit::leaf_flags) continue;
+            if ((d != Digit::table_flags && d != Digit::leaf_flags) || chain.count == detail::FlagChain::capacity)
+                continue;
             chain.value[chain.count] = digit_[i];
             chain.radix[chain.count++] = seg.digits.dims[i].radix;
         }

@@ -100,8 +100,9 @@ constexpr Rule access_rule(const AccessKind& a, const Controls& k) {
 
 /// The flag digits of a rights combination, top of the walk first (the digits the two not-present rules read).
 struct FlagChain {
-    std::uint32_t value[6] = {};
-    std::uint32_t radix[6] = {};
+    static constexpr unsigned capacity = 6;  // a flags digit per level at most, and the leaf's
+    std::uint32_t value[capacity] = {};
+    std::uint32_t radix[capacity] = {};
     unsigned count = 0;
 };
 constexpr FlagChain flag_chain(const Matrix& m, const Combination& c) {
@@ -121,9 +122,10 @@ constexpr FlagChain flag_chain(const Matrix& m, const Combination& c) {
 }
 /// Bit 0 of every flags digit is P (FlagSlot::present comes first and every entry has it).
 constexpr Rule chain_rule(const FlagChain& chain) {
-    for (unsigned i = 0; i < chain.count; ++i) {
+    const unsigned n = chain.count < FlagChain::capacity ? chain.count : FlagChain::capacity;
+    for (unsigned i = 0; i < n; ++i) {
         if ((chain.value[i] & 1u) != 0) continue;
-        for (unsigned j = i + 1; j < chain.count; ++j)
+        for (unsigned j = i + 1; j < n; ++j)
             if (chain.value[j] != 0) return Rule::below_not_present;
         if (chain.value[i] != 0) return Rule::not_present_flags;
         return Rule::legal;
