@@ -247,6 +247,16 @@ private:
         live_ = false;
         next_ = first;
         block_end_ = block_end;
+        if (!block_ctx_ && job_.stride == 1 && job_.only_needing == 0 && first == block_base_ &&
+            block_end == block_base_ + matrix_->block().size) {
+            // A control state this CPU cannot enter (entry_bits() calls each of its legal combinations inapplicable):
+            // the whole block counted in closed form, not one by one (most of a row on a CPU without PKU or SMEP).
+            const hm::Counts n = hm::block_counts(*matrix_, state);
+            tally_.illegal = static_cast<std::uint32_t>(n.total - n.legal);
+            tally_.inapplicable = static_cast<std::uint32_t>(n.legal);
+            block_last_ = block_end - 1;
+            next_ = block_end;
+        }
         while (next_ < block_end_) {
             offline(&MatrixRunner::fill_thunk);
             if (filled_ == 0) continue;

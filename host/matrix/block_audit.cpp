@@ -30,6 +30,20 @@ BlockExpectation expect_block(const hm::Matrix& m, const hm::Job& job, const Cpu
     const hm::AccessTable access(m, k);
     std::uint64_t i = first_selected(job, first);
     if (i > last) return e;
+    if (job.stride == 1 && job.only_needing == 0 && i == base && last + 1 == base + m.block().size) {
+        hm::Combination c{};
+        c.mode = m.mode();
+        c.controls = k;
+        if (!Context::from_registers(hm::control_registers(c, root), cpu)) {
+            // The CPU cannot enter this control state: every legal combination is inapplicable (block_counts is
+            // the legality predicate's count, which the space's unit test checks index by index).
+            const hm::Counts n = hm::block_counts(m, state);
+            e.selected = n.total;
+            e.illegal = n.total - n.legal;
+            e.inapplicable = n.legal;
+            return e;
+        }
+    }
     hm::BlockCursor at(m, k, access, i - base);
     const auto move = [&](std::uint64_t n) {
         i += n;

@@ -566,8 +566,9 @@ TEST(MatrixSpace, TheAccessTableMatchesDecoding) {
 }
 
 // The block cursor is decoding: wherever it goes — one offset at a time across every segment boundary, jumping over
-// illegal runs through a whole block as the guest does, or by strides — its combination, legality and illegal run are
-// those of decode_in_block(), legality() and illegal_run() at its offset.
+// illegal runs through a whole block as the guest does, or by strides — its combination and legality are those of
+// decode_in_block() and legality() at its offset, and its run is at least illegal_run()'s and holds only illegal
+// indices (the whole-block walk that jumps them still counts every legal one).
 TEST(MatrixSpace, TheBlockCursorIsDecoding) {
     for (PagingMode mode : kPagingModes) {
         const Matrix m(mode, Space::standard);
@@ -581,8 +582,17 @@ TEST(MatrixSpace, TheBlockCursorIsDecoding) {
                 const Rule r = legality(m, c);
                 EXPECT_EQ(cur.rule(), r) << to_string(mode) << " state " << state << " offset " << cur.offset();
                 if (r != Rule::legal) {
-                    EXPECT_EQ(cur.run(), illegal_run(m, state * size + cur.offset(), r))
+                    // At least the rule's own run, and only illegal indices (every one of a short run, else 16 and the last).
+                    const std::uint64_t run = cur.run(), at = state * size + cur.offset();
+                    EXPECT_GE(run, illegal_run(m, at, r))
                         << to_string(mode) << " state " << state << " offset " << cur.offset();
+                    EXPECT_LE(cur.offset() + run, size);
+                    const std::uint64_t step = run <= 64 ? 1 : run / 16;
+                    for (std::uint64_t o = 0; o < run && cur.offset() + o < size; o += step)
+                        EXPECT_NE(legality(m, m.decode(at + o)), Rule::legal)
+                            << to_string(mode) << " state " << state << " offset " << cur.offset() + o
+                            << " in the run from " << cur.offset();
+                    EXPECT_NE(legality(m, m.decode(at + run - 1)), Rule::legal);
                 }
                 return !::testing::Test::HasFailure();
             };

@@ -49,16 +49,23 @@ public:
         return access_->rule[position_];
     }
 
-    /// illegal_run(m, index, rule()) for a combination rule() removes: how many offsets from here on it removes.
+    /// For a combination rule() removes: how many offsets from here on are removed — at least illegal_run(m, index,
+    /// rule()), which ends where the last digit the rule reads changes. A not-present entry's rules and the keys rule
+    /// hold until the digit that broke them changes (the not-present entry's flags, the first key set): the run
+    /// goes to there, over the entries' other flag values the predicate would reject one value at a time.
     constexpr std::uint64_t run() const {
         const Rule r = rule();
         if (is_access_rule(r)) return access_->run[position_];
         const Segment& seg = segment();
-        const detail::LastDigit last = detail::last_digit_read(r, seg.digits);
-        if (last.whole) return seg.size - (offset_ - segment_start_);
-        std::uint64_t group = 1, below = 0;  // the digits after the last one read: their span and their value
-        for (unsigned i = seg.digits.count; i-- > 0;) {
-            if (seg.digits.dims[i].digit == last.digit) break;
+        unsigned stop = run_digit_;
+        if (stop == kNoDigit) {  // the rule's last digit (the lowest of its kind)
+            const detail::LastDigit last = detail::last_digit_read(r, seg.digits);
+            if (last.whole) return seg.size - (offset_ - segment_start_);
+            for (unsigned i = seg.digits.count; i-- > 0 && stop == kNoDigit;)
+                if (seg.digits.dims[i].digit == last.digit) stop = i;
+        }
+        std::uint64_t group = 1, below = 0;  // the digits after `stop`: their span and their value
+        for (unsigned i = seg.digits.count; i-- > 0 && i != stop;) {
             below += digit_[i] * group;
             group *= seg.digits.dims[i].radix;
         }
@@ -120,8 +127,9 @@ private:
     }
 
     /// The rules that read more than the access (legality() before its access rules), from the digits and the
-    /// segment (c_'s family and leaf level, which only seek() changes).
-    constexpr Rule group_rule() const {
+    /// segment (c_'s family and leaf level, which only seek() changes); run_digit_ for run().
+    constexpr Rule group_rule() {
+        run_digit_ = kNoDigit;
         if (detail::pkru_without_pke(k_)) return Rule::pkru_without_pke;
         if (detail::four_mib_without_pse(c_.mode, c_.leaf_level, k_)) return Rule::four_mib_without_pse;
         const Segment& seg = segment();
@@ -134,21 +142,36 @@ private:
             return Rule::legal;
         }
         detail::FlagChain chain{};
-        bool keyed = false;  // a leaf or table key digit is set (detail::keys_without_pke)
+        unsigned chain_digit[detail::FlagChain::capacity] = {};  // each chain value's digit index
+        unsigned first_key = kNoDigit;                           // the first key digit that is set
         for (unsigned i = 0; i < seg.digits.count; ++i) {
             const Digit d = seg.digits.dims[i].digit;
-            if (d == Digit::leaf_key || d == Digit::table_key) keyed = keyed || digit_[i] != 0;
+            if ((d == Digit::leaf_key || d == Digit::table_key) && digit_[i] != 0 && first_key == kNoDigit)
+                first_key = i;
             if ((d != Digit::table_flags && d != Digit::leaf_flags) || chain.count == detail::FlagChain::capacity)
                 continue;
+            chain_digit[chain.count] = i;
             chain.value[chain.count] = digit_[i];
             chain.radix[chain.count++] = seg.digits.dims[i].radix;
         }
-        if (const Rule r = detail::chain_rule(chain); r != Rule::legal) return r;
-        if (!k_.pke && keyed) return Rule::keys_without_pke;
+        if (const Rule r = detail::chain_rule(chain); r != Rule::legal) {
+            // The first entry without P (bit 0 of its flags digit): while its digit keeps its value, the flag digits
+            // after it (next in the index, the chain is contiguous) only grow, so they stay non-zero, or it keeps
+            // its own other flags — the same rule or the other not-present one removes every index.
+            unsigned i = 0;
+            while (i + 1 < chain.count && (chain.value[i] & 1u) != 0) ++i;
+            if (chain_digit[chain.count - 1] - chain_digit[0] == chain.count - 1) run_digit_ = chain_digit[i];
+            return r;
+        }
+        if (!k_.pke && first_key != kNoDigit) {
+            run_digit_ = first_key;  // set until its digit changes; the chain before it stays legal
+            return Rule::keys_without_pke;
+        }
         return Rule::legal;
     }
 
     static constexpr unsigned kAccessDigits = 4;  // push_access_digits(): type, CPL, implicit, AC
+    static constexpr unsigned kNoDigit = ~0u;
 
     const Matrix* m_ = nullptr;
     Controls k_{};
@@ -160,6 +183,7 @@ private:
     std::uint32_t digit_[DigitList::capacity] = {};
     Combination c_{};
     Rule group_rule_ = Rule::legal;
+    unsigned run_digit_ = kNoDigit;  ///< the digit whose change ends group_rule_'s run (kNoDigit: the rule's last)
 };
 
 }  // namespace pagewalk::harness::matrix
