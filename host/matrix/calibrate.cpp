@@ -32,19 +32,26 @@ Calibration calibrate(BackendKind backend, const RunOptions& o, unsigned iterati
     b.timeout_s = 120;
     b.memory_bytes = o.memory_bytes;
     b.qemu_cpu = o.qemu_cpu;
+    b.timed_records = true;  // the phases are timed by their records' arrival
     const RunResult run = backend::boot(backend, b);
     double at[4] = {-1, -1, -1, -1};
+    double done[4] = {};  // the iterations each phase's end record says the loop made
     for (const ReceivedRecord& r : run.records)
-        if (const auto* k = r.record.matrix_calibration(); k != nullptr && k->phase < 4) at[k->phase] = r.ms;
+        if (const auto* k = r.record.matrix_calibration(); k != nullptr && k->phase < 4) {
+            at[k->phase] = r.ms;
+            done[k->phase] = k->iterations;
+        }
     for (double t : at)
         if (t < 0) {
             c.error = "the guest sent no calibration records (" + std::string(backend_name(backend)) + ")";
             return c;
         }
-    const auto rate = [&](double from, double to) { return to > from ? iterations / ((to - from) / 1000) : 0.0; };
-    c.hits_per_s = rate(at[0], at[1]);
-    c.faults_per_s = rate(at[1], at[2]);
-    c.invlpg_per_s = rate(at[2], at[3]);
+    const auto rate = [&](unsigned phase) {
+        return at[phase] > at[phase - 1] ? done[phase] / ((at[phase] - at[phase - 1]) / 1000) : 0.0;
+    };
+    c.hits_per_s = rate(1);
+    c.faults_per_s = rate(2);
+    c.invlpg_per_s = rate(3);
     return c;
 }
 

@@ -261,9 +261,10 @@ void QemuSession::run() {
         if (fds[2].revents != 0) take_qmp_events();
         if (fds[0].revents != 0 && !read_serial(live)) break;
         if (fds[1].revents != 0) read_stderr();
-        // QEMU writes COM1 a byte at a time: without a live handshake to answer, let a burst gather in the pipe
-        // (64 KiB: ~60 ms of output) instead of waking for every byte.
-        if (!options_.qemu_live && !stopped && fds[0].revents != 0) std::this_thread::sleep_for(kSerialGather);
+        // QEMU writes COM1 a byte at a time: without a live handshake to answer or records to time, let a burst
+        // gather in the pipe (64 KiB: ~60 ms of output) instead of waking for every byte.
+        if (!options_.qemu_live && !options_.timed_records && !stopped && fds[0].revents != 0)
+            std::this_thread::sleep_for(kSerialGather);
     }
     stop();
     conclude();

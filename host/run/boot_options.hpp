@@ -56,6 +56,9 @@ struct BootOptions {
     /// QEMU only: RAM in a shared file the host maps, and the serial handshake after each announce record, so the
     /// hook can walk the live tables (the program must have harness::program_flag::serial_handshake).
     bool qemu_live = false;
+    /// The records' arrival times measure the guest (a calibration): read each at once. Otherwise QEMU's COM1 output,
+    /// a byte per write, is read in bursts.
+    bool timed_records = false;
     RecordHook on_record;  ///< optional
     /// QEMU only: a VGA card (-device VGA, its EDID asking for screen_width × screen_height when given) and, once
     /// the final record arrived, QEMU's screendump of it into this file (PPM). Without isa-debug-exit then, as on a

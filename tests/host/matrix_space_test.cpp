@@ -582,7 +582,8 @@ TEST(MatrixSpace, TheBlockCursorIsDecoding) {
                 const Rule r = legality(m, c);
                 EXPECT_EQ(cur.rule(), r) << to_string(mode) << " state " << state << " offset " << cur.offset();
                 if (r != Rule::legal) {
-                    // At least the rule's own run, and only illegal indices (every one of a short run, else 16 and the last).
+                    // At least the rule's own run, and only illegal indices (every one of a short run, else 16 and the
+                    // last).
                     const std::uint64_t run = cur.run(), at = state * size + cur.offset();
                     EXPECT_GE(run, illegal_run(m, at, r))
                         << to_string(mode) << " state " << state << " offset " << cur.offset();
