@@ -34,7 +34,7 @@ struct RowResult {
     MatrixRow row;
     MatrixTally tally;
     check::Evaluation eval;
-    double boot_seconds = 0;  ///< the sum of its boots' wall time
+    double boot_seconds = 0;  ///< the sum of its boots' wall time (launch to end; the host's checking after not)
     double run_seconds = 0;   ///< of it, from each boot's first record on (the boot itself left out)
     std::string log;          ///< each boot's report when something failed
     /// Every class of mismatches its boots reported with an example (one per boot that saw it), and the guest's CPU.

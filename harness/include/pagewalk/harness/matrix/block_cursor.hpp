@@ -89,6 +89,9 @@ public:
             if (sum < radix) {
                 digit_[i] = static_cast<std::uint32_t>(sum);
                 carry = 0;
+            } else if (sum < 2ull * radix) {  // a step of one or a few: no division (slow where it is emulated)
+                digit_[i] = static_cast<std::uint32_t>(sum - radix);
+                carry = 1;
             } else {
                 const DivMod qr = divmod(sum, radix);
                 digit_[i] = static_cast<std::uint32_t>(qr.remainder);
