@@ -22,10 +22,16 @@ inline void init() {
     arch::outb(kBase + 4, 0x03);  // MCR: DTR, RTS
 }
 
-/// Waits for LSR.THRE (bit 5), then writes one byte. Bounded wait: a missing UART must not hang the guest.
-inline void put(char c) {
+/// Waits for LSR.THRE (bit 5): the transmitter holding register (or FIFO) is empty. Bounded: a missing UART must not
+/// hang the guest.
+inline void wait_transmitter_empty() {
     for (int i = 0; i < 100000 && (arch::inb(kBase + 5) & 0x20) == 0; ++i) {
     }
+}
+
+/// Waits for THRE, then writes one byte.
+inline void put(char c) {
+    wait_transmitter_empty();
     arch::outb(kBase, static_cast<std::uint8_t>(c));
 }
 
@@ -36,8 +42,7 @@ class FifoWriter {
 public:
     void put(char c) {
         if (room_ == 0) {
-            for (int i = 0; i < 100000 && (arch::inb(kBase + 5) & 0x20) == 0; ++i) {
-            }
+            wait_transmitter_empty();
             room_ = kFifoBytes;
         }
         arch::outb(kBase, static_cast<std::uint8_t>(c));

@@ -72,28 +72,29 @@ inline constexpr std::uint32_t pat = 1u << 10;
 inline constexpr std::uint32_t invpcid = 1u << 11;
 inline constexpr std::uint32_t all = (1u << 12) - 1;
 
+/// Each feature bit with the CpuFeatures flag it stands for: of() and features_of() read this one list.
+struct FlagBit {
+    bool CpuFeatures::*flag;
+    std::uint32_t bit;
+};
+inline constexpr FlagBit kFlagBits[] = {
+    {&CpuFeatures::nx, nx},     {&CpuFeatures::smep, smep},   {&CpuFeatures::smap, smap},
+    {&CpuFeatures::pku, pku},   {&CpuFeatures::la57, la57},   {&CpuFeatures::page1gb, page1gb},
+    {&CpuFeatures::pse, pse},   {&CpuFeatures::pse36, pse36}, {&CpuFeatures::pge, pge},
+    {&CpuFeatures::pcid, pcid}, {&CpuFeatures::pat, pat},     {&CpuFeatures::invpcid, invpcid},
+};
+
 /// The feature bits of what CPUID says (CpuFeatures::from_cpuid).
 constexpr std::uint32_t of(const CpuFeatures& c) {
-    return (c.nx ? nx : 0) | (c.smep ? smep : 0) | (c.smap ? smap : 0) | (c.pku ? pku : 0) | (c.la57 ? la57 : 0) |
-           (c.page1gb ? page1gb : 0) | (c.pse ? pse : 0) | (c.pse36 ? pse36 : 0) | (c.pge ? pge : 0) |
-           (c.pcid ? pcid : 0) | (c.pat ? pat : 0) | (c.invpcid ? invpcid : 0);
+    std::uint32_t bits = 0;
+    for (const FlagBit& f : kFlagBits) bits |= c.*f.flag ? f.bit : 0;
+    return bits;
 }
 
 /// The CpuFeatures that feature bits `bits` say (the inverse of of(); MAXPHYADDR and the vendor are not bits).
 constexpr CpuFeatures features_of(std::uint32_t bits) {
     CpuFeatures c;
-    c.nx = (bits & nx) != 0;
-    c.smep = (bits & smep) != 0;
-    c.smap = (bits & smap) != 0;
-    c.pku = (bits & pku) != 0;
-    c.la57 = (bits & la57) != 0;
-    c.page1gb = (bits & page1gb) != 0;
-    c.pse = (bits & pse) != 0;
-    c.pse36 = (bits & pse36) != 0;
-    c.pge = (bits & pge) != 0;
-    c.pcid = (bits & pcid) != 0;
-    c.pat = (bits & pat) != 0;
-    c.invpcid = (bits & invpcid) != 0;
+    for (const FlagBit& f : kFlagBits) c.*f.flag = (bits & f.bit) != 0;
     return c;
 }
 static_assert(of(features_of(all)) == all && of(features_of(smep | la57)) == (smep | la57));
